@@ -1,0 +1,1 @@
+"""The ``salesbot`` command line: one module per command group, wired together in ``main``."""

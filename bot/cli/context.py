@@ -1,0 +1,56 @@
+"""What every command shares: the database engine (schema upgraded on first use), ``now``, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TextIO
+
+from sqlalchemy import Engine
+
+from crm.config import get_settings
+from crm.db import make_engine, upgrade
+from crm.isotime import parse_time
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+EXIT_FORBIDDEN = 3
+
+
+class CommandError(Exception):
+    """A failure to report in one line, with the exit code product.md assigns to it."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_INVALID) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    out: TextIO
+    err: TextIO
+    _engine: Engine | None = None
+
+    @property
+    def database_url(self) -> str:
+        return self.args.database_url or get_settings().database_url
+
+    @property
+    def engine(self) -> Engine:
+        """The store, created or upgraded to the current schema the first time a command needs it."""
+        if self._engine is None:
+            self._engine = make_engine(self.database_url)
+            upgrade(self._engine)
+        return self._engine
+
+    def now(self) -> datetime:
+        """``--now`` when given; otherwise the wall clock, read here at the edge and passed inward."""
+        text = getattr(self.args, "now", None)
+        if text is None:
+            return datetime.now(UTC)
+        try:
+            return parse_time(text)
+        except ValueError as exc:
+            raise CommandError(f"--now: {exc}") from None

@@ -1,0 +1,82 @@
+"""``salesbot demo``: a believable CRM relative to now, imported, with each rep's day printed."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from bot.cli.context import CommandError, Context
+from bot.cli.data import format_counts, load_file
+from crm.db import session_scope
+from crm.localtime import local_date
+from crm.models import Base, Org, Role, User
+from crm.queries.workspace import workspace_summary
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser("demo", help="make a demo CRM, then print every rep's day")
+    p.add_argument("--profile", choices=("default", "large"), default="default")
+    p.add_argument("--reps", type=int, help="number of reps (default: the profile's)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--now", help="ISO 8601 instant the data is relative to (default: now)")
+    p.add_argument("--out", help="also keep the generated dataset in this JSON file")
+    p.add_argument("--reset", action="store_true", help="replace existing non-demo data in the database")
+    p.set_defaults(handler=run)
+
+
+def _holds_other_data(engine: Engine) -> bool:
+    from crm.demo.generator import DEMO_ORG_NAME
+
+    with session_scope(engine) as session:
+        users = session.scalar(select(func.count()).select_from(User)) or 0
+        org = session.get(Org, 1)
+    return users > 0 and (org is None or org.name != DEMO_ORG_NAME)
+
+
+def _wipe(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+def run(context: Context) -> int:
+    args = context.args
+    if args.reps is not None and args.reps < 1:
+        raise CommandError("--reps must be at least 1")
+    now = context.now()
+    engine = context.engine
+    if _holds_other_data(engine) and not args.reset:
+        raise CommandError(
+            "the database already holds CRM data that is not the demo's; "
+            "point DATABASE_URL at another database or pass --reset to replace it"
+        )
+    _wipe(engine)
+    from crm.demo.generator import write_dataset
+
+    progress = args.profile == "large"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(args.out) if args.out else Path(tmp) / "demo.json"
+        write_dataset(path, now, profile=args.profile, reps=args.reps, seed=args.seed, progress=progress)
+        counts = load_file(context, str(path), progress=progress)
+    print(f"Demo CRM ready: {format_counts(counts)}", file=context.out)
+    print_rep_days(context, now)
+    return 0
+
+
+def print_rep_days(context: Context, now: Any) -> None:
+    with session_scope(context.engine) as session:
+        reps = session.scalars(select(User).where(User.role == Role.REP).order_by(User.name)).all()
+        for rep in reps[:50]:
+            summary = workspace_summary(session, rep, now)
+            print(
+                f"\n{rep.name} <{rep.email}>  {rep.timezone}, {local_date(now, rep.timezone):%a %Y-%m-%d}\n"
+                f"  tasks: {summary.overdue} overdue, {summary.due_today} due today "
+                f"({summary.high_priority_today} high priority), {summary.due_tomorrow} due tomorrow\n"
+                f"  meetings today: {summary.meetings_today}    open deals: {summary.open_deals}",
+                file=context.out,
+            )
+        if len(reps) > 50:
+            print(f"\n... and {len(reps) - 50} more reps", file=context.out)

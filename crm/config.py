@@ -1,0 +1,34 @@
+"""Configuration from the environment (product.md's table), read once per process with pydantic-settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting Salesbot reads. Secrets are ``SecretStr`` so they never print in logs or reprs."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    database_url: str = Field(default="sqlite:///salesbot.db", description="SQLAlchemy URL of the CRM store.")
+    slack_bot_token: SecretStr | None = Field(default=None, description="Single-workspace bot token.")
+    slack_signing_secret: SecretStr | None = Field(default=None, description="Verifies Slack requests.")
+    slack_client_id: str | None = Field(default=None, description="Multi-workspace OAuth client id.")
+    slack_client_secret: SecretStr | None = Field(default=None, description="Multi-workspace OAuth secret.")
+    slack_app_token: SecretStr | None = Field(default=None, description="Socket Mode app-level token.")
+    slack_api_url: str = Field(default="https://slack.com/api/", description="Slack Web API base URL.")
+    openai_api_key: SecretStr | None = Field(
+        default=None, description="Model API key; none disables AI text."
+    )
+    openai_base_url: str | None = Field(default=None, description="Model API base URL; None means OpenAI's.")
+    salesbot_model: str = Field(default="gpt-4.1-mini", description="Chat model name.")
+    salesbot_llm_timeout_s: float = Field(default=20.0, gt=0, description="Per-call model timeout.")
+    port: int = Field(default=3000, description="HTTP port of `salesbot serve`.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Dataset import and export (crm-dataset.md): streaming validation, then one all-or-nothing upsert."""

@@ -1,0 +1,52 @@
+"""Typed SQLAlchemy models, one aggregate per module; importing this package registers every table."""
+
+from crm.models.activity import (
+    ACTIVITY_TYPES,
+    Activity,
+    ActivityCompany,
+    ActivityContact,
+    ActivityDeal,
+    ActivityLead,
+    EmailRecipient,
+)
+from crm.models.base import Base, UTCDateTime
+from crm.models.company import Company
+from crm.models.contact import Contact
+from crm.models.deal import Deal, DealCloseDate, DealContact, DealScore
+from crm.models.engagement import EngagementEvent
+from crm.models.lead import Lead
+from crm.models.org import Org
+from crm.models.pipeline import Pipeline, Stage
+from crm.models.sequence import Enrollment, Sequence
+from crm.models.team import Team
+from crm.models.user import Access, Role, User, UserGoal
+
+__all__ = [
+    "ACTIVITY_TYPES",
+    "Access",
+    "Activity",
+    "ActivityCompany",
+    "ActivityContact",
+    "ActivityDeal",
+    "ActivityLead",
+    "Base",
+    "Company",
+    "Contact",
+    "Deal",
+    "DealCloseDate",
+    "DealContact",
+    "DealScore",
+    "EmailRecipient",
+    "EngagementEvent",
+    "Enrollment",
+    "Lead",
+    "Org",
+    "Pipeline",
+    "Role",
+    "Sequence",
+    "Stage",
+    "Team",
+    "UTCDateTime",
+    "User",
+    "UserGoal",
+]

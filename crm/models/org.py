@@ -1,0 +1,28 @@
+"""Organisation-wide settings: one row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.models.base import Base
+
+DEFAULT_FINAL_LIFECYCLE_STAGES = ["customer", "evangelist"]
+ORG_ROW_ID = 1
+
+
+class Org(Base):
+    __tablename__ = "org"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=ORG_ROW_ID)
+    name: Mapped[str] = mapped_column(default="")
+    final_lifecycle_stages: Mapped[list[Any]] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_FINAL_LIFECYCLE_STAGES)
+    )
+    customer_analysis_enabled: Mapped[bool] = mapped_column(default=True)
+    sensitive_data_enabled: Mapped[bool] = mapped_column(default=False)
+
+    def __repr__(self) -> str:
+        return f"Org(name={self.name!r})"

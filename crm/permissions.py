@@ -1,0 +1,99 @@
+"""The one permission filter: every read of CRM records for a user goes through here.
+
+``visible(stmt, user, kind)`` narrows any ``select()`` over a kind's model to the rows the user may view, as
+a SQL condition (never by filtering in Python). ``can_view`` answers the question for one record with the
+same condition, so the two can never disagree.
+
+A user may view a record when they are a super admin, their access level for the record's kind is ``all``,
+it is ``team`` and the record's owner is in the user's team or one of its descendant teams, or the user
+owns the record. Private activities are visible to their owner alone, super admins included
+(crm-dataset.md, "What the access levels mean").
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, literal, or_, select, true
+from sqlalchemy.orm import Session
+
+from crm.models import Activity, Company, Contact, Deal, EngagementEvent, Lead, Team, User
+from crm.models.user import Access
+
+Kind = Literal["contacts", "companies", "deals", "leads", "activities", "engagement_events"]
+KINDS: tuple[Kind, ...] = ("contacts", "companies", "deals", "leads", "activities", "engagement_events")
+
+MODELS: dict[str, Any] = {
+    "contacts": Contact,
+    "companies": Company,
+    "deals": Deal,
+    "leads": Lead,
+    "activities": Activity,
+    "engagement_events": EngagementEvent,
+}
+
+SINGULAR = {
+    "contacts": "contact",
+    "companies": "company",
+    "deals": "deal",
+    "leads": "lead",
+    "activities": "activity",
+    "engagement_events": "engagement event",
+}
+
+S = TypeVar("S", bound=Select[Any])
+
+
+class PermissionDenied(Exception):
+    """The acting user may not view or change the record. The message never describes the record."""
+
+
+def team_subtree(team_id: str) -> Select[str]:
+    """Ids of ``team_id`` and all its descendant teams, as a recursive CTE (evaluated by the database)."""
+    tree = select(Team.id).where(Team.id == team_id).cte("team_tree", recursive=True)
+    tree = tree.union_all(select(Team.id).where(Team.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def owner_clause(user: User, owner_id: ColumnElement[Any], access: Access) -> ColumnElement[bool]:
+    """Who-owns-it part of the rule for a record whose owner column is ``owner_id``."""
+    if user.is_super_admin or access == Access.ALL:
+        return true()
+    mine = owner_id == user.id
+    if access == Access.TEAM and user.team_id is not None:
+        teammates = select(User.id).where(User.team_id.in_(team_subtree(user.team_id)))
+        return or_(mine, owner_id.in_(teammates))
+    return mine
+
+
+def visible_clause(user: User, kind: Kind) -> ColumnElement[bool]:
+    """The SQL condition, over ``MODELS[kind]``, true for exactly the rows ``user`` may view."""
+    if kind == "engagement_events":
+        # An engagement event is part of its contact: visible with the contact.
+        contact_ok = select(literal(1)).where(
+            Contact.id == EngagementEvent.contact_id, visible_clause(user, "contacts")
+        )
+        return exists(contact_ok)
+    model = MODELS[kind]
+    clause = owner_clause(user, model.owner_id, user.effective_access(kind))
+    if kind == "activities":
+        # Private activities: their owner alone, whatever the role.
+        clause = and_(clause, or_(Activity.private.is_(false()), Activity.owner_id == user.id))
+    return clause
+
+
+def visible(stmt: S, user: User, kind: Kind) -> S:
+    """``stmt`` narrowed to the rows of ``kind`` that ``user`` may view."""
+    return stmt.where(visible_clause(user, kind))
+
+
+def can_view(session: Session, user: User, kind: Kind, record_id: str) -> bool:
+    model = MODELS[kind]
+    stmt = visible(select(model.id).where(model.id == record_id), user, kind)
+    return session.execute(stmt).first() is not None
+
+
+def require_view(session: Session, user: User, kind: Kind, record_id: str) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` may view the record (missing records are denied alike)."""
+    if not can_view(session, user, kind, record_id):
+        raise PermissionDenied(f"you may not view that {SINGULAR[kind]}")

@@ -1,0 +1,82 @@
+"""A user's own workspace at a glance: their open tasks by local day, today's meetings, open deals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from crm.localtime import day_bounds, local_date
+from crm.models import Activity, Deal, Stage, User
+from crm.permissions import visible
+
+
+@dataclass(frozen=True)
+class WorkspaceSummary:
+    overdue: int
+    due_today: int
+    due_tomorrow: int
+    high_priority_today: int
+    meetings_today: int
+    open_deals: int
+
+
+def open_tasks(user: User) -> Select[Activity]:
+    """The user's own open tasks (a task is open unless its status is ``completed``)."""
+    stmt = select(Activity).where(
+        Activity.type == "task",
+        Activity.owner_id == user.id,
+        Activity.status.is_distinct_from("completed"),
+    )
+    return visible(stmt, user, "activities")
+
+
+def workspace_summary(session: Session, user: User, now: datetime) -> WorkspaceSummary:
+    today = local_date(now, user.timezone)
+    today_start, tomorrow_start = day_bounds(today, user.timezone)
+    _, day_after_start = day_bounds(today + timedelta(days=1), user.timezone)
+    tasks = open_tasks(user).subquery()
+    due_today = and_(tasks.c.due_at >= today_start, tasks.c.due_at < tomorrow_start)
+    counts = session.execute(
+        select(
+            func.count(case((tasks.c.due_at < today_start, 1))),
+            func.count(case((due_today, 1))),
+            func.count(case((and_(tasks.c.due_at >= tomorrow_start, tasks.c.due_at < day_after_start), 1))),
+            func.count(case((and_(due_today, tasks.c.priority == "high"), 1))),
+        )
+    ).one()
+    meetings = session.scalar(
+        visible(
+            select(func.count())
+            .select_from(Activity)
+            .where(
+                Activity.type == "meeting",
+                Activity.owner_id == user.id,
+                Activity.start_at >= today_start,
+                Activity.start_at < tomorrow_start,
+                Activity.outcome.is_distinct_from("canceled"),
+            ),
+            user,
+            "activities",
+        )
+    )
+    deals = session.scalar(
+        visible(
+            select(func.count())
+            .select_from(Deal)
+            .join(Stage, and_(Stage.pipeline_id == Deal.pipeline_id, Stage.id == Deal.stage_id))
+            .where(Deal.owner_id == user.id, Stage.state == "open"),
+            user,
+            "deals",
+        )
+    )
+    return WorkspaceSummary(
+        overdue=counts[0],
+        due_today=counts[1],
+        due_tomorrow=counts[2],
+        high_priority_today=counts[3],
+        meetings_today=meetings or 0,
+        open_deals=deals or 0,
+    )

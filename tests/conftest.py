@@ -1,0 +1,83 @@
+"""Shared fixtures: a migrated, empty database per test on SQLite and, with TEST_DATABASE_URL, PostgreSQL.
+
+SQLite tests copy a database file migrated once per run (fast and isolated); PostgreSQL tests share one
+migrated database and empty every table before each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from crm.db import make_engine, upgrade
+from crm.models import Base
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+# A fixed instant for tests that need "now"; nothing reads the wall clock.
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_engine() -> Iterator[Engine | None]:
+    if not PG_URL:
+        yield None
+        return
+    engine = make_engine(PG_URL)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def empty_pg(engine: Engine) -> None:
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Path, _pg_engine: Engine | None
+) -> Iterator[Engine]:
+    """A migrated, empty database; the test is run once per backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "crm.db"
+        shutil.copyfile(_sqlite_template, path)
+        eng = make_engine(f"sqlite:///{path}")
+        yield eng
+        eng.dispose()
+    else:
+        assert _pg_engine is not None
+        empty_pg(_pg_engine)
+        yield _pg_engine
+
+
+@pytest.fixture
+def db_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session for arranging and asserting; the test commits what it arranges."""
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
