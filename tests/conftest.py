@@ -43,6 +43,10 @@ def _pg_engine() -> Iterator[Engine | None]:
         yield None
         return
     engine = make_engine(PG_URL)
+    # Start from an empty schema so the run proves the migrations, not whatever an earlier run left.
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
     upgrade(engine)
     yield engine
     engine.dispose()

@@ -1,4 +1,5 @@
-"""``import_dataset``: validate the whole file, then write it all in one transaction, or nothing."""
+"""``import_dataset``: one streaming pass that validates and writes inside a single transaction, committed
+only when the whole file proved valid; any error rolls everything back, so the database is unchanged."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from crm.importer.reader import DatasetReader
-from crm.importer.validate import DatasetInvalid, validate_dataset
-from crm.importer.writer import write_dataset
+from crm.importer.reader import DatasetReader, Item
+from crm.importer.validate import Checker, DatasetInvalid
+from crm.importer.writer import Writer, defer_foreign_keys
 
 
 @dataclass
@@ -24,13 +25,23 @@ def import_dataset(
     *,
     progress: Callable[[str, int], None] | None = None,
 ) -> ImportResult:
-    """Import ``path``. Raises ``DatasetInvalid`` (with every error) or ``DatasetUnreadable``; the database
-    is unchanged unless the whole file is valid and written."""
-    reader = DatasetReader(path)
-    validation = validate_dataset(engine, reader)
-    if validation.errors:
-        raise DatasetInvalid(validation.errors, validation.truncated)
-    present = [key for key, _ in reader.outline().keys]
-    with engine.begin() as connection:
-        write_dataset(connection, reader, present, progress)
-    return ImportResult(counts=dict(validation.counts))
+    """Import ``path``. Raises ``DatasetInvalid`` (with every error) or ``DatasetUnreadable``."""
+    with engine.connect() as connection, connection.begin() as transaction:
+        defer_foreign_keys(connection)
+        checker = Checker(connection)
+        writer = Writer(connection, progress)
+        for event in DatasetReader(path).stream():
+            if isinstance(event, Item):
+                record = checker.record(event.key, event.index, event.record)
+                if record is not None and not checker.failed:
+                    writer.add(event.key, record)
+            else:
+                org = checker.top_level(event.key, event.kind, event.value)
+                if org is not None and not checker.failed:
+                    writer.org(org)
+        validation = checker.finish()
+        if validation.errors:
+            transaction.rollback()
+            raise DatasetInvalid(validation.errors, validation.truncated)
+        writer.flush()
+        return ImportResult(counts=dict(validation.counts))

@@ -1,82 +1,96 @@
-"""Streaming access to a dataset file: records are parsed one at a time with ijson's C backend.
+"""Streaming access to a dataset file: one pass, one record at a time.
 
-A whole-CRM export can be hundreds of megabytes; nothing here holds more than one record of it at once.
-Each pass re-reads the file, which costs a few seconds per 100 MB and keeps memory flat.
+A whole-CRM export can be hundreds of megabytes. ``DatasetReader.stream`` walks the file once with ijson's
+C parser and builds one record at a time, so memory stays flat whatever the file's size, and collections
+may come in any order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import ijson
+from ijson.common import ObjectBuilder
+
+_SCALARS = {"string": "string", "number": "number", "boolean": "boolean", "null": "null"}
 
 
 class DatasetUnreadable(Exception):
-    """The file cannot be read as one JSON object (missing, not JSON, truncated)."""
+    """The file cannot be read as one JSON object (missing, empty, not JSON, truncated)."""
 
 
-@dataclass
-class Outline:
-    """What sits at the top level of the file: each key, in order, with the JSON type of its value."""
+@dataclass(frozen=True)
+class TopLevel:
+    """A top-level key. For an array, its records follow as ``Item``s; otherwise ``value`` is the value."""
 
-    keys: list[tuple[str, str]] = field(default_factory=list)
+    key: str
+    kind: str  # "array" | "object" | "string" | "number" | "boolean" | "null"
+    value: Any = None
 
-    def kind(self, key: str) -> str | None:
-        return next((kind for name, kind in self.keys if name == key), None)
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    index: int
+    record: Any
 
 
-_EVENT_KINDS = {
-    "start_array": "array",
-    "start_map": "object",
-    "string": "string",
-    "number": "number",
-    "boolean": "boolean",
-    "null": "null",
-}
+def _build(event: str, value: Any, events: Iterator[tuple[str, Any]]) -> Any:
+    if event in _SCALARS:
+        return value
+    builder = ObjectBuilder()
+    builder.event(event, value)
+    depth = 1
+    for event, value in events:
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        builder.event(event, value)
+        if depth == 0:
+            break
+    return builder.value
 
 
 class DatasetReader:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
 
-    def _open(self) -> Any:
+    def stream(self) -> Iterator[TopLevel | Item]:
         try:
-            return self.path.open("rb")
+            handle = self.path.open("rb")
         except OSError as exc:
-            raise DatasetUnreadable(f"{self.path}: {exc.strerror or exc}") from None
-
-    def outline(self) -> Outline:
-        """One full pass: proves the file is well-formed JSON with an object at its root."""
-        outline = Outline()
-        pending_key: str | None = None
-        with self._open() as handle:
+            raise DatasetUnreadable(f"{exc.strerror or exc}") from None
+        with handle:
             if self.path.stat().st_size == 0:
                 raise DatasetUnreadable("the file is empty")
             try:
-                events = ijson.parse(handle)
-                for prefix, event, value in events:
-                    if prefix == "" and event == "start_map":
-                        continue
-                    if prefix == "" and event == "map_key":
-                        pending_key = value
-                    elif pending_key is not None and prefix == pending_key:
-                        outline.keys.append((pending_key, _EVENT_KINDS.get(event, event)))
-                        pending_key = None
-                    elif prefix == "" and event != "end_map":
-                        raise DatasetUnreadable("the file must hold one JSON object ({...}) at its root")
+                yield from self._walk(ijson.basic_parse(handle))
             except ijson.JSONError as exc:
                 raise DatasetUnreadable(f"not valid JSON: {exc}") from None
-        return outline
 
-    def value(self, key: str) -> Any:
-        """A small top-level value (the ``org`` object), parsed whole."""
-        with self._open() as handle:
-            return next(iter(ijson.items(handle, key)), None)
-
-    def records(self, key: str) -> Iterator[tuple[int, Any]]:
-        """(index, record) for each element of the top-level array ``key``, one at a time."""
-        with self._open() as handle:
-            yield from enumerate(ijson.items(handle, f"{key}.item"))
+    @staticmethod
+    def _walk(events: Iterator[tuple[str, Any]]) -> Iterator[TopLevel | Item]:
+        event, _ = next(events)
+        if event != "start_map":
+            raise DatasetUnreadable("the file must hold one JSON object ({...}) at its root")
+        for event, key in events:
+            if event == "end_map":
+                break
+            event, value = next(events)
+            if event == "start_array":
+                yield TopLevel(key, "array")
+                # _build consumes each record's inner events from the same iterator, so enumerate counts
+                # records, not events.
+                for index, (event, value) in enumerate(events):
+                    if event == "end_array":
+                        break
+                    yield Item(key, index, _build(event, value, events))
+            else:
+                kind = "object" if event == "start_map" else _SCALARS.get(event, event)
+                yield TopLevel(key, kind, _build(event, value, events))
+        for _ in events:  # anything after the root object is an error ijson reports while draining
+            pass

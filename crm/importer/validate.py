@@ -1,8 +1,9 @@
-"""Validation of a whole dataset file: the format of every record, then every reference between records.
+"""Validation of a dataset as it streams past: the format of every record, then every reference.
 
 Errors are collected, never raised one at a time, each with its JSON path (``deals[3].stage_id: no stage
-"s9" in pipeline "p1"``). A reference may name a record in the file or one already in the database, so a
-partial file can update an existing CRM.
+"s9" in pipeline "p1"``). Collections may come in any order: a reference to a record not seen yet waits
+until the end of the file. A reference may also name a record already in the database, so a partial file
+can update an existing CRM.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, select
 
-from crm.importer.reader import DatasetReader, Outline
 from crm.importer.schema import COLLECTIONS, ORG_ADAPTER, TOP_LEVEL_KEYS
 from crm.models import (
     ACTIVITY_TYPES,
@@ -45,6 +45,7 @@ TABLE_OF: dict[str, Any] = {
     "enrollments": Enrollment,
     "activities": Activity,
 }
+SINGULAR = {"activities": "activity", "companies": "company"}
 
 
 class DatasetInvalid(Exception):
@@ -85,7 +86,7 @@ def pydantic_errors(base: str, error: ValidationError, *, tagged: bool) -> Itera
 
 @dataclass
 class _Pending:
-    """A reference not satisfied by the file, to be looked up in the database."""
+    """A reference not satisfied yet: checked against the rest of the file, then the database."""
 
     path: str
     target: str
@@ -94,14 +95,16 @@ class _Pending:
 
 @dataclass
 class Validation:
-    engine: Engine
+    connection: Connection
     errors: list[str] = field(default_factory=list)
     truncated: bool = False
     ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     counts: dict[str, int] = field(default_factory=dict)
     stages: dict[str, tuple[str, set[str]]] = field(default_factory=dict)  # pipeline -> (object, stages)
+    stage_refs: list[tuple[str, str, str, str]] = field(default_factory=list)  # path, object, pipeline, stage
     team_parents: dict[str, str | None] = field(default_factory=dict)
     user_emails: dict[str, str] = field(default_factory=dict)  # lower-cased email -> user id
+    db_user_emails: dict[str, str] = field(default_factory=dict)
     email_ids: set[str] = field(default_factory=set)
     replies: list[tuple[str, str]] = field(default_factory=list)  # (path, in_reply_to)
     pending: list[_Pending] = field(default_factory=list)
@@ -117,56 +120,76 @@ class Validation:
             self.pending.append(_Pending(path, target, ref))
 
 
-def validate_dataset(engine: Engine, reader: DatasetReader) -> Validation:
-    """Check everything; ``result.errors`` is empty when the file may be written."""
-    v = Validation(engine)
-    outline = reader.outline()
-    _check_outline(v, outline)
-    _load_db_pipelines(v)
-    if outline.kind("org") == "object":
-        try:
-            ORG_ADAPTER.validate_python(reader.value("org"))
-        except ValidationError as exc:
-            for message in pydantic_errors("org", exc, tagged=False):
-                v.error(message)
-    for name, adapter in COLLECTIONS.items():
-        if outline.kind(name) != "array":
-            continue
-        count = 0
-        for index, raw in reader.records(name):
-            count += 1
-            path = f"{name}[{index}]"
-            try:
-                record = adapter.validate_python(raw)
-            except ValidationError as exc:
-                for message in pydantic_errors(path, exc, tagged=name == "activities"):
-                    v.error(message)
-                _remember_id(v, name, path, raw.get("id") if isinstance(raw, dict) else None)
-                continue
-            _remember_id(v, name, path, record.id)
-            CHECKS[name](v, path, record)
-        v.counts[name] = count
-    _check_team_tree(v)
-    _check_replies(v)
-    _resolve_pending(v)
-    _check_user_emails_against_db(v)
-    return v
+class Checker:
+    """Validates records as they stream past; ``finish`` runs the checks that need the whole file."""
 
+    def __init__(self, connection: Connection) -> None:
+        self.v = Validation(connection)
+        self.seen: list[str] = []
+        with_pipelines = connection.execute(select(Pipeline.id, Pipeline.object))
+        self.v.stages = {pipeline_id: (obj, set()) for pipeline_id, obj in with_pipelines}
+        for pipeline_id, stage_id in connection.execute(select(Stage.pipeline_id, Stage.id)):
+            self.v.stages[pipeline_id][1].add(stage_id)
+        self.v.db_user_emails = {
+            email.lower(): user_id for user_id, email in connection.execute(select(User.id, User.email))
+        }
 
-def _check_outline(v: Validation, outline: Outline) -> None:
-    seen: set[str] = set()
-    for key, kind in outline.keys:
-        if key in seen:
+    @property
+    def failed(self) -> bool:
+        return bool(self.v.errors)
+
+    def top_level(self, key: str, kind: str, value: Any) -> Any:
+        """Check a top-level key; returns the validated ``org`` when that is what it was."""
+        v = self.v
+        if key in self.seen:
             v.error(f"{key}: duplicate top-level key")
-        seen.add(key)
+        self.seen.append(key)
         if key not in TOP_LEVEL_KEYS:
             v.error(f"{key}: unknown key (expected one of {', '.join(sorted(TOP_LEVEL_KEYS))})")
-        elif key == "org" and kind != "object":
-            v.error(f"org: must be an object, not {kind}")
-        elif key != "org" and kind != "array":
+        elif key == "org":
+            if kind != "object":
+                v.error(f"org: must be an object, not {kind}")
+                return None
+            try:
+                return ORG_ADAPTER.validate_python(value)
+            except ValidationError as exc:
+                for message in pydantic_errors("org", exc, tagged=False):
+                    v.error(message)
+        elif kind != "array":
             v.error(f"{key}: must be an array, not {kind}")
-    if "users" not in seen:
-        v.error("users: required")
+        else:
+            v.counts.setdefault(key, 0)
+        return None
+
+    def record(self, key: str, index: int, raw: Any) -> Any:
+        """The validated record, or None when it has errors (they are recorded)."""
+        v = self.v
+        adapter = COLLECTIONS.get(key)
+        if adapter is None:
+            return None
+        v.counts[key] += 1
+        path = f"{key}[{index}]"
+        try:
+            record = adapter.validate_python(raw)
+        except ValidationError as exc:
+            for message in pydantic_errors(path, exc, tagged=key == "activities"):
+                v.error(message)
+            _remember_id(v, key, path, raw.get("id") if isinstance(raw, dict) else None)
+            return None
+        _remember_id(v, key, path, record.id)
+        CHECKS[key](v, path, record)
+        return record
+
+    def finish(self) -> Validation:
+        v = self.v
+        if "users" not in self.seen:
+            v.error("users: required")
+        for path, obj, pipeline_id, stage_id in v.stage_refs:
+            _check_stage(v, path, obj, pipeline_id, stage_id)
+        _check_team_tree(v)
+        _check_replies(v)
+        _resolve_pending(v)
+        return v
 
 
 def _remember_id(v: Validation, name: str, path: str, record_id: Any) -> None:
@@ -175,14 +198,6 @@ def _remember_id(v: Validation, name: str, path: str, record_id: Any) -> None:
     if record_id in v.ids[name]:
         v.error(f'{path}.id: duplicate id "{record_id}"')
     v.ids[name].add(record_id)
-
-
-def _load_db_pipelines(v: Validation) -> None:
-    with v.engine.connect() as connection:
-        for pipeline_id, obj in connection.execute(select(Pipeline.id, Pipeline.object)):
-            v.stages[pipeline_id] = (obj, set())
-        for pipeline_id, stage_id in connection.execute(select(Stage.pipeline_id, Stage.id)):
-            v.stages[pipeline_id][1].add(stage_id)
 
 
 def _check_stage(v: Validation, path: str, obj: str, pipeline_id: str, stage_id: str) -> None:
@@ -214,6 +229,8 @@ def _user(v: Validation, path: str, r: Any) -> None:
     email = r.email.lower()
     if email in v.user_emails and v.user_emails[email] != r.id:
         v.error(f'{path}.email: "{r.email}" is also the email of user "{v.user_emails[email]}"')
+    elif v.db_user_emails.get(email, r.id) != r.id:
+        v.error(f'{path}.email: "{r.email}" is already the email of user "{v.db_user_emails[email]}"')
     v.user_emails[email] = r.id
 
 
@@ -243,13 +260,13 @@ def _sequence(v: Validation, path: str, r: Any) -> None:
 def _lead(v: Validation, path: str, r: Any) -> None:
     v.ref(f"{path}.contact_id", "contacts", r.contact_id)
     v.ref(f"{path}.owner_id", "users", r.owner_id)
-    _check_stage(v, path, "lead", r.pipeline_id, r.stage_id)
+    v.stage_refs.append((path, "lead", r.pipeline_id, r.stage_id))
 
 
 def _deal(v: Validation, path: str, r: Any) -> None:
     v.ref(f"{path}.owner_id", "users", r.owner_id)
     v.ref(f"{path}.company_id", "companies", r.company_id)
-    _check_stage(v, path, "deal", r.pipeline_id, r.stage_id)
+    v.stage_refs.append((path, "deal", r.pipeline_id, r.stage_id))
     _no_duplicates(v, f"{path}.contact_ids", r.contact_ids)
     for index, contact_id in enumerate(r.contact_ids):
         v.ref(f"{path}.contact_ids[{index}]", "contacts", contact_id)
@@ -298,8 +315,7 @@ CHECKS = {
 
 
 def _check_team_tree(v: Validation) -> None:
-    with v.engine.connect() as connection:
-        db_parents = {row.id: row.parent_id for row in connection.execute(select(Team.id, Team.parent_id))}
+    db_parents = {row.id: row.parent_id for row in v.connection.execute(select(Team.id, Team.parent_id))}
     parents = {**db_parents, **v.team_parents}
     for index, team_id in enumerate(v.team_parents):
         parent = v.team_parents[team_id]
@@ -327,33 +343,21 @@ def _check_replies(v: Validation) -> None:
 
 
 def _resolve_pending(v: Validation) -> None:
-    """Look references the file did not satisfy up in the database, a chunk at a time."""
+    """References not satisfied when read: the rest of the file, then the database, a chunk at a time."""
     by_target: dict[str, list[_Pending]] = defaultdict(list)
     for item in v.pending:
-        by_target[item.target].append(item)
-    with v.engine.connect() as connection:
-        for target, items in by_target.items():
-            if target == "teams":  # loaded whole by _check_team_tree
-                found = v.ids["teams"]
-            else:
-                model = TABLE_OF[target]
-                wanted = sorted({item.ref for item in items})
-                found = set()
-                for start in range(0, len(wanted), 500):
-                    chunk = wanted[start : start + 500]
-                    found.update(connection.scalars(select(model.id).where(model.id.in_(chunk))))
-            singular = {"activities": "activity", "companies": "company"}.get(target, target[:-1])
-            for item in items:
-                if item.ref not in found:
-                    v.error(f'{item.path}: no {singular.replace("_", " ")} "{item.ref}"')
+        if item.ref not in v.ids[item.target]:
+            by_target[item.target].append(item)
+    for target, items in by_target.items():
+        found: set[str] = set()
+        if target != "teams":  # teams were looked up whole by _check_team_tree
+            model = TABLE_OF[target]
+            wanted = sorted({item.ref for item in items})
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                found.update(v.connection.scalars(select(model.id).where(model.id.in_(chunk))))
+        singular = SINGULAR.get(target, target[:-1])
+        for item in items:
+            if item.ref not in found:
+                v.error(f'{item.path}: no {singular} "{item.ref}"')
     v.pending.clear()
-
-
-def _check_user_emails_against_db(v: Validation) -> None:
-    if not v.user_emails:
-        return
-    with v.engine.connect() as connection:
-        for user_id, email in connection.execute(select(User.id, User.email)):
-            other = v.user_emails.get(email.lower())
-            if other is not None and other != user_id and user_id not in v.ids["users"]:
-                v.error(f'users: "{email}" is already the email of user "{user_id}" in the database')

@@ -1,4 +1,4 @@
-"""Writing a validated dataset: upserts by id, in dependency order, in one transaction.
+"""Writing a validated dataset: upserts by id, in batches, inside the caller's transaction.
 
 Rows go through SQLAlchemy Core in batches (``INSERT ... ON CONFLICT DO UPDATE`` on both SQLite and
 PostgreSQL). Child rows (associations, recipients, histories, goals) are replaced for every parent in the
@@ -7,15 +7,27 @@ batch, so importing the same file twice leaves the same database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
-from crm.importer.reader import DatasetReader
-from crm.importer.schema import COLLECTIONS, ORG_ADAPTER
 from crm.models import (
     Activity,
     ActivityCompany,
@@ -41,27 +53,87 @@ from crm.models import (
     UserGoal,
 )
 from crm.models.activity import activity_times
+from crm.models.base import UTCDateTime
 from crm.models.org import ORG_ROW_ID
 
 BATCH = 2_000
 Rows = dict[Table, list[dict[str, Any]]]
 
 
-def upsert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows``, updating those whose primary key exists."""
-    if not rows:
-        return
-    dialect = connection.dialect.name
+def _upsert_statement(dialect: str, table: Table, names: list[str]) -> Any:
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert_(table)
     keys = [column.name for column in table.primary_key.columns]
-    updates = {name: stmt.excluded[name] for name in rows[0] if name not in keys}
-    stmt = (
-        stmt.on_conflict_do_update(index_elements=keys, set_=updates)
-        if updates
-        else stmt.on_conflict_do_nothing()
+    updates = {name: stmt.excluded[name] for name in names if name not in keys}
+    if updates:
+        return stmt.on_conflict_do_update(index_elements=keys, set_=updates)
+    return stmt.on_conflict_do_nothing()
+
+
+def upsert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``, updating those whose primary key exists."""
+    if rows:
+        _execute_many(
+            connection, _upsert_statement(connection.dialect.name, table, list(rows[0])), table, rows
+        )
+
+
+_SIMPLE_TYPES = (String, Integer, Boolean, Float, Numeric, Date, UTCDateTime)
+
+
+def _sqlite_time(value: datetime) -> str:
+    # SQLAlchemy's own SQLite storage format for DateTime, so SQL comparisons with its binds agree.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _converter(column_type: Any, sqlite_dialect: bool) -> Callable[[Any], Any] | None:
+    """How a value of this column reaches the driver, exactly as the column type would bind it."""
+    if isinstance(column_type, UTCDateTime):
+        return _sqlite_time if sqlite_dialect else _utc
+    if sqlite_dialect and isinstance(column_type, Numeric) and not isinstance(column_type, Float):
+        return float
+    if sqlite_dialect and isinstance(column_type, Date):
+        return date.isoformat
+    return None
+
+
+def _execute_many(connection: Connection, stmt: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+    """executemany, straight to the driver for tables of plain columns.
+
+    SQLAlchemy's per-parameter processing costs more than the database itself on imports of millions of
+    rows; the statement is still compiled by SQLAlchemy for the dialect, and values are converted here
+    exactly as the column types would (UTC times in SQLAlchemy's SQLite text format).
+    """
+    names = list(rows[0])
+    if not all(isinstance(table.c[name].type, _SIMPLE_TYPES) for name in names):
+        connection.execute(stmt, rows)
+        return
+    compiled = stmt.compile(dialect=connection.dialect, column_keys=names)
+    order = compiled.positiontup if compiled.positiontup is not None else names
+    if not set(order) <= set(names):  # a column default SQLAlchemy would fill in: let it
+        connection.execute(stmt, rows)
+        return
+    sqlite_dialect = connection.dialect.name == "sqlite"
+    converters = [
+        (i, conv) for i, name in enumerate(order) if (conv := _converter(table.c[name].type, sqlite_dialect))
+    ]
+    values: list[Any] = []
+    for row in rows:
+        out = [row[name] for name in order]
+        for i, conv in converters:
+            if out[i] is not None:
+                out[i] = conv(out[i])
+        values.append(out)
+    params: list[Any] = (
+        [tuple(v) for v in values]
+        if compiled.positiontup is not None
+        else [dict(zip(order, v, strict=True)) for v in values]
     )
-    connection.execute(stmt, rows)
+    connection.exec_driver_sql(str(compiled), params)
 
 
 def _t(model: Any) -> Table:
@@ -189,63 +261,59 @@ WRITERS: dict[str, tuple[Any, Callable[[Any, Rows], dict[str, Any]], list[tuple[
 }
 
 
-def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
+def defer_foreign_keys(connection: Connection) -> None:
+    """Check foreign keys at commit, not per row, so collections may arrive in any order."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET CONSTRAINTS ALL DEFERRED"))
+    else:
+        connection.execute(text("PRAGMA defer_foreign_keys = ON"))
 
 
-def _teams_parents_first(records: list[Any]) -> list[Any]:
-    by_id = {r.id: r for r in records}
-    ordered: list[Any] = []
-    placed: set[str] = set()
+class Writer:
+    """Buffers validated records per collection and writes them in batches; the caller owns the
+    transaction (and rolls it back if validation finds an error anywhere in the file)."""
 
-    def place(r: Any) -> None:
-        if r.id in placed:
+    def __init__(self, connection: Connection, progress: Callable[[str, int], None] | None = None) -> None:
+        self.connection = connection
+        self.progress = progress
+        self.key: str | None = None
+        self.buffer: list[Any] = []
+        # Child rows can only exist for parents already stored: on a table empty before this import the
+        # per-batch deletes of child rows are skipped.
+        self.had_rows = {
+            name: connection.execute(select(func.count()).select_from(_t(model))).scalar_one() > 0
+            for name, (model, _, _) in WRITERS.items()
+        }
+
+    def org(self, record: Any) -> None:
+        upsert(self.connection, _t(Org), [_org_row(record)])
+
+    def add(self, key: str, record: Any) -> None:
+        if key != self.key:
+            self.flush()
+            self.key = key
+        self.buffer.append(record)
+        if len(self.buffer) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer or self.key is None:
             return
-        if r.parent_id in by_id:
-            place(by_id[r.parent_id])
-        placed.add(r.id)
-        ordered.append(r)
-
-    for r in records:
-        place(r)
-    return ordered
-
-
-def write_dataset(
-    connection: Connection,
-    reader: DatasetReader,
-    present: Iterable[str],
-    progress: Callable[[str, int], None] | None = None,
-) -> None:
-    """Write every present collection; the caller owns the transaction."""
-    present = set(present)
-    if "org" in present:
-        upsert(connection, _t(Org), [_org_row(ORG_ADAPTER.validate_python(reader.value("org")))])
-    for name, adapter in COLLECTIONS.items():
-        if name not in present:
-            continue
-        model, build, children = WRITERS[name]
-        # On a table that was empty before this import, no child rows can exist yet: skip the deletes.
-        had_rows = connection.execute(select(func.count()).select_from(_t(model))).scalar_one() > 0
-        records: Iterable[Any] = (adapter.validate_python(raw) for _, raw in reader.records(name))
-        if name == "teams":
-            records = _teams_parents_first(list(records))
-        for batch in _batches(records, BATCH):
-            rows: Rows = {_t(child): [] for child, _ in children}
-            if name == "pipelines":
-                rows[_t(Stage)] = []
-            parents = [build(r, rows) for r in batch]
-            if had_rows:
-                ids = [p["id"] for p in parents]
-                for child, column in children:
-                    connection.execute(delete(_t(child)).where(_t(child).c[column].in_(ids)))
-            upsert(connection, _t(model), parents)
-            for table, child_rows in rows.items():
-                if table is _t(Stage):
-                    upsert(connection, table, child_rows)
-                elif child_rows:
-                    connection.execute(insert(table), child_rows)
-            if progress is not None:
-                progress(name, len(batch))
+        batch, self.buffer = self.buffer, []
+        model, build, children = WRITERS[self.key]
+        rows: Rows = {_t(child): [] for child, _ in children}
+        if self.key == "pipelines":
+            rows[_t(Stage)] = []
+        parents = [build(r, rows) for r in batch]
+        if self.had_rows[self.key]:
+            ids = [p["id"] for p in parents]
+            for child, column in children:
+                self.connection.execute(delete(_t(child)).where(_t(child).c[column].in_(ids)))
+        upsert(self.connection, _t(model), parents)
+        for table, child_rows in rows.items():
+            if table is _t(Stage):
+                upsert(self.connection, table, child_rows)
+            elif child_rows:
+                _execute_many(self.connection, insert(table), table, child_rows)
+        if self.progress is not None:
+            self.progress(self.key, len(batch))

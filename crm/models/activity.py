@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Base
+from crm.models.base import Base, fk
 
 ACTIVITY_TYPES = ("email", "call", "meeting", "note", "task")
 
@@ -28,7 +28,7 @@ class Activity(Base):
 
     id: Mapped[str] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(8))
-    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    owner_id: Mapped[str | None] = mapped_column(fk("users.id"))
     private: Mapped[bool] = mapped_column(default=False)
     body: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime | None]
@@ -68,7 +68,7 @@ class Activity(Base):
     priority: Mapped[str | None] = mapped_column(String(8))
     completed_at: Mapped[datetime | None]
     task_type: Mapped[str | None] = mapped_column(String(8))
-    enrollment_id: Mapped[str | None] = mapped_column(ForeignKey("enrollments.id"), index=True)
+    enrollment_id: Mapped[str | None] = mapped_column(fk("enrollments.id"), index=True)
 
     recipients: Mapped[list[EmailRecipient]] = relationship(
         cascade="all, delete-orphan", order_by="(EmailRecipient.kind.desc(), EmailRecipient.position)"
@@ -129,9 +129,7 @@ class EmailRecipient(Base):
 
     __tablename__ = "email_recipients"
 
-    activity_id: Mapped[str] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
-    )
+    activity_id: Mapped[str] = mapped_column(fk("activities.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(2), primary_key=True)  # "to" | "cc"
     position: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(String(320))
@@ -146,10 +144,8 @@ class EmailRecipient(Base):
 class ActivityContact(Base):
     __tablename__ = "activity_contacts"
 
-    activity_id: Mapped[str] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
-    )
-    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"), primary_key=True, index=True)
+    activity_id: Mapped[str] = mapped_column(fk("activities.id", ondelete="CASCADE"), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(fk("contacts.id"), primary_key=True, index=True)
     position: Mapped[int]
 
     def __repr__(self) -> str:
@@ -159,10 +155,8 @@ class ActivityContact(Base):
 class ActivityCompany(Base):
     __tablename__ = "activity_companies"
 
-    activity_id: Mapped[str] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
-    )
-    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"), primary_key=True, index=True)
+    activity_id: Mapped[str] = mapped_column(fk("activities.id", ondelete="CASCADE"), primary_key=True)
+    company_id: Mapped[str] = mapped_column(fk("companies.id"), primary_key=True, index=True)
     position: Mapped[int]
 
     def __repr__(self) -> str:
@@ -172,10 +166,8 @@ class ActivityCompany(Base):
 class ActivityDeal(Base):
     __tablename__ = "activity_deals"
 
-    activity_id: Mapped[str] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
-    )
-    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"), primary_key=True, index=True)
+    activity_id: Mapped[str] = mapped_column(fk("activities.id", ondelete="CASCADE"), primary_key=True)
+    deal_id: Mapped[str] = mapped_column(fk("deals.id"), primary_key=True, index=True)
     position: Mapped[int]
 
     def __repr__(self) -> str:
@@ -185,10 +177,8 @@ class ActivityDeal(Base):
 class ActivityLead(Base):
     __tablename__ = "activity_leads"
 
-    activity_id: Mapped[str] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
-    )
-    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id"), primary_key=True, index=True)
+    activity_id: Mapped[str] = mapped_column(fk("activities.id", ondelete="CASCADE"), primary_key=True)
+    lead_id: Mapped[str] = mapped_column(fk("leads.id"), primary_key=True, index=True)
     position: Mapped[int]
 
     def __repr__(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, String
+from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -57,3 +57,12 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON(),
         list[Any]: JSON(),
     }
+
+
+# Every foreign key may be deferred to commit time: an import writes a file's collections in the order the
+# file has them, and validation has already proved every reference (crm.importer).
+DEFERRABLE: dict[str, Any] = {"deferrable": True, "initially": "IMMEDIATE"}
+
+
+def fk(target: str, *, ondelete: str | None = None) -> ForeignKey:
+    return ForeignKey(target, ondelete=ondelete, **DEFERRABLE)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.models.base import Base
+from crm.models.base import Base, fk
 
 
 class Company(Base):
@@ -14,7 +13,7 @@ class Company(Base):
     id: Mapped[str] = mapped_column(primary_key=True)
     name: Mapped[str]
     domain: Mapped[str | None] = mapped_column(index=True)
-    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(fk("users.id"), index=True)
     target_account: Mapped[bool] = mapped_column(default=False)
 
     def __repr__(self) -> str:

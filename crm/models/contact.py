@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.models.base import Base
+from crm.models.base import Base, fk
 
 
 class Contact(Base):
@@ -19,8 +19,8 @@ class Contact(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     # Lower-cased copy of ``email``: addresses compare case-insensitively everywhere (guided-actions.md).
     email_lower: Mapped[str | None] = mapped_column(String(320), index=True)
-    company_id: Mapped[str | None] = mapped_column(ForeignKey("companies.id"), index=True)
-    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    company_id: Mapped[str | None] = mapped_column(fk("companies.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(fk("users.id"), index=True)
     owner_assigned_at: Mapped[datetime | None]
     lifecycle_stage: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime | None]

@@ -5,24 +5,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, ForeignKeyConstraint, Index, Numeric, String, Text
+from sqlalchemy import Date, ForeignKeyConstraint, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Base
+from crm.models.base import DEFERRABLE, Base, fk
 
 
 class Deal(Base):
     __tablename__ = "deals"
     __table_args__ = (
-        ForeignKeyConstraint(["pipeline_id", "stage_id"], ["stages.pipeline_id", "stages.id"]),
+        ForeignKeyConstraint(["pipeline_id", "stage_id"], ["stages.pipeline_id", "stages.id"], **DEFERRABLE),
         Index("ix_deals_pipeline_stage", "pipeline_id", "stage_id"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
     name: Mapped[str]
-    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(fk("users.id"), index=True)
     owner_assigned_at: Mapped[datetime | None]
-    pipeline_id: Mapped[str] = mapped_column(ForeignKey("pipelines.id"))
+    pipeline_id: Mapped[str] = mapped_column(fk("pipelines.id"))
     stage_id: Mapped[str]
     amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
@@ -31,7 +31,7 @@ class Deal(Base):
     closed_at: Mapped[datetime | None]
     next_steps: Mapped[str | None] = mapped_column(Text)
     next_steps_updated_at: Mapped[datetime | None]
-    company_id: Mapped[str | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    company_id: Mapped[str | None] = mapped_column(fk("companies.id"), index=True)
 
     contacts: Mapped[list[DealContact]] = relationship(
         cascade="all, delete-orphan", order_by="DealContact.position"
@@ -52,8 +52,8 @@ class DealContact(Base):
 
     __tablename__ = "deal_contacts"
 
-    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True)
-    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"), primary_key=True, index=True)
+    deal_id: Mapped[str] = mapped_column(fk("deals.id", ondelete="CASCADE"), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(fk("contacts.id"), primary_key=True, index=True)
     position: Mapped[int]
 
     def __repr__(self) -> str:
@@ -63,7 +63,7 @@ class DealContact(Base):
 class DealScore(Base):
     __tablename__ = "deal_scores"
 
-    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True)
+    deal_id: Mapped[str] = mapped_column(fk("deals.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
     score: Mapped[float]
@@ -75,7 +75,7 @@ class DealScore(Base):
 class DealCloseDate(Base):
     __tablename__ = "deal_close_dates"
 
-    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True)
+    deal_id: Mapped[str] = mapped_column(fk("deals.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
     close_date: Mapped[date] = mapped_column(Date)

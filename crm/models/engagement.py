@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.models.base import Base
+from crm.models.base import Base, fk
 
 
 class EngagementEvent(Base):
@@ -15,7 +15,7 @@ class EngagementEvent(Base):
     __table_args__ = (Index("ix_engagement_events_contact_at", "contact_id", "at"),)
 
     id: Mapped[str] = mapped_column(primary_key=True)
-    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"))
+    contact_id: Mapped[str] = mapped_column(fk("contacts.id"))
     type: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(index=True)
     detail: Mapped[str | None] = mapped_column(Text)

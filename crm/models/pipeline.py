@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Base
+from crm.models.base import Base, fk
 
 
 class Pipeline(Base):
@@ -28,7 +28,7 @@ class Stage(Base):
 
     __tablename__ = "stages"
 
-    pipeline_id: Mapped[str] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"), primary_key=True)
+    pipeline_id: Mapped[str] = mapped_column(fk("pipelines.id", ondelete="CASCADE"), primary_key=True)
     id: Mapped[str] = mapped_column(primary_key=True)
     label: Mapped[str]
     order: Mapped[int]

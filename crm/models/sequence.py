@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.models.base import Base
+from crm.models.base import Base, fk
 
 
 class Sequence(Base):
@@ -24,9 +24,9 @@ class Enrollment(Base):
     __tablename__ = "enrollments"
 
     id: Mapped[str] = mapped_column(primary_key=True)
-    sequence_id: Mapped[str] = mapped_column(ForeignKey("sequences.id"), index=True)
-    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"), index=True)
-    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    sequence_id: Mapped[str] = mapped_column(fk("sequences.id"), index=True)
+    contact_id: Mapped[str] = mapped_column(fk("contacts.id"), index=True)
+    user_id: Mapped[str | None] = mapped_column(fk("users.id"), index=True)
     enrolled_at: Mapped[datetime | None]
     status: Mapped[str | None] = mapped_column(String(32))
 

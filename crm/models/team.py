@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.models.base import Base
+from crm.models.base import Base, fk
 
 
 class Team(Base):
@@ -13,7 +12,7 @@ class Team(Base):
 
     id: Mapped[str] = mapped_column(primary_key=True)
     name: Mapped[str]
-    parent_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    parent_id: Mapped[str | None] = mapped_column(fk("teams.id"), index=True)
 
     def __repr__(self) -> str:
         return f"Team(id={self.id!r}, name={self.name!r}, parent_id={self.parent_id!r})"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Base
+from crm.models.base import Base, fk
 
 DEFAULT_WEEKDAYS = [1, 2, 3, 4, 5]
 
@@ -31,7 +31,7 @@ class User(Base):
     id: Mapped[str] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str]
-    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    team_id: Mapped[str | None] = mapped_column(fk("teams.id"), index=True)
     role: Mapped[str] = mapped_column(String(16), default=Role.REP)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     slack_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -72,7 +72,7 @@ class User(Base):
 class UserGoal(Base):
     __tablename__ = "user_goals"
 
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(fk("users.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     metric: Mapped[str] = mapped_column(String(32))
     period: Mapped[str] = mapped_column(String(16))

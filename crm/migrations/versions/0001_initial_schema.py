@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 14:02:11.066853
+Create Date: 2026-11-23 14:16:49.142221
 """
 
 from __future__ import annotations
@@ -47,7 +47,13 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=255), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("parent_id", sa.String(length=255), nullable=True),
-        sa.ForeignKeyConstraint(["parent_id"], ["teams.id"], name=op.f("fk_teams_parent_id_teams")),
+        sa.ForeignKeyConstraint(
+            ["parent_id"],
+            ["teams.id"],
+            name=op.f("fk_teams_parent_id_teams"),
+            initially="IMMEDIATE",
+            deferrable=True,
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
     )
     with op.batch_alter_table("teams", schema=None) as batch_op:
@@ -65,6 +71,8 @@ def upgrade() -> None:
             ["pipelines.id"],
             name=op.f("fk_stages_pipeline_id_pipelines"),
             ondelete="CASCADE",
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("pipeline_id", "id", name=op.f("pk_stages")),
     )
@@ -86,7 +94,13 @@ def upgrade() -> None:
         sa.Column("digest_time", sa.String(length=5), nullable=False),
         sa.Column("digest_weekdays", sa.JSON(), nullable=False),
         sa.Column("digest_send_when_empty", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["team_id"], ["teams.id"], name=op.f("fk_users_team_id_teams")),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            ["teams.id"],
+            name=op.f("fk_users_team_id_teams"),
+            initially="IMMEDIATE",
+            deferrable=True,
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
@@ -101,7 +115,13 @@ def upgrade() -> None:
         sa.Column("domain", sa.String(length=255), nullable=True),
         sa.Column("owner_id", sa.String(length=255), nullable=True),
         sa.Column("target_account", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_companies_owner_id_users")),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+            name=op.f("fk_companies_owner_id_users"),
+            initially="IMMEDIATE",
+            deferrable=True,
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_companies")),
     )
     with op.batch_alter_table("companies", schema=None) as batch_op:
@@ -116,7 +136,12 @@ def upgrade() -> None:
         sa.Column("period", sa.String(length=16), nullable=False),
         sa.Column("target", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_user_goals_user_id_users"), ondelete="CASCADE"
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_user_goals_user_id_users"),
+            ondelete="CASCADE",
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("user_id", "position", name=op.f("pk_user_goals")),
     )
@@ -133,9 +158,19 @@ def upgrade() -> None:
         sa.Column("lifecycle_stage", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_contacts_company_id_companies")
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_contacts_company_id_companies"),
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
-        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_contacts_owner_id_users")),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+            name=op.f("fk_contacts_owner_id_users"),
+            initially="IMMEDIATE",
+            deferrable=True,
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contacts")),
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
@@ -159,15 +194,33 @@ def upgrade() -> None:
         sa.Column("next_steps", sa.Text(), nullable=True),
         sa.Column("next_steps_updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("company_id", sa.String(length=255), nullable=True),
-        sa.ForeignKeyConstraint(["company_id"], ["companies.id"], name=op.f("fk_deals_company_id_companies")),
-        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_deals_owner_id_users")),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_deals_company_id_companies"),
+            initially="IMMEDIATE",
+            deferrable=True,
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+            name=op.f("fk_deals_owner_id_users"),
+            initially="IMMEDIATE",
+            deferrable=True,
+        ),
         sa.ForeignKeyConstraint(
             ["pipeline_id", "stage_id"],
             ["stages.pipeline_id", "stages.id"],
             name=op.f("fk_deals_pipeline_id_stages"),
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.ForeignKeyConstraint(
-            ["pipeline_id"], ["pipelines.id"], name=op.f("fk_deals_pipeline_id_pipelines")
+            ["pipeline_id"],
+            ["pipelines.id"],
+            name=op.f("fk_deals_pipeline_id_pipelines"),
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deals")),
     )
@@ -184,7 +237,12 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("close_date", sa.Date(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["deal_id"], ["deals.id"], name=op.f("fk_deal_close_dates_deal_id_deals"), ondelete="CASCADE"
+            ["deal_id"],
+            ["deals.id"],
+            name=op.f("fk_deal_close_dates_deal_id_deals"),
+            ondelete="CASCADE",
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("deal_id", "position", name=op.f("pk_deal_close_dates")),
     )
@@ -194,10 +252,19 @@ def upgrade() -> None:
         sa.Column("contact_id", sa.String(length=255), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["contact_id"], ["contacts.id"], name=op.f("fk_deal_contacts_contact_id_contacts")
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_deal_contacts_contact_id_contacts"),
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.ForeignKeyConstraint(
-            ["deal_id"], ["deals.id"], name=op.f("fk_deal_contacts_deal_id_deals"), ondelete="CASCADE"
+            ["deal_id"],
+            ["deals.id"],
+            name=op.f("fk_deal_contacts_deal_id_deals"),
+            ondelete="CASCADE",
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("deal_id", "contact_id", name=op.f("pk_deal_contacts")),
     )
@@ -211,7 +278,12 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("score", sa.Double(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["deal_id"], ["deals.id"], name=op.f("fk_deal_scores_deal_id_deals"), ondelete="CASCADE"
+            ["deal_id"],
+            ["deals.id"],
+            name=op.f("fk_deal_scores_deal_id_deals"),
+            ondelete="CASCADE",
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("deal_id", "position", name=op.f("pk_deal_scores")),
     )
@@ -223,7 +295,11 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("detail", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["contact_id"], ["contacts.id"], name=op.f("fk_engagement_events_contact_id_contacts")
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_engagement_events_contact_id_contacts"),
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_engagement_events")),
     )
@@ -240,12 +316,26 @@ def upgrade() -> None:
         sa.Column("enrolled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(
-            ["contact_id"], ["contacts.id"], name=op.f("fk_enrollments_contact_id_contacts")
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_enrollments_contact_id_contacts"),
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.ForeignKeyConstraint(
-            ["sequence_id"], ["sequences.id"], name=op.f("fk_enrollments_sequence_id_sequences")
+            ["sequence_id"],
+            ["sequences.id"],
+            name=op.f("fk_enrollments_sequence_id_sequences"),
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_enrollments_user_id_users")),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_enrollments_user_id_users"),
+            initially="IMMEDIATE",
+            deferrable=True,
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enrollments")),
     )
     with op.batch_alter_table("enrollments", schema=None) as batch_op:
@@ -263,15 +353,33 @@ def upgrade() -> None:
         sa.Column("stage_id", sa.String(length=255), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("disqualified_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["contact_id"], ["contacts.id"], name=op.f("fk_leads_contact_id_contacts")),
-        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_leads_owner_id_users")),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_leads_contact_id_contacts"),
+            initially="IMMEDIATE",
+            deferrable=True,
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+            name=op.f("fk_leads_owner_id_users"),
+            initially="IMMEDIATE",
+            deferrable=True,
+        ),
         sa.ForeignKeyConstraint(
             ["pipeline_id", "stage_id"],
             ["stages.pipeline_id", "stages.id"],
             name=op.f("fk_leads_pipeline_id_stages"),
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.ForeignKeyConstraint(
-            ["pipeline_id"], ["pipelines.id"], name=op.f("fk_leads_pipeline_id_pipelines")
+            ["pipeline_id"],
+            ["pipelines.id"],
+            name=op.f("fk_leads_pipeline_id_pipelines"),
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
     )
@@ -315,9 +423,19 @@ def upgrade() -> None:
         sa.Column("task_type", sa.String(length=8), nullable=True),
         sa.Column("enrollment_id", sa.String(length=255), nullable=True),
         sa.ForeignKeyConstraint(
-            ["enrollment_id"], ["enrollments.id"], name=op.f("fk_activities_enrollment_id_enrollments")
+            ["enrollment_id"],
+            ["enrollments.id"],
+            name=op.f("fk_activities_enrollment_id_enrollments"),
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
-        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_activities_owner_id_users")),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+            name=op.f("fk_activities_owner_id_users"),
+            initially="IMMEDIATE",
+            deferrable=True,
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activities")),
     )
     with op.batch_alter_table("activities", schema=None) as batch_op:
@@ -341,9 +459,15 @@ def upgrade() -> None:
             ["activities.id"],
             name=op.f("fk_activity_companies_activity_id_activities"),
             ondelete="CASCADE",
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_activity_companies_company_id_companies")
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_activity_companies_company_id_companies"),
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("activity_id", "company_id", name=op.f("pk_activity_companies")),
     )
@@ -360,9 +484,15 @@ def upgrade() -> None:
             ["activities.id"],
             name=op.f("fk_activity_contacts_activity_id_activities"),
             ondelete="CASCADE",
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.ForeignKeyConstraint(
-            ["contact_id"], ["contacts.id"], name=op.f("fk_activity_contacts_contact_id_contacts")
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_activity_contacts_contact_id_contacts"),
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("activity_id", "contact_id", name=op.f("pk_activity_contacts")),
     )
@@ -379,8 +509,16 @@ def upgrade() -> None:
             ["activities.id"],
             name=op.f("fk_activity_deals_activity_id_activities"),
             ondelete="CASCADE",
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
-        sa.ForeignKeyConstraint(["deal_id"], ["deals.id"], name=op.f("fk_activity_deals_deal_id_deals")),
+        sa.ForeignKeyConstraint(
+            ["deal_id"],
+            ["deals.id"],
+            name=op.f("fk_activity_deals_deal_id_deals"),
+            initially="IMMEDIATE",
+            deferrable=True,
+        ),
         sa.PrimaryKeyConstraint("activity_id", "deal_id", name=op.f("pk_activity_deals")),
     )
     with op.batch_alter_table("activity_deals", schema=None) as batch_op:
@@ -396,8 +534,16 @@ def upgrade() -> None:
             ["activities.id"],
             name=op.f("fk_activity_leads_activity_id_activities"),
             ondelete="CASCADE",
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
-        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name=op.f("fk_activity_leads_lead_id_leads")),
+        sa.ForeignKeyConstraint(
+            ["lead_id"],
+            ["leads.id"],
+            name=op.f("fk_activity_leads_lead_id_leads"),
+            initially="IMMEDIATE",
+            deferrable=True,
+        ),
         sa.PrimaryKeyConstraint("activity_id", "lead_id", name=op.f("pk_activity_leads")),
     )
     with op.batch_alter_table("activity_leads", schema=None) as batch_op:
@@ -415,6 +561,8 @@ def upgrade() -> None:
             ["activities.id"],
             name=op.f("fk_email_recipients_activity_id_activities"),
             ondelete="CASCADE",
+            initially="IMMEDIATE",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("activity_id", "kind", "position", name=op.f("pk_email_recipients")),
     )
