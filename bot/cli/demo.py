@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 from bot.cli.context import CommandError, Context
 from bot.cli.data import format_counts, load_file
 from crm.db import session_scope
+from crm.demo.builder import DEMO_ORG_NAME, write_dataset
 from crm.localtime import local_date
 from crm.models import Base, Org, Role, User
 from crm.queries.workspace import workspace_summary
@@ -28,8 +29,6 @@ def register(commands: Any) -> None:
 
 
 def _holds_other_data(engine: Engine) -> bool:
-    from crm.demo.generator import DEMO_ORG_NAME
-
     with session_scope(engine) as session:
         users = session.scalar(select(func.count()).select_from(User)) or 0
         org = session.get(Org, 1)
@@ -54,8 +53,6 @@ def run(context: Context) -> int:
             "point DATABASE_URL at another database or pass --reset to replace it"
         )
     _wipe(engine)
-    from crm.demo.generator import write_dataset
-
     progress = args.profile == "large"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.out) if args.out else Path(tmp) / "demo.json"

@@ -43,5 +43,5 @@ def import_dataset(
         if validation.errors:
             transaction.rollback()
             raise DatasetInvalid(validation.errors, validation.truncated)
-        writer.flush()
+        writer.finish()
         return ImportResult(counts=dict(validation.counts))
