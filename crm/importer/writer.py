@@ -1,8 +1,9 @@
 """Writing a validated dataset: upserts by id, in batches, inside the caller's transaction.
 
-Rows go through SQLAlchemy Core in batches (``INSERT ... ON CONFLICT DO UPDATE`` on both SQLite and
-PostgreSQL). Child rows (associations, recipients, histories, goals) are replaced for every parent in the
-batch, so importing the same file twice leaves the same database.
+Rows go in batches as ``INSERT ... ON CONFLICT DO UPDATE`` (both SQLite and PostgreSQL), compiled by
+SQLAlchemy and executed straight through the driver. Child rows (associations, recipients, histories,
+goals) are replaced for every parent in the batch, so importing the same file twice leaves the same
+database.
 """
 
 from __future__ import annotations
