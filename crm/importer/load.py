@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from crm.importer.reader import DatasetReader, Item
 from crm.importer.validate import Checker, DatasetInvalid
-from crm.importer.writer import Writer, defer_foreign_keys
+from crm.importer.writer import Writer, prepare_for_bulk_load
 
 
 @dataclass
@@ -27,7 +27,7 @@ def import_dataset(
 ) -> ImportResult:
     """Import ``path``. Raises ``DatasetInvalid`` (with every error) or ``DatasetUnreadable``."""
     with engine.connect() as connection, connection.begin() as transaction:
-        defer_foreign_keys(connection)
+        prepare_for_bulk_load(connection)
         checker = Checker(connection)
         writer = Writer(connection, progress)
         for event in DatasetReader(path).stream():

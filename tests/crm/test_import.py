@@ -311,7 +311,7 @@ def test_cli_import_of_an_invalid_file_exits_2_and_lists_every_error(db_url: str
     data = example()
     data["deals"][0]["stage_id"] = "s9"
     data["contacts"][0]["nickname"] = "x"
-    code, out, err = run_cli("--database-url", db_url, "import", str(write(tmp_path, data)))
+    code, _, err = run_cli("--database-url", db_url, "import", str(write(tmp_path, data)))
     assert code == 2
     assert 'deals[0].stage_id: no stage "s9" in pipeline "p1"' in err
     assert "contacts[0].nickname: unknown key" in err
