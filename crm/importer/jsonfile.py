@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 
 def write_collections(path: Path | str, items: Iterable[tuple[str, Any]]) -> dict[str, int]:
     """Write ``(collection, record)`` pairs, grouped by collection in the order they arrive, as one JSON
@@ -28,7 +30,7 @@ def write_collections(path: Path | str, items: Iterable[tuple[str, Any]]) -> dic
                 current = name
             elif name != "org":
                 out.write(",\n")
-            out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+            out.write(_ENCODER.encode(record))
             counts[name] += 1
         if current is not None and current != "org":
             out.write("\n]")
