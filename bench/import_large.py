@@ -29,7 +29,7 @@ def _peak_mb() -> float:
 
 
 def phase_generate(path: Path, profile: str) -> dict[str, object]:
-    from crm.demo.builder import write_dataset
+    from crm.demo.generator import write_dataset
 
     started = time.perf_counter()
     counts = write_dataset(path, NOW, profile=profile, progress=True)

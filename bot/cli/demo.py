@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from bot.cli.context import CommandError, Context
 from bot.cli.data import format_counts, load_file
 from crm.db import session_scope
-from crm.demo.builder import DEMO_ORG_NAME, write_dataset
+from crm.demo.generator import DEMO_ORG_NAME, write_dataset
 from crm.localtime import local_date
 from crm.models import Base, Org, Role, User
 from crm.queries.workspace import workspace_summary

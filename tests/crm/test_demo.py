@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from bot.cli.main import main
 from crm.db import make_engine, session_scope
-from crm.demo.builder import DEMO_ORG_NAME, dataset, write_dataset
+from crm.demo.generator import DEMO_ORG_NAME, dataset, write_dataset
 from crm.importer.export import iter_dataset
 from crm.importer.load import import_dataset
 from crm.importer.schema import COLLECTIONS, ORG_ADAPTER
