@@ -19,6 +19,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+# Run as a script, this file's folder comes first on sys.path and its own name would shadow the `rules`
+# package: look packages up from the project root instead.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
 from sqlalchemy import Engine, delete, func, select, text
 
 from crm.db import make_engine, session_scope, upgrade

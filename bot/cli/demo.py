@@ -1,4 +1,4 @@
-"""``salesbot demo``: a believable CRM relative to now, imported, with each rep's day printed."""
+"""``salesbot demo``: a believable CRM relative to now, imported, rules run, each rep's day printed."""
 
 from __future__ import annotations
 
@@ -12,9 +12,15 @@ from bot.cli.context import CommandError, Context
 from bot.cli.data import format_counts, load_file
 from crm.db import session_scope
 from crm.demo.generator import DEMO_ORG_NAME, write_dataset
+from crm.isotime import format_time
 from crm.localtime import local_date
 from crm.models import Base, Org, Role, User
+from crm.queries.actions import user_actions
 from crm.queries.workspace import workspace_summary
+from rules.engine import evaluate
+from rules.registry import RULES_BY_CODE, digest_entries
+
+ACTION_LINES = 15  # per rep, in digest order; the rest is counted
 
 
 def register(commands: Any) -> None:
@@ -59,6 +65,11 @@ def run(context: Context) -> int:
         write_dataset(path, now, profile=args.profile, reps=args.reps, seed=args.seed, progress=progress)
         counts = load_file(context, str(path), progress=progress)
     print(f"Demo CRM ready: {format_counts(counts)}", file=context.out)
+    with session_scope(engine) as session:
+        report = evaluate(session, now)
+    print(
+        f"Guided actions: {report.created} created by the rules run at {format_time(now)}.", file=context.out
+    )
     print_rep_days(context, now)
     return 0
 
@@ -75,5 +86,18 @@ def print_rep_days(context: Context, now: Any) -> None:
                 f"  meetings today: {summary.meetings_today}    open deals: {summary.open_deals}",
                 file=context.out,
             )
+            actions = session.scalars(user_actions(rep.id)).all()
+            print(f"  guided actions ({len(actions)} open):", file=context.out)
+            entries = digest_entries(actions)
+            for entry in entries[:ACTION_LINES]:
+                rule = RULES_BY_CODE[entry.rule]
+                if entry.bundled:
+                    line = f"{rule.title} ({entry.count})"
+                else:
+                    action = entry.actions[0]
+                    line = f"{rule.title}: {action.subject_type} {action.subject_id}"
+                print(f"    [{rule.code} {entry.actions[0].category}] {line}", file=context.out)
+            if len(entries) > ACTION_LINES:
+                print(f"    ... and {len(entries) - ACTION_LINES} more", file=context.out)
         if len(reps) > 50:
             print(f"\n... and {len(reps) - 50} more reps", file=context.out)

@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.cli import data, demo
+from bot.cli import data, demo, rules
 from bot.cli.context import EXIT_FORBIDDEN, EXIT_INVALID, CommandError, Context
 from crm.permissions import PermissionDenied
 
-COMMAND_GROUPS = (demo, data)
+COMMAND_GROUPS = (demo, data, rules)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,6 +61,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return EXIT_FORBIDDEN
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (salesbot ... | head): not an error worth a trace
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -319,6 +319,9 @@ class Writer:
 
     def finish(self) -> None:
         self.flush()
+        if self.dropped and self.connection.dialect.name == "postgresql":
+            # PostgreSQL refuses CREATE INDEX on a table with deferred checks pending: run them now.
+            self.connection.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
         for index in self.dropped:
             index.create(self.connection)
         self.dropped.clear()

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one aggregate per module; importing this package registers every table."""
 
+from crm.models.action import Action, ActionState, Feedback
 from crm.models.activity import (
     ACTIVITY_TYPES,
     Activity,
@@ -24,6 +25,8 @@ from crm.models.user import Access, Role, User, UserGoal
 __all__ = [
     "ACTIVITY_TYPES",
     "Access",
+    "Action",
+    "ActionState",
     "Activity",
     "ActivityCompany",
     "ActivityContact",
@@ -39,6 +42,7 @@ __all__ = [
     "EmailRecipient",
     "EngagementEvent",
     "Enrollment",
+    "Feedback",
     "Lead",
     "Org",
     "Pipeline",

@@ -1,0 +1,125 @@
+"""``salesbot rules run`` and ``salesbot actions``: run the guided-action rules, list a user's actions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.cli.context import CommandError, Context
+from crm.db import session_scope
+from crm.isotime import format_time, format_time_or_none
+from crm.localtime import zone
+from crm.models import Action, User
+from crm.queries.actions import user_actions, user_by_email
+from rules.actions import unsnooze_due
+from rules.engine import EvaluationReport, evaluate
+from rules.registry import ALL_RULES, RULES_BY_CODE, ranked
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser("rules", help="guided-action rules")
+    rules_commands = p.add_subparsers(dest="rules_command", required=True)
+    p = rules_commands.add_parser(
+        "run", help="create and expire guided actions, reopen snoozed ones that are due"
+    )
+    p.add_argument("--now", help="ISO 8601 instant to evaluate at (default: now)")
+    p.set_defaults(handler=run_rules)
+
+    p = commands.add_parser("actions", help="list a user's guided actions (open ones by default)")
+    p.add_argument("--user", required=True, metavar="EMAIL", help="the user's email address")
+    p.add_argument("--category", choices=("all", "closing", "prospecting"), default="all")
+    p.add_argument("--state", choices=("open", "all"), default="open")
+    p.add_argument("--json", action="store_true", help="print the documented JSON (product.md)")
+    p.set_defaults(handler=list_actions)
+
+
+def run_rules(context: Context) -> int:
+    now = context.now()
+    with session_scope(context.engine) as session:
+        report = evaluate(session, now)  # first in its transaction: it takes the evaluation lock
+        unsnoozed = unsnooze_due(session, now)
+    print(format_report(report, unsnoozed), file=context.out)
+    return 0
+
+
+def format_report(report: EvaluationReport, unsnoozed: int) -> str:
+    lines = [f"Rules evaluated at {format_time(report.now)}"]
+    for rule in ALL_RULES:
+        counts = report.rules[rule.code]
+        reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.expired.items()))
+        line = f"{rule.code} {rule.title}: {counts.created} created, {counts.expired_total} expired"
+        lines.append(line + (f" ({reasons})" if reasons else ""))
+    lines.append(f"Total: {report.created} created, {report.expired} expired, {unsnoozed} un-snoozed")
+    return "\n".join(lines)
+
+
+def list_actions(context: Context) -> int:
+    args = context.args
+    with session_scope(context.engine) as session:
+        user = find_user(session, args.user)
+        stmt = user_actions(
+            user.id,
+            category=None if args.category == "all" else args.category,
+            states=("open",) if args.state == "open" else None,
+        )
+        actions = ranked(session.scalars(stmt))
+        if args.json:
+            print(json.dumps([action_json(a) for a in actions], indent=2), file=context.out)
+        else:
+            print(format_table(user, actions), file=context.out)
+    return 0
+
+
+def find_user(session: Session, email: str) -> User:
+    user = user_by_email(session, email)
+    if user is None:
+        raise CommandError(f"unknown user {email!r}")
+    return user
+
+
+def action_json(action: Action) -> dict[str, Any]:
+    """One action as product.md documents ``actions --json``."""
+    return {
+        "id": action.id,
+        "rule": action.rule,
+        "title": RULES_BY_CODE[action.rule].title,
+        "category": action.category,
+        "subject_type": action.subject_type,
+        "subject_id": action.subject_id,
+        "key": action.key,
+        "contact_id": action.contact_id,
+        "company_id": action.company_id,
+        "state": action.state,
+        "expired_reason": action.expired_reason,
+        "created_at": format_time(action.created_at),
+        "ended_at": format_time_or_none(action.ended_at),
+    }
+
+
+def format_table(user: User, actions: list[Action]) -> str:
+    """A text table, times in the user's zone."""
+    if not actions:
+        return f"No guided actions for {user.email}."
+    tz = zone(user.timezone)
+    header = ("ID", "RULE", "TITLE", "CATEGORY", "STATE", "SUBJECT", "CONTACT", "CREATED")
+    rows = [
+        (
+            str(a.id),
+            a.rule,
+            RULES_BY_CODE[a.rule].title,
+            a.category,
+            a.state if a.expired_reason is None else f"{a.state} ({a.expired_reason})",
+            f"{a.subject_type} {a.subject_id}",
+            a.contact_id or "-",
+            a.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        )
+        for a in actions
+    ]
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in (header, *rows)
+    ]
+    return "\n".join([f"Guided actions of {user.email} ({user.timezone})", *lines])
