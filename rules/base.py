@@ -37,9 +37,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from crm.models import Action
-from crm.models.action import LIVE_STATES
 from rules.context import RuleContext
-from rules.sql import CLOSING, PROSPECTING, Value, rows_of
+from rules.sql import (
+    CLOSING,
+    PROSPECTING,
+    Value,
+    activity_on_open_deal,
+    closing_if,
+    company_of,
+    first_contact_of_activity,
+    key_of,
+    rows_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +138,7 @@ class Rule(ABC):
             created_at=a.created_at,
         )
         return [
-            (reason, select(a.id).where(a.rule == self.code, a.state.in_(LIVE_STATES), condition))
+            (reason, select(a.id).where(a.rule == self.code, is_live(a.state), condition))
             for reason, condition in self.expirations(ctx, ref)
         ]
 
@@ -168,6 +177,22 @@ class Rule(ABC):
             _or_null(company_id).label("company_id"),
             category.label("category"),
         ]
+
+    def owned_activity_candidates(self, activity: Any) -> Select[Any]:
+        """Candidates for a rule whose subject is an activity (meeting or call) and whose user is its owner:
+        the association snapshot is its first contact and that contact's company, the category "by
+        subject". Callers add their creation criteria with ``.where``."""
+        contact_id = first_contact_of_activity(activity.id)
+        return select(
+            *self.candidate(
+                user_id=activity.owner_id,
+                key=key_of(activity.id),
+                subject_id=activity.id,
+                contact_id=contact_id,
+                company_id=company_of(contact_id),
+                category=closing_if(activity_on_open_deal(activity.id)),
+            )
+        ).where(activity.type == self.subject_type, activity.owner_id.is_not(None))
 
     def __repr__(self) -> str:
         return f"<Rule {self.code} {self.title}>"

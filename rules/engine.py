@@ -48,7 +48,7 @@ from crm.models.action import LIVE_STATES, ActionState
 from rules.base import CANDIDATE_COLUMNS, Rule
 from rules.context import RuleContext, read_settings
 from rules.registry import ALL_RULES, EMAIL_PRECEDENCE
-from rules.sql import rows_of
+from rules.sql import is_live, rows_of
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ def creatable(rule: Rule, ctx: RuleContext) -> Select[Any]:
                 a.c.subject_type == candidate.c.subject_type,
                 a.c.subject_id == candidate.c.subject_id,
                 a.c.user_id == candidate.c.user_id,
-                a.c.state.in_(LIVE_STATES),
+                is_live(a.c.state),
             ).exists(),
         ]
         if rule.code in EMAIL_PRECEDENCE:

@@ -16,18 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_
 from sqlalchemy.orm import aliased
 
 from crm.models import Activity, ActivityContact
 from rules.base import BY_SUBJECT, ActionRef, Expirations, Rule, RuleContext
 from rules.sql import (
     Value,
-    activity_on_open_deal,
-    closing_if,
-    company_of,
-    first_contact_of_activity,
-    key_of,
     rows_of,
 )
 
@@ -60,19 +55,7 @@ class FollowUpOnMeeting(Rule):
 
     def candidates(self, ctx: RuleContext) -> Select[Any]:
         meeting = aliased(Activity)
-        contact_id = first_contact_of_activity(meeting.id)
-        return select(
-            *self.candidate(
-                user_id=meeting.owner_id,
-                key=key_of(meeting.id),
-                subject_id=meeting.id,
-                contact_id=contact_id,
-                company_id=company_of(contact_id),
-                category=closing_if(activity_on_open_deal(meeting.id)),
-            )
-        ).where(
-            meeting.type == "meeting",
-            meeting.owner_id.is_not(None),
+        return self.owned_activity_candidates(meeting).where(
             meeting.start_at <= ctx.now,
             meeting.ended_at > ctx.ago(days=7),
             meeting.outcome.is_distinct_from("canceled"),

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, true
+from sqlalchemy import Select, func, or_, true
 from sqlalchemy.orm import aliased
 
 from crm.models import Activity
 from rules.base import BY_SUBJECT, ActionRef, Expirations, Rule, RuleContext
-from rules.sql import activity_on_open_deal, closing_if, company_of, first_contact_of_activity, key_of
 
 
 class LogCallOutcome(Rule):
@@ -34,20 +33,8 @@ class LogCallOutcome(Rule):
 
     def candidates(self, ctx: RuleContext) -> Select[Any]:
         call = aliased(Activity)
-        contact_id = first_contact_of_activity(call.id)
         status = func.coalesce(call.status, "")
-        return select(
-            *self.candidate(
-                user_id=call.owner_id,
-                key=key_of(call.id),
-                subject_id=call.id,
-                contact_id=contact_id,
-                company_id=company_of(contact_id),
-                category=closing_if(activity_on_open_deal(call.id)),
-            )
-        ).where(
-            call.type == "call",
-            call.owner_id.is_not(None),
+        return self.owned_activity_candidates(call).where(
             call.started_at <= ctx.ago(hours=1),
             or_(
                 status == "completed",

@@ -14,17 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import aliased
 
 from crm.models import Activity
 from rules.base import BY_SUBJECT, ActionRef, Expirations, Rule, RuleContext
 from rules.sql import (
-    activity_on_open_deal,
-    closing_if,
-    company_of,
-    first_contact_of_activity,
-    key_of,
     rows_of,
 )
 
@@ -38,19 +33,7 @@ class PrepareForMeetings(Rule):
 
     def candidates(self, ctx: RuleContext) -> Select[Any]:
         meeting = aliased(Activity)
-        contact_id = first_contact_of_activity(meeting.id)
-        return select(
-            *self.candidate(
-                user_id=meeting.owner_id,
-                key=key_of(meeting.id),
-                subject_id=meeting.id,
-                contact_id=contact_id,
-                company_id=company_of(contact_id),
-                category=closing_if(activity_on_open_deal(meeting.id)),
-            )
-        ).where(
-            meeting.type == "meeting",
-            meeting.owner_id.is_not(None),
+        return self.owned_activity_candidates(meeting).where(
             meeting.start_at > ctx.now,
             meeting.start_at <= ctx.ahead(hours=24),
             meeting.outcome.is_distinct_from("canceled"),

@@ -79,9 +79,9 @@ class UpdateNextSteps(Rule):
                 stage_state_is(deal, "open"),
                 activity.type.in_(ENGAGEMENT_TYPES),
                 activity.ended_at < ctx.ago(hours=24),
-                latest_ended_activity(ctx, deal, activity),
                 activity.ended_at > ctx.ago(days=30),
                 or_(deal.next_steps_updated_at.is_(None), deal.next_steps_updated_at <= activity.ended_at),
+                latest_ended_activity(ctx, deal, activity),
             )
         )
 

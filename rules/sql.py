@@ -19,6 +19,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -51,6 +52,13 @@ KEY_SEPARATOR = "|"
 
 CLOSING = "closing"
 PROSPECTING = "prospecting"
+
+
+def is_live(state: Value) -> ColumnElement[bool]:
+    """An action's state is ``open`` or ``snoozed``, written with literal values: SQLite uses the partial
+    unique index ``... WHERE state IN ('open', 'snoozed')`` only when a query's condition visibly implies
+    it, which a bound parameter does not."""
+    return state.in_([literal_column(f"'{state_}'") for state_ in ("open", "snoozed")])
 
 
 def rows_of(*froms: Any) -> Select[Any]:
