@@ -46,6 +46,7 @@ from rules.sql import (
     closing_if,
     company_of,
     first_contact_of_activity,
+    is_live,
     key_of,
     rows_of,
 )
