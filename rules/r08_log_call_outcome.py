@@ -35,13 +35,14 @@ class LogCallOutcome(Rule):
         call = aliased(Activity)
         status = func.coalesce(call.status, "")
         return self.owned_activity_candidates(call).where(
-            call.started_at <= ctx.ago(hours=1),
+            # A call happens at started_at, which is occurred_at: the indexed column.
+            call.occurred_at <= ctx.ago(hours=1),
             or_(
                 status == "completed",
                 call.via_builtin_calling.is_not(true()) & (status == ""),
             ),
             func.coalesce(call.outcome, "") == "",
-            call.started_at > ctx.ago(days=7),
+            call.occurred_at > ctx.ago(days=7),
         )
 
     def expirations(self, ctx: RuleContext, action: ActionRef) -> Expirations:

@@ -34,8 +34,9 @@ class PrepareForMeetings(Rule):
     def candidates(self, ctx: RuleContext) -> Select[Any]:
         meeting = aliased(Activity)
         return self.owned_activity_candidates(meeting).where(
-            meeting.start_at > ctx.now,
-            meeting.start_at <= ctx.ahead(hours=24),
+            # A meeting happens at its start, which is occurred_at: the indexed column.
+            meeting.occurred_at > ctx.now,
+            meeting.occurred_at <= ctx.ahead(hours=24),
             meeting.outcome.is_distinct_from("canceled"),
         )
 

@@ -211,16 +211,6 @@ def in_first_stage(record: Any) -> Exists:
     )
 
 
-def open_deal_ids() -> Select[Any]:
-    d = aliased(Deal)
-    s = aliased(Stage)
-    return (
-        select(d.id)
-        .join(s, and_(s.pipeline_id == d.pipeline_id, s.id == d.stage_id))
-        .where(s.state == "open")
-    )
-
-
 def contacts_with_open_lead() -> Select[Any]:
     lead = aliased(Lead)
     s = aliased(Stage)
@@ -232,8 +222,19 @@ def contacts_with_open_lead() -> Select[Any]:
 
 
 def activity_on_open_deal(activity_id: Value) -> Exists:
+    """The activity is associated with a deal in an open stage.
+
+    A join with per-row key look-ups rather than ``deal_id IN (<open deals>)``: SQLite re-evaluates such a
+    list inside a correlated subquery for every outer row."""
     ad = aliased(ActivityDeal)
-    return rows_of(ad).where(ad.activity_id == activity_id, ad.deal_id.in_(open_deal_ids())).exists()
+    deal = aliased(Deal)
+    return (
+        rows_of(ad)
+        .join(deal, deal.id == ad.deal_id)
+        .correlate_except(ad, deal)
+        .where(ad.activity_id == activity_id, stage_state_is(deal, "open"))
+        .exists()
+    )
 
 
 def closing_if(condition: ColumnElement[bool]) -> ColumnElement[str]:
