@@ -26,7 +26,20 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, description="Model API base URL; None means OpenAI's.")
     salesbot_model: str = Field(default="gpt-4.1-mini", description="Chat model name.")
     salesbot_llm_timeout_s: float = Field(default=20.0, gt=0, description="Per-call model timeout.")
+    slack_app_id: str | None = Field(
+        default=None, description="The app's id (A...), for links to its Home tab."
+    )
+    slack_team_id: str | None = Field(default=None, description="The workspace id (T...), for Home links.")
     port: int = Field(default=3000, description="HTTP port of `salesbot serve`.")
+    salesbot_rules_every_min: int = Field(default=5, ge=1, le=60, description="Minutes between rule runs.")
+    salesbot_digest_workers: int = Field(default=4, ge=1, le=32, description="Parallel digest senders.")
+
+    @property
+    def home_url(self) -> str | None:
+        """A deep link to the app's Home tab, when the app and workspace ids are configured."""
+        if self.slack_app_id and self.slack_team_id:
+            return f"slack://app?team={self.slack_team_id}&id={self.slack_app_id}&tab=home"
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -48,7 +48,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # "BEGIN IMMEDIATE" for sessions that will write (``session_scope(write=True)``): a deferred
+    # transaction that reads first and writes later fails at once with "database is locked" when another
+    # writer committed meanwhile (WAL snapshots cannot be upgraded), whatever the busy timeout.
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -68,15 +72,22 @@ def get_engine(url: str) -> Engine:
     return make_engine(url)
 
 
-@lru_cache(maxsize=8)
-def _sessionmaker(engine: Engine) -> sessionmaker[Session]:
+@lru_cache(maxsize=16)
+def _sessionmaker(engine: Engine, write: bool = False) -> sessionmaker[Session]:
+    if write and engine.dialect.name == "sqlite":
+        return sessionmaker(bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits once when the block ends and rolls back if it raises."""
-    session = _sessionmaker(engine)()
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """A session that commits once when the block ends and rolls back if it raises.
+
+    ``write=True`` for a short transaction that reads then writes while others may write concurrently: on
+    SQLite it takes the write lock up front (waiting for it under the busy timeout) instead of failing at
+    its first write.
+    """
+    session = _sessionmaker(engine, write)()
     try:
         yield session
         session.commit()

@@ -41,7 +41,7 @@ SINGULAR = {
     "engagement_events": "engagement event",
 }
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
 class PermissionDenied(Exception):

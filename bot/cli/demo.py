@@ -10,17 +10,16 @@ from sqlalchemy import Engine, func, select
 
 from bot.cli.context import CommandError, Context
 from bot.cli.data import format_counts, load_file
+from bot.digest.content import load_digest
+from bot.digest.render import render_text
 from crm.db import session_scope
 from crm.demo.generator import DEMO_ORG_NAME, write_dataset
 from crm.isotime import format_time
-from crm.localtime import local_date
 from crm.models import Base, Org, Role, User
-from crm.queries.actions import user_actions
-from crm.queries.workspace import workspace_summary
 from rules.engine import evaluate
-from rules.registry import RULES_BY_CODE, digest_entries
 
-ACTION_LINES = 15  # per rep, in digest order; the rest is counted
+SHOWN_REPS = 50
+LINES_PER_SECTION = 8  # per section of each rep's digest; the rest is counted
 
 
 def register(commands: Any) -> None:
@@ -75,29 +74,18 @@ def run(context: Context) -> int:
 
 
 def print_rep_days(context: Context, now: Any) -> None:
+    """Each rep's morning digest as the terminal shows it (``salesbot digest --user`` for one in full)."""
     with session_scope(context.engine) as session:
         reps = session.scalars(select(User).where(User.role == Role.REP).order_by(User.name)).all()
-        for rep in reps[:50]:
-            summary = workspace_summary(session, rep, now)
+        for rep in reps[:SHOWN_REPS]:
+            digest = load_digest(session, rep, now, guided_limit=None)
+            print(f"\n=== {rep.name} <{rep.email}>  {rep.timezone}", file=context.out)
+            print(render_text(digest, lines_per_section=LINES_PER_SECTION), file=context.out)
+        if len(reps) > SHOWN_REPS:
+            print(f"\n... and {len(reps) - SHOWN_REPS} more reps", file=context.out)
+        if reps:
             print(
-                f"\n{rep.name} <{rep.email}>  {rep.timezone}, {local_date(now, rep.timezone):%a %Y-%m-%d}\n"
-                f"  tasks: {summary.overdue} overdue, {summary.due_today} due today "
-                f"({summary.high_priority_today} high priority), {summary.due_tomorrow} due tomorrow\n"
-                f"  meetings today: {summary.meetings_today}    open deals: {summary.open_deals}",
+                "\nOne digest in full, or as the Slack message: "
+                f"salesbot digest --user {reps[0].email} [--json]",
                 file=context.out,
             )
-            actions = session.scalars(user_actions(rep.id)).all()
-            print(f"  guided actions ({len(actions)} open):", file=context.out)
-            entries = digest_entries(actions)
-            for entry in entries[:ACTION_LINES]:
-                rule = RULES_BY_CODE[entry.rule]
-                if entry.bundled:
-                    line = f"{rule.title} ({entry.count})"
-                else:
-                    action = entry.actions[0]
-                    line = f"{rule.title}: {action.subject_type} {action.subject_id}"
-                print(f"    [{rule.code} {entry.actions[0].category}] {line}", file=context.out)
-            if len(entries) > ACTION_LINES:
-                print(f"    ... and {len(entries) - ACTION_LINES} more", file=context.out)
-        if len(reps) > 50:
-            print(f"\n... and {len(reps) - 50} more reps", file=context.out)

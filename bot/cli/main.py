@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.cli import data, demo, rules
+from bot.cli import clock, data, demo, digest, rules
 from bot.cli.context import EXIT_FORBIDDEN, EXIT_INVALID, CommandError, Context
 from crm.permissions import PermissionDenied
 
-COMMAND_GROUPS = (demo, data, rules)
+COMMAND_GROUPS = (demo, data, rules, digest, clock)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -14,11 +14,14 @@ from crm.models.base import Base, UTCDateTime
 from crm.models.company import Company
 from crm.models.contact import Contact
 from crm.models.deal import Deal, DealCloseDate, DealContact, DealScore
+from crm.models.delivery import DeliveryState, DigestDelivery
 from crm.models.engagement import EngagementEvent
 from crm.models.lead import Lead
 from crm.models.org import Org
 from crm.models.pipeline import Pipeline, Stage
 from crm.models.sequence import Enrollment, Sequence
+from crm.models.slack import SlackIdentity
+from crm.models.snooze import TaskSnooze
 from crm.models.team import Team
 from crm.models.user import Access, Role, User, UserGoal
 
@@ -39,6 +42,8 @@ __all__ = [
     "DealCloseDate",
     "DealContact",
     "DealScore",
+    "DeliveryState",
+    "DigestDelivery",
     "EmailRecipient",
     "EngagementEvent",
     "Enrollment",
@@ -48,7 +53,9 @@ __all__ = [
     "Pipeline",
     "Role",
     "Sequence",
+    "SlackIdentity",
     "Stage",
+    "TaskSnooze",
     "Team",
     "UTCDateTime",
     "User",

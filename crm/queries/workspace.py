@@ -9,7 +9,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from crm.localtime import day_bounds, local_date
-from crm.models import Activity, Deal, Stage, User
+from crm.models import Activity, Deal, Stage, TaskSnooze, User
 from crm.permissions import visible
 
 
@@ -23,12 +23,30 @@ class WorkspaceSummary:
     open_deals: int
 
 
-def open_tasks(user: User) -> Select[Activity]:
-    """The user's own open tasks (a task is open unless its status is ``completed``)."""
+def open_tasks(user: User, now: datetime) -> Select[Activity]:
+    """The user's own open tasks (a task is open unless its status is ``completed``), except those the user
+    snoozed until after ``now``."""
+    snoozed = select(TaskSnooze.activity_id).where(
+        TaskSnooze.activity_id == Activity.id, TaskSnooze.until > now
+    )
     stmt = select(Activity).where(
         Activity.type == "task",
         Activity.owner_id == user.id,
         Activity.status.is_distinct_from("completed"),
+        ~snoozed.exists(),
+    )
+    return visible(stmt, user, "activities")
+
+
+def todays_meetings(user: User, now: datetime) -> Select[Activity]:
+    """The user's own meetings starting on their local day of ``now``, canceled ones left out."""
+    start, end = day_bounds(local_date(now, user.timezone), user.timezone)
+    stmt = select(Activity).where(
+        Activity.type == "meeting",
+        Activity.owner_id == user.id,
+        Activity.start_at >= start,
+        Activity.start_at < end,
+        Activity.outcome.is_distinct_from("canceled"),
     )
     return visible(stmt, user, "activities")
 
@@ -37,7 +55,7 @@ def workspace_summary(session: Session, user: User, now: datetime) -> WorkspaceS
     today = local_date(now, user.timezone)
     today_start, tomorrow_start = day_bounds(today, user.timezone)
     _, day_after_start = day_bounds(today + timedelta(days=1), user.timezone)
-    tasks = open_tasks(user).subquery()
+    tasks = open_tasks(user, now).subquery()
     due_today = and_(tasks.c.due_at >= today_start, tasks.c.due_at < tomorrow_start)
     counts = session.execute(
         select(
@@ -47,21 +65,7 @@ def workspace_summary(session: Session, user: User, now: datetime) -> WorkspaceS
             func.count(case((and_(due_today, tasks.c.priority == "high"), 1))),
         )
     ).one()
-    meetings = session.scalar(
-        visible(
-            select(func.count())
-            .select_from(Activity)
-            .where(
-                Activity.type == "meeting",
-                Activity.owner_id == user.id,
-                Activity.start_at >= today_start,
-                Activity.start_at < tomorrow_start,
-                Activity.outcome.is_distinct_from("canceled"),
-            ),
-            user,
-            "activities",
-        )
-    )
+    meetings = session.scalar(select(func.count()).select_from(todays_meetings(user, now).subquery()))
     deals = session.scalar(
         visible(
             select(func.count())

@@ -1,0 +1,27 @@
+"""``salesbot clock``: run the scheduler (digest ticks and rule runs) until stopped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.cli.context import CommandError, Context
+from bot.clock import run_forever
+from bot.slack.client import SlackNotConfigured, delivery_client
+from crm.config import get_settings
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser(
+        "clock", help="the scheduler: send digests when due, run the rules every few minutes"
+    )
+    p.set_defaults(handler=run)
+
+
+def run(context: Context) -> int:
+    settings = get_settings()
+    try:
+        client = delivery_client(settings=settings)
+    except SlackNotConfigured as exc:
+        raise CommandError(str(exc)) from None
+    run_forever(context.engine, client, settings)
+    return 0

@@ -1,0 +1,77 @@
+"""``salesbot digest``: preview a user's digest, or send every digest that is due (one scheduler tick)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.cli.context import CommandError, Context
+from bot.clock import wall_clock
+from bot.digest.content import SECTION_LIMIT, load_digest
+from bot.digest.delivery import DeliveryConfig, send_due
+from bot.digest.render import message_payload, payload_json, render_text
+from bot.slack.client import SlackNotConfigured, delivery_client
+from bot.slack.users import cached_slack_id
+from crm.config import get_settings
+from crm.db import session_scope
+from crm.queries.actions import user_by_email
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser(
+        "digest",
+        help="preview a user's morning digest, or `send-due` to send every digest that is due",
+        description="`salesbot digest --user EMAIL [--json]` previews; `salesbot digest send-due` sends.",
+    )
+    p.add_argument("what", nargs="?", choices=("send-due",), help="send-due: send every due digest now")
+    p.add_argument("--user", metavar="EMAIL", help="the user whose digest to preview")
+    p.add_argument("--now", help="ISO 8601 instant (default: now)")
+    p.add_argument("--json", action="store_true", help="print the exact chat.postMessage payload")
+    p.set_defaults(handler=run)
+
+
+def run(context: Context) -> int:
+    args = context.args
+    if args.what == "send-due":
+        if args.user or args.json:
+            raise CommandError("send-due takes no --user or --json")
+        return run_send_due(context)
+    if not args.user:
+        raise CommandError("give --user EMAIL (or `send-due`)")
+    now = context.now()
+    with session_scope(context.engine) as session:
+        user = user_by_email(session, args.user)
+        if user is None:
+            raise CommandError(f"no user with the email {args.user!r}")
+        digest = load_digest(
+            session,
+            user,
+            now,
+            channel=cached_slack_id(session, user),
+            guided_limit=None if not args.json else SECTION_LIMIT,
+        )
+        if args.json:
+            print(payload_json(message_payload(digest, home_url=get_settings().home_url)), file=context.out)
+        else:
+            print(render_text(digest), file=context.out)
+    return 0
+
+
+def run_send_due(context: Context) -> int:
+    settings = get_settings()
+    try:
+        client = delivery_client(settings=settings)
+    except SlackNotConfigured as exc:
+        raise CommandError(str(exc)) from None
+    report = send_due(
+        context.engine,
+        client,
+        context.now(),
+        # With --now the run is pinned to it; otherwise leases and back-off follow the wall clock.
+        clock=None if context.args.now else wall_clock,
+        config=DeliveryConfig(workers=settings.salesbot_digest_workers),
+        home_url=settings.home_url,
+    )
+    print(f"Digests: {report.summary()}", file=context.out)
+    for error in report.errors:
+        print(f"  {error}", file=context.err)
+    return 0

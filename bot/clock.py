@@ -1,0 +1,132 @@
+"""``salesbot clock``: the scheduler process (APScheduler 3).
+
+Two jobs with fixed ids: ``digest-tick`` every minute sends the digests that are due, and ``rules-run``
+every ``SALESBOT_RULES_EVERY_MIN`` minutes evaluates the guided-action rules and reopens snoozed actions.
+Both are coalesced with ``max_instances=1``: a slow run is never doubled up, and runs missed while the
+machine slept collapse into one. The triggers are plain intervals in UTC; whether a digest is due is decided
+by each user's local date and time (``bot.digest.delivery.due_users``), so daylight-saving changes and
+weekdays need nothing from cron. Running two clocks by accident sends nothing twice: digests are claimed
+per user and day, and rule runs take turns on a database lock.
+
+This is the one place that reads the wall clock; everything below takes ``now``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.digest.delivery import DeliveryConfig, SendReport, send_due
+from crm.config import Settings
+from crm.db import session_scope
+from rules.actions import unsnooze_due
+from rules.engine import EvaluationReport, evaluate
+
+log = logging.getLogger(__name__)
+
+DIGEST_JOB = "digest-tick"
+RULES_JOB = "rules-run"
+# Coalesce missed runs into one, never run a job twice at once, and skip a run more than a minute late.
+JOB_OPTIONS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def digest_tick(
+    engine: Engine,
+    client: WebClient,
+    settings: Settings,
+    clock: Callable[[], datetime] = wall_clock,
+) -> SendReport:
+    now = clock()
+    report = send_due(
+        engine,
+        client,
+        now,
+        clock=clock,
+        config=DeliveryConfig(workers=settings.salesbot_digest_workers),
+        home_url=settings.home_url,
+    )
+    log.info("%s at %s: %s", DIGEST_JOB, now.isoformat(), report.summary())
+    return report
+
+
+def rules_tick(engine: Engine, clock: Callable[[], datetime] = wall_clock) -> tuple[EvaluationReport, int]:
+    now = clock()
+    with session_scope(engine) as session:
+        report = evaluate(session, now)
+        unsnoozed = unsnooze_due(session, now)
+    log.info(
+        "%s at %s: %d created, %d expired, %d reopened",
+        RULES_JOB,
+        now.isoformat(),
+        report.created,
+        report.expired,
+        unsnoozed,
+    )
+    return report, unsnoozed
+
+
+def _logged(job: str, function: Callable[..., Any]) -> Callable[..., None]:
+    def run(*args: Any) -> None:
+        try:
+            function(*args)
+        except Exception:  # the scheduler keeps its next run; the error is in the log
+            log.exception("%s failed", job)
+
+    return run
+
+
+def build_scheduler(engine: Engine, client: WebClient, settings: Settings) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone=UTC, job_defaults=JOB_OPTIONS)
+    scheduler.add_job(
+        _logged(DIGEST_JOB, digest_tick),
+        IntervalTrigger(minutes=1, timezone=UTC),
+        args=(engine, client, settings),
+        id=DIGEST_JOB,
+        name="send the digests that are due",
+        replace_existing=True,
+        **JOB_OPTIONS,
+    )
+    scheduler.add_job(
+        _logged(RULES_JOB, rules_tick),
+        IntervalTrigger(minutes=settings.salesbot_rules_every_min, timezone=UTC),
+        args=(engine,),
+        id=RULES_JOB,
+        name="evaluate the guided-action rules",
+        replace_existing=True,
+        **JOB_OPTIONS,
+    )
+    return scheduler
+
+
+def run_forever(engine: Engine, client: WebClient, settings: Settings) -> None:
+    scheduler = build_scheduler(engine, client, settings)
+    # A first pass right away, so a restarted clock does not wait a full interval.
+    for job in scheduler.get_jobs():
+        job.modify(next_run_time=wall_clock())
+
+    def stop(signum: int, _frame: object) -> None:
+        log.info("signal %d: stopping the scheduler", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info(
+        "clock started: %s every minute, %s every %d minutes",
+        DIGEST_JOB,
+        RULES_JOB,
+        settings.salesbot_rules_every_min,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        scheduler.start()

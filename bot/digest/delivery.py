@@ -1,0 +1,505 @@
+"""``send_due``: one scheduler tick of digest delivery, exactly once per user and local day.
+
+Who is due (:func:`due_users`): digests on, today (in the user's zone) one of their weekdays, their local
+time at or past their digest time, and no finished delivery for today. A digest missed while the scheduler
+was down is therefore sent late the same local day, and never the next day: the next day is a new date.
+
+Exactly once:
+
+1. **Claim** a row of ``digest_deliveries`` for (user, local date) in a short transaction of its own, before
+   Slack is called: insert-if-absent (``INSERT ... ON CONFLICT DO NOTHING RETURNING``), or a compare-and-set
+   ``UPDATE`` of a row whose claim lease ran out (a crashed sender) or whose retry is due. Both are atomic on
+   SQLite and PostgreSQL, so of two senders at the same moment exactly one owns the row.
+2. **Send** ``chat.postMessage`` with the row's id in the message ``metadata``.
+3. **Record** ``sent`` with ``channel`` and ``ts``, under the claim token.
+
+A sender killed between 1 and 2 leaves a claim that another run takes over after the lease. One killed
+between 2 and 3 has posted: before posting again, a take-over looks in the DM's history for a message
+carrying this delivery's id and records that one instead.
+
+Failures: 429 pauses every worker for ``Retry-After`` and teaches the pacer the workspace's rate; the
+message is retried in the same run. 5xx and network errors (after the client's own retries) put the row in
+``retry`` with exponential back-off, and the run goes on with everyone else. Slack errors that will not get
+better (no such channel, account inactive...) end the day's delivery as ``failed``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import CursorResult, Engine, Table, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.digest.content import load_digest
+from bot.digest.render import message_payload
+from bot.slack.users import remember_dm_channel, slack_id_for
+from crm.db import session_scope
+from crm.localtime import zone
+from crm.models import DigestDelivery, SlackIdentity, User
+from crm.models.delivery import FINAL_STATES, DeliveryState
+
+log = logging.getLogger(__name__)
+
+DELIVERIES = cast(Table, DigestDelivery.__table__)
+METADATA_EVENT = "salesbot_digest"
+
+# Slack errors that retrying will not fix for this user today.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "user_not_found",
+        "users_not_found",
+        "account_inactive",
+        "user_disabled",
+        "cannot_dm_bot",
+        "is_archived",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+    }
+)
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    lease: timedelta = timedelta(minutes=5)  # a claim older than this was left by a crashed sender
+    workers: int = 4
+    first_backoff: timedelta = timedelta(minutes=1)
+    max_backoff: timedelta = timedelta(minutes=30)
+    run_budget_s: float = 50.0  # stop picking up new digests after this long; the next tick goes on
+    channel_interval_s: float = 1.0  # chat.postMessage: one message per second per channel
+
+
+@dataclass
+class SendReport:
+    due: int = 0
+    sent: int = 0
+    recovered: int = 0  # found already posted by a sender that crashed before recording it
+    skipped_empty: int = 0
+    not_in_slack: int = 0
+    claimed_elsewhere: int = 0
+    retry: int = 0
+    failed: int = 0
+    rate_limited: int = 0  # 429 answers met on the way
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            setattr(self, name, getattr(self, name) + n)
+
+    def summary(self) -> str:
+        return (
+            f"{self.due} due: {self.sent} sent, {self.recovered} recovered, {self.skipped_empty} empty "
+            f"(skipped), {self.not_in_slack} not in Slack, {self.claimed_elsewhere} taken by another sender, "
+            f"{self.retry} to retry, {self.failed} failed; {self.rate_limited} rate-limited answers; "
+            f"{self.seconds:.1f} s"
+        )
+
+
+# --- who is due --------------------------------------------------------------------------------------
+
+
+def is_due_locally(user: User, now: datetime) -> date | None:
+    """The user's local date if their digest is due at ``now`` (ignoring deliveries), else None."""
+    if not user.digest_enabled:
+        return None
+    local = now.astimezone(zone(user.timezone))
+    if local.isoweekday() not in (user.digest_weekdays or []):
+        return None
+    if local.strftime("%H:%M") < (user.digest_time or "08:00"):
+        return None
+    return local.date()
+
+
+def due_users(session: Session, now: datetime) -> list[tuple[User, date]]:
+    """Users whose digest is due at ``now`` and not finished (or being sent, or waiting for a retry)."""
+    candidates = [
+        (user, day)
+        for user in session.scalars(select(User).where(User.digest_enabled.is_(True)).order_by(User.id))
+        if (day := is_due_locally(user, now)) is not None
+    ]
+    if not candidates:
+        return []
+    days = {day for _, day in candidates}
+    busy = {
+        (row.user_id, row.local_date)
+        for row in session.execute(
+            select(DigestDelivery.user_id, DigestDelivery.local_date).where(
+                DigestDelivery.local_date.in_(days),
+                or_(
+                    DigestDelivery.state.in_(FINAL_STATES),
+                    and_(
+                        DigestDelivery.state == DeliveryState.CLAIMED.value, DigestDelivery.lease_until > now
+                    ),
+                    and_(
+                        DigestDelivery.state == DeliveryState.RETRY.value,
+                        DigestDelivery.next_attempt_at > now,
+                    ),
+                ),
+            )
+        )
+    }
+    return [(user, day) for user, day in candidates if (user.id, day) not in busy]
+
+
+# --- claims ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: int
+    token: str
+    user_id: str
+    local_date: date
+    taken_over: bool  # an earlier attempt existed: it may have posted before dying
+
+
+def claim(session: Session, user_id: str, day: date, now: datetime, lease: timedelta) -> Claim | None:
+    """Own the delivery of (user, day), or None when another sender owns or finished it. Commit promptly."""
+    token = str(uuid.uuid4())
+    values = {
+        "user_id": user_id,
+        "local_date": day,
+        "state": DeliveryState.CLAIMED.value,
+        "claim_token": token,
+        "claimed_at": now,
+        "lease_until": now + lease,
+        "attempts": 1,
+    }
+    insert_ = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert_(DELIVERIES).values(**values).on_conflict_do_nothing().returning(DELIVERIES.c.id)
+    inserted = session.execute(stmt).scalar()
+    if inserted is not None:
+        return Claim(inserted, token, user_id, day, taken_over=False)
+    c = DELIVERIES.c
+    takeover = (
+        update(DELIVERIES)
+        .where(
+            c.user_id == user_id,
+            c.local_date == day,
+            or_(
+                and_(c.state == DeliveryState.CLAIMED.value, c.lease_until <= now),
+                and_(c.state == DeliveryState.RETRY.value, c.next_attempt_at <= now),
+            ),
+        )
+        .values(
+            state=DeliveryState.CLAIMED.value,
+            claim_token=token,
+            claimed_at=now,
+            lease_until=now + lease,
+            attempts=c.attempts + 1,
+        )
+        .returning(c.id)
+    )
+    taken = session.execute(takeover).scalar()
+    if taken is None:
+        return None
+    return Claim(taken, token, user_id, day, taken_over=True)
+
+
+def finish(session: Session, claim_: Claim, state: DeliveryState, **values: Any) -> bool:
+    """Record the outcome, if the claim is still ours (False: it was taken over meanwhile)."""
+    c = DELIVERIES.c
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(DELIVERIES)
+            .where(c.id == claim_.id, c.claim_token == claim_.token)
+            .values(state=state.value, lease_until=None, **values)
+        ),
+    )
+    return result.rowcount == 1
+
+
+# --- pacing ------------------------------------------------------------------------------------------
+
+PACE_MARGIN = 0.95
+PACE_PROBE_S = 10.0
+
+
+class Pacer:
+    """Paces ``chat.postMessage`` for the whole workspace and per channel.
+
+    Slack allows about one message per second per channel and a workspace-wide rate it does not publish.
+    The pacer starts unthrottled; a 429 pauses everyone for ``Retry-After`` and sets the pace to what the
+    workspace accepted in the second before it. The pace then creeps up again while no 429 comes.
+    """
+
+    def __init__(self, channel_interval_s: float = 1.0) -> None:
+        self._lock = threading.Lock()
+        self._paused_until = 0.0
+        self._interval = 0.0  # seconds between two sends, workspace-wide; 0 = unthrottled
+        self._next_slot = 0.0
+        self._channel_interval = channel_interval_s
+        self._last_by_channel: dict[str, float] = {}
+        self._recent: deque[float] = deque()
+        self._last_change = 0.0
+
+    def wait(self, channel: str) -> None:
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                ready = max(
+                    self._paused_until,
+                    self._next_slot,
+                    self._last_by_channel.get(channel, -1e9) + self._channel_interval,
+                )
+                if ready <= now:
+                    self._last_by_channel[channel] = now
+                    self._next_slot = now + self._interval
+                    self._recent.append(now)
+                    while self._recent and self._recent[0] < now - 1.0:
+                        self._recent.popleft()
+                    if self._interval and now - self._last_change > PACE_PROBE_S:
+                        self._interval *= 0.97  # probe a little faster while Slack keeps accepting
+                        self._last_change = now
+                    return
+            time.sleep(min(ready - now, 1.0))
+
+    def rate_limited(self, retry_after_s: float) -> None:
+        with self._lock:
+            now = time.monotonic()
+            while self._recent and self._recent[0] < now - 1.0:
+                self._recent.popleft()
+            accepted = max(1, len(self._recent) - 1)
+            # A little under what got through, so an even pace does not straddle Slack's window edges.
+            self._interval = max(self._interval, 1.0 / (accepted * PACE_MARGIN))
+            self._last_change = now
+            self._paused_until = max(self._paused_until, now + retry_after_s)
+
+
+# --- sending -----------------------------------------------------------------------------------------
+
+
+class Sender:
+    def __init__(
+        self,
+        engine: Engine,
+        client: WebClient,
+        now: datetime,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        config: DeliveryConfig | None = None,
+        home_url: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.now = now
+        # Leases and back-off follow the wall clock as the run goes on; a pinned run (tests, --now) stays at
+        # ``now`` throughout.
+        self.clock = clock or (lambda: now)
+        self.config = config or DeliveryConfig()
+        self.home_url = home_url
+        self.pacer = Pacer(self.config.channel_interval_s)
+        self.report = SendReport()
+        self._deadline = 0.0
+
+    def run(self) -> SendReport:
+        started = time.monotonic()
+        self._deadline = started + self.config.run_budget_s
+        with session_scope(self.engine) as session:
+            due = [(user.id, day) for user, day in due_users(session, self.now)]
+        self.report.due = len(due)
+        if due:
+            with ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="digest") as pool:
+                for future in [pool.submit(self._deliver_safely, user_id, day) for user_id, day in due]:
+                    future.result()
+        self.report.seconds = time.monotonic() - started
+        log.info("digest tick at %s: %s", self.now.isoformat(), self.report.summary())
+        return self.report
+
+    def _deliver_safely(self, user_id: str, day: date) -> None:
+        try:
+            self.deliver(user_id, day)
+        except Exception as exc:  # one user's failure must not stop everyone else's digest
+            log.exception("digest for user %s on %s failed", user_id, day)
+            self.report.add("failed")
+            with self.report._lock:
+                self.report.errors.append(f"{user_id}: {type(exc).__name__}: {exc}")
+
+    def deliver(self, user_id: str, day: date) -> None:
+        if time.monotonic() > self._deadline:
+            return  # the next tick picks it up
+        with session_scope(self.engine, write=True) as session:
+            user = session.get(User, user_id)
+            if user is None:
+                return
+            try:
+                slack_id = slack_id_for(session, user, self.client, self.clock())
+            except SlackApiError as exc:
+                log.warning("users.lookupByEmail for %s failed: %s", user_id, exc.response.get("error"))
+                self.report.add("retry")
+                return
+            if slack_id is None:
+                self.report.add("not_in_slack")
+                return
+        with session_scope(self.engine, write=True) as session:
+            claim_ = claim(session, user_id, day, self.clock(), self.config.lease)
+        if claim_ is None:
+            self.report.add("claimed_elsewhere")
+            return
+        with session_scope(self.engine, write=True) as session:
+            user = session.get(User, user_id)
+            assert user is not None
+            digest = load_digest(session, user, self.now, channel=slack_id)
+            if digest.is_empty and not user.digest_send_when_empty:
+                finish(session, claim_, DeliveryState.SKIPPED, items=digest.items())
+                self.report.add("skipped_empty")
+                return
+            payload = message_payload(digest, home_url=self.home_url)
+            items = digest.items()
+            if claim_.taken_over and self._already_posted(session, user, claim_):
+                return
+        self._post(user_id, claim_, payload, items)
+
+    def _already_posted(self, session: Session, user: User, claim_: Claim) -> bool:
+        """After a crashed attempt: was the message posted before the crash? Record it if so."""
+        identity = session.get(SlackIdentity, user.id)
+        channel = identity.dm_channel if identity is not None else None
+        try:
+            if channel is None:
+                slack_id = user.slack_user_id or (identity.slack_user_id if identity else None)
+                channel = self.client.conversations_open(users=slack_id)["channel"]["id"]
+            # The latest messages of the bot's DM with the user: a digest posted by the crashed attempt,
+            # minutes ago, is among them.
+            history = self.client.conversations_history(channel=channel, include_all_metadata=True, limit=50)
+        except SlackApiError as exc:
+            log.warning(
+                "could not check %s's DM for an earlier digest: %s", user.id, exc.response.get("error")
+            )
+            return False
+        messages: list[dict[str, Any]] = history.get("messages") or []
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == METADATA_EVENT and payload.get("delivery_id") == claim_.id:
+                finish(
+                    session,
+                    claim_,
+                    DeliveryState.SENT,
+                    channel=channel,
+                    ts=message.get("ts"),
+                    sent_at=self.clock(),
+                )
+                self.report.add("recovered")
+                log.info("digest %d was posted before its sender stopped: recorded, not re-sent", claim_.id)
+                return True
+        return False
+
+    def _post(
+        self, user_id: str, claim_: Claim, payload: dict[str, Any], items: dict[str, list[str]]
+    ) -> None:
+        metadata = {
+            "event_type": METADATA_EVENT,
+            "event_payload": {"delivery_id": claim_.id, "local_date": claim_.local_date.isoformat()},
+        }
+        while True:
+            self.pacer.wait(payload["channel"])
+            try:
+                response = self.client.chat_postMessage(
+                    **payload, metadata=metadata, unfurl_links=False, unfurl_media=False
+                )
+            except SlackApiError as exc:
+                if exc.response.status_code == 429:
+                    self.report.add("rate_limited")
+                    retry_after = _retry_after(exc)
+                    self.pacer.rate_limited(retry_after)
+                    if time.monotonic() + retry_after < self._deadline:
+                        continue
+                    self._retry(claim_, "ratelimited", timedelta(seconds=retry_after))
+                    return
+                error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+                if error in PERMANENT_ERRORS:
+                    with session_scope(self.engine, write=True) as session:
+                        finish(session, claim_, DeliveryState.FAILED, last_error=error)
+                    log.warning("digest for %s not deliverable: %s", user_id, error)
+                    self.report.add("failed")
+                    return
+                self._retry(claim_, error)
+                return
+            except OSError as exc:  # connection refused or reset, timeouts (after the client's retries)
+                self._retry(claim_, f"{type(exc).__name__}: {exc}")
+                return
+            break
+        with session_scope(self.engine, write=True) as session:
+            recorded = finish(
+                session,
+                claim_,
+                DeliveryState.SENT,
+                channel=response.get("channel"),
+                ts=response.get("ts"),
+                sent_at=self.clock(),
+                items=items,
+                last_error=None,
+            )
+            user = session.get(User, user_id)
+            if user is not None and response.get("channel"):
+                remember_dm_channel(session, user, str(response["channel"]), self.clock())
+        if not recorded:
+            log.warning("digest %d was sent but its claim had been taken over", claim_.id)
+        self.report.add("sent")
+
+    def _retry(self, claim_: Claim, error: str, wait: timedelta | None = None) -> None:
+        with session_scope(self.engine) as session:
+            attempts = (
+                session.scalar(select(DigestDelivery.attempts).where(DigestDelivery.id == claim_.id)) or 1
+            )
+            backoff = min(self.config.first_backoff * 2 ** (attempts - 1), self.config.max_backoff)
+            finish(
+                session,
+                claim_,
+                DeliveryState.RETRY,
+                last_error=error,
+                next_attempt_at=self.clock() + max(backoff, wait or timedelta(0)),
+            )
+        log.warning("digest for %s not sent (%s): will retry", claim_.user_id, error)
+        self.report.add("retry")
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0]
+    try:
+        return max(0.0, float(value)) if value is not None else 1.0
+    except ValueError:
+        return 1.0
+
+
+def send_due(
+    engine: Engine,
+    client: WebClient,
+    now: datetime,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    config: DeliveryConfig | None = None,
+    home_url: str | None = None,
+) -> SendReport:
+    """Send every digest due at ``now``. Safe to run concurrently with itself."""
+    return Sender(engine, client, now, clock=clock, config=config, home_url=home_url).run()
+
+
+def delivered(session: Session, users: Iterable[str], day: date) -> dict[str, DigestDelivery]:
+    rows = session.scalars(
+        select(DigestDelivery).where(
+            DigestDelivery.user_id.in_(list(users)), DigestDelivery.local_date == day
+        )
+    )
+    return {row.user_id: row for row in rows}

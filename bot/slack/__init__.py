@@ -1,0 +1,1 @@
+"""What every Slack surface shares: the Web API client, mrkdwn escaping, and Slack-to-CRM user mapping."""

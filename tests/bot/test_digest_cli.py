@@ -1,0 +1,110 @@
+"""``salesbot digest`` (preview, --json, send-due) and the scheduler's jobs."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
+
+from bot.cli.main import main
+from bot.clock import DIGEST_JOB, RULES_JOB, build_scheduler, digest_tick, rules_tick
+from bot.slack import limits
+from crm.config import Settings
+from tests.fakes.slack_api import FakeSlack
+from tests.rules.world import World
+
+MONDAY_9 = "2026-11-23T09:00:00+00:00"
+
+
+def run(db_url: str, *argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--database-url", db_url, *argv], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_preview_text_and_json(world: World, db_url: str) -> None:
+    world.users["u1"].slack_user_id = "UANA"
+    world.contact("c1")
+    world.contacts["c1"].first_name = "<!here>"
+    world.task("t1", due=datetime(2026, 11, 22, 9, 0, tzinfo=UTC), contacts=["c1"])
+    world.commit()
+    code, out, _ = run(db_url, "digest", "--user", "ANA@acme.test", "--now", MONDAY_9)
+    assert code == 0
+    assert out.splitlines()[0] == "U1's day · Mon 2026-11-23"
+    assert "Overdue tasks (1)" in out and "<!here>" in out  # a terminal shows the raw name
+    code, out, _ = run(db_url, "digest", "--user", "ana@acme.test", "--now", MONDAY_9, "--json")
+    payload = json.loads(out)
+    assert set(payload) == {"channel", "text", "blocks"} and payload["channel"] == "UANA"
+    limits.check_message(payload)
+    assert "<!here>" not in out and "&lt;!here&gt;" in out
+
+
+def test_preview_errors(world: World, db_url: str) -> None:
+    world.commit()
+    assert run(db_url, "digest", "--user", "nobody@acme.test")[0] == 2
+    assert run(db_url, "digest")[0] == 2
+    assert run(db_url, "digest", "--user", "ana@acme.test", "--now", "yesterday")[0] == 2
+    assert run(db_url, "digest", "send-due", "--user", "ana@acme.test")[0] == 2
+
+
+def test_send_due_command(
+    world: World, db_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.users["u1"].slack_user_id = "UANA"
+    world.task("t1", due=datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    world.commit()
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
+    monkeypatch.setenv("SLACK_API_URL", slack.url)
+    from crm.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        code, out, _ = run(db_url, "digest", "send-due", "--now", MONDAY_9)
+    finally:
+        get_settings.cache_clear()
+    assert code == 0 and "1 sent" in out
+    assert [m.user for m in slack.messages] == ["UANA"]
+
+
+def test_send_due_without_a_token_says_so(world: World, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    world.commit()
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    from crm.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        code, _, err = run(db_url, "digest", "send-due")
+    finally:
+        get_settings.cache_clear()
+    assert code == 2 and "SLACK_BOT_TOKEN" in err
+
+
+def test_scheduler_jobs(engine: Engine, settings: Settings, client: object) -> None:
+    settings = settings.model_copy(update={"salesbot_rules_every_min": 7})
+    scheduler = build_scheduler(engine, client, settings)  # type: ignore[arg-type]
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {DIGEST_JOB, RULES_JOB}
+    for job in jobs.values():
+        assert job.coalesce is True and job.max_instances == 1
+        assert isinstance(job.trigger, IntervalTrigger)
+    assert jobs[DIGEST_JOB].trigger.interval == timedelta(minutes=1)
+    assert jobs[RULES_JOB].trigger.interval == timedelta(minutes=7)
+
+
+def test_ticks_take_the_clock_as_a_parameter(
+    world: World, engine: Engine, slack: FakeSlack, settings: Settings, client: object
+) -> None:
+    world.users["u1"].slack_user_id = "UANA"
+    world.task("t1", due=datetime(2026, 11, 23, 10, 0, tzinfo=UTC), priority="high")
+    world.commit()
+    at = datetime.fromisoformat(MONDAY_9)
+    report, reopened = rules_tick(engine, clock=lambda: at)
+    assert report.now == at and report.created >= 1 and reopened == 0  # R13: today's high-priority tasks
+    sent = digest_tick(engine, client, settings, clock=lambda: at)  # type: ignore[arg-type]
+    assert sent.sent == 1
+    blocks = json.dumps(slack.messages[0].blocks)
+    assert "Today's high-priority tasks" in blocks
