@@ -24,6 +24,10 @@ class Activity(Base):
         Index("ix_activities_owner_type_occurred", "owner_id", "type", "occurred_at"),
         Index("ix_activities_type_occurred", "type", "occurred_at"),
         Index("ix_activities_owner_due", "owner_id", "due_at"),
+        # The rules' email look-ups: recent incoming (or outgoing) emails without reading the other
+        # direction's rows, and a contact's emails within a time window.
+        Index("ix_activities_type_direction_occurred", "type", "direction", "occurred_at"),
+        Index("ix_activities_from_occurred", "from_lower", "occurred_at"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
