@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -27,7 +27,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
-    Subquery,
     false,
     literal,
     not_,
@@ -49,6 +48,7 @@ from rules.sql import (
     is_live,
     key_of,
     rows_of,
+    where_first,
 )
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,9 @@ class ActionRef:
 
 Expirations = list[tuple[str, ColumnElement[bool]]]
 
+# The engine's conditions on a candidate, given its columns (``CANDIDATE_COLUMNS``) as SQL expressions.
+Exclusion = Callable[[Mapping[str, ColumnElement[Any]]], Sequence[ColumnElement[bool]]]
+
 
 class Rule(ABC):
     """One guided-action rule. Subclasses set the class attributes and the two SQL builders, and their
@@ -101,15 +104,19 @@ class Rule(ABC):
 
     # --- derived -----------------------------------------------------------------------------------------
 
-    def creates(
-        self, ctx: RuleContext, *, exclude: Callable[[Subquery], Sequence[ColumnElement[bool]]] | None = None
-    ) -> Select[Any]:
+    def creates(self, ctx: RuleContext, *, exclude: Exclusion | None = None) -> Select[Any]:
         """The candidates whose expiration conditions do not already hold at ``now``.
 
         ``exclude`` adds the engine's own conditions (keys already used, live actions of the same subject),
-        placed first so the cheap index look-ups run before the expiration conditions.
+        given the candidate columns' SQL expressions. They go inside the candidates' own query, *ahead* of
+        its criteria (``where_first``): a no-change re-run then spends one index look-up per existing action
+        rather than re-checking its criteria and expiration conditions.
         """
-        candidate = self.candidates(ctx).subquery(f"{self.code.lower()}_candidates")
+        candidates = self.candidates(ctx)
+        if exclude is not None:
+            columns = {name: candidates.selected_columns[name] for name in CANDIDATE_COLUMNS}
+            candidates = where_first(candidates, *exclude(columns))
+        candidate = candidates.subquery(f"{self.code.lower()}_candidates")
         ref = ActionRef(
             user_id=candidate.c.user_id,
             key=candidate.c.key,
@@ -121,8 +128,6 @@ class Rule(ABC):
         )
         conditions = [condition for _, condition in self.expirations(ctx, ref)]
         stmt = select(*(candidate.c[name] for name in CANDIDATE_COLUMNS))
-        if exclude is not None:
-            stmt = stmt.where(*exclude(candidate))
         if conditions:
             stmt = stmt.where(not_(or_(*conditions)))
         return stmt

@@ -73,8 +73,9 @@ class EmailReplies(Rule):
                 reply.direction == "incoming",
                 reply.occurred_at > ctx.ago(days=14),  # an email happens at sent_at
                 c.owner_id.is_not(None),
-                replies_to_user(reply, c, c.owner_id),
+                # The cheaper test that rejects more first: most recent emails were answered already.
                 ~user_emailed(c.owner_id, c.email_lower, after=reply.sent_at),
+                replies_to_user(reply, c, c.owner_id),
             )
         )
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
-from crm.models import Activity, Contact, Deal, DealContact, EmailRecipient
+from crm.models import Activity, Contact, Deal, DealContact, EmailRecipient, Stage
 from rules.base import CLOSING, ActionRef, Expirations, Rule, RuleContext
 from rules.sql import Value, company_of, first_recipient_contact, key_of, rows_of, stage_state_is
 
@@ -65,6 +65,32 @@ class _Buyers:
         return self.rows.where(is_reply).exists()
 
 
+def on_open_deal_of_owner(email: Any) -> ColumnElement[bool]:
+    """``_Buyers(email.id, email.owner_id).on_open_deal()`` for a whole scan of emails: one recipient of the
+    email is, with the email's owner, among the (address, owner) pairs of open deals' contacts. That set is
+    computed once per statement instead of walking contact, deals and stages again for every email."""
+    recipient = aliased(EmailRecipient)
+    contact = aliased(Contact)
+    link = aliased(DealContact)
+    deal = aliased(Deal)
+    stage = aliased(Stage)
+    open_deal_contacts = (
+        select(contact.email_lower, deal.owner_id)
+        .join(link, link.contact_id == contact.id)
+        .join(deal, deal.id == link.deal_id)
+        .join(stage, and_(stage.pipeline_id == deal.pipeline_id, stage.id == deal.stage_id))
+        .where(stage.state == "open")
+    )
+    return (
+        rows_of(recipient)
+        .where(
+            recipient.activity_id == email.id,
+            tuple_(recipient.address_lower, email.owner_id).in_(open_deal_contacts),
+        )
+        .exists()
+    )
+
+
 def buyer_replied(email_id: Value, user_id: Value) -> ColumnElement[bool]:
     email = aliased(Activity)
     return rows_of(email).where(email.id == email_id, _Buyers(email.id, user_id).replied(email)).exists()
@@ -93,8 +119,8 @@ class FollowUpWithBuyer(Rule):
             email.type == "email",
             email.direction == "outgoing",
             email.owner_id.is_not(None),
-            buyers.on_open_deal(),
             email.opened_at.is_not(None),
+            on_open_deal_of_owner(email),
             email.occurred_at <= ctx.ago(days=7),  # an email happens at sent_at
             ~buyers.replied(email),
             email.occurred_at > ctx.ago(days=30),

@@ -66,6 +66,19 @@ def rows_of(*froms: Any) -> Select[Any]:
     return select(literal(1)).select_from(*froms).correlate_except(*froms)
 
 
+def where_first(stmt: Select[Any], *conditions: ColumnElement[bool]) -> Select[Any]:
+    """``stmt`` (a plain ``SELECT ... FROM ... WHERE``) with ``conditions`` ahead of its own criteria.
+
+    SQLite tests a row's correlated-subquery conditions in their WHERE order, once the tables they read are
+    joined, and stops at the first false one; PostgreSQL's planner also keeps their order among equally
+    costed filters. Putting cheap index look-ups first spares the rest for the rows they reject.
+    """
+    if stmt._group_by_clauses or stmt._having_criteria or stmt._distinct or stmt._limit_clause is not None:
+        raise ValueError("where_first takes a plain SELECT ... FROM ... WHERE")
+    rebuilt = select(*stmt.selected_columns).select_from(*stmt.get_final_froms()).where(*conditions)
+    return rebuilt if stmt.whereclause is None else rebuilt.where(stmt.whereclause)
+
+
 # --- keys ----------------------------------------------------------------------------------------------
 
 
@@ -164,18 +177,18 @@ def user_emailed(
 
 
 def contact_emailed_user(address: Value, user_address: Value) -> Exists:
-    """An incoming email from ``address`` has the user among its recipients (R01, R10)."""
+    """An incoming email from ``address`` has the user among its recipients (R01, R10).
+
+    Looked up from the contact's side (its few emails, then each one's recipients): a user receives
+    thousands of emails, so the planner must not start from the recipients with the user's address."""
     e = aliased(Activity)
-    r = aliased(EmailRecipient)
     return (
         rows_of(e)
-        .join(r, r.activity_id == e.id)
-        .correlate_except(e, r)
         .where(
             e.from_lower == address,
             e.type == "email",
             e.direction == "incoming",
-            r.address_lower == user_address,
+            is_recipient(e.id, user_address),
         )
         .exists()
     )

@@ -1,0 +1,60 @@
+"""How the engine builds its statements: per-rule timing in the report, the engine's exclusions ahead of each
+rule's own criteria, and the partial indexes its look-ups rely on."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, true
+from sqlalchemy.dialects import postgresql, sqlite
+
+from rules.base import Rule
+from rules.context import RuleContext
+from rules.engine import build_plan
+from rules.registry import ALL_RULES, EMAIL_PRECEDENCE
+from rules.sql import where_first
+from tests.conftest import NOW
+from tests.rules.helpers import run
+
+CONTEXT = RuleContext(("UTC", "Europe/Paris"))
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)
+def test_where_first_keeps_a_rules_candidates_as_they_are(rule: Rule) -> None:
+    candidates = rule.candidates(CONTEXT)
+    for dialect in (sqlite.dialect(), postgresql.dialect()):
+        rebuilt = where_first(candidates).compile(dialect=dialect)
+        assert str(rebuilt) == str(candidates.compile(dialect=dialect))
+
+
+def test_where_first_puts_its_conditions_ahead_of_the_statements_own() -> None:
+    candidates = ALL_RULES[0].candidates(CONTEXT)
+    sql = str(where_first(candidates, true().is_(true())).compile(dialect=sqlite.dialect()))
+    where = sql[sql.index("WHERE") :]
+    assert where.index("1 IS 1") < where.index("owner_id IS NOT NULL")
+
+
+def test_where_first_refuses_what_it_cannot_rebuild() -> None:
+    candidates = ALL_RULES[0].candidates(CONTEXT)
+    with pytest.raises(ValueError):
+        where_first(candidates.limit(1))
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)
+def test_the_never_again_look_ups_sit_inside_the_rules_candidates(rule: Rule) -> None:
+    sql = str(build_plan(rule, CONTEXT).creation.compile(dialect=sqlite.dialect()))
+    assert "FROM actions AS used" in sql[: sql.index(f"AS {rule.code.lower()}_candidates")]
+
+
+@pytest.mark.parametrize("code", EMAIL_PRECEDENCE)
+def test_the_one_per_email_look_up_states_the_partial_index_word_for_word(code: str) -> None:
+    (rule,) = [rule for rule in ALL_RULES if rule.code == code]
+    sql = str(build_plan(rule, CONTEXT).creation.compile(dialect=sqlite.dialect()))
+    assert "used.rule IN ('R05', 'R09', 'R10')" in sql
+
+
+def test_the_report_times_every_rule(engine: Engine) -> None:
+    report = run(engine)
+    assert report.now == NOW
+    assert set(report.rules) == {rule.code for rule in ALL_RULES}
+    for rule_report in report.rules.values():
+        assert 0 <= rule_report.expire_seconds <= rule_report.seconds
