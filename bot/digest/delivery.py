@@ -30,7 +30,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 
 from bot.digest.content import load_digest
 from bot.digest.render import message_payload
-from bot.slack.users import remember_dm_channel, slack_id_for
+from bot.slack.users import cached_slack_id, remember_dm_channel, slack_id_for
 from crm.db import session_scope
 from crm.localtime import zone
 from crm.models import DigestDelivery, SlackIdentity, User
@@ -374,8 +374,8 @@ class Sender:
         channel = identity.dm_channel if identity is not None else None
         try:
             if channel is None:
-                slack_id = user.slack_user_id or (identity.slack_user_id if identity else None)
-                channel = self.client.conversations_open(users=slack_id)["channel"]["id"]
+                opened = self.client.conversations_open(users=cached_slack_id(session, user))
+                channel = opened["channel"]["id"]
             # The latest messages of the bot's DM with the user: a digest posted by the crashed attempt,
             # minutes ago, is among them.
             history = self.client.conversations_history(channel=channel, include_all_metadata=True, limit=50)
@@ -494,12 +494,3 @@ def send_due(
 ) -> SendReport:
     """Send every digest due at ``now``. Safe to run concurrently with itself."""
     return Sender(engine, client, now, clock=clock, config=config, home_url=home_url).run()
-
-
-def delivered(session: Session, users: Iterable[str], day: date) -> dict[str, DigestDelivery]:
-    rows = session.scalars(
-        select(DigestDelivery).where(
-            DigestDelivery.user_id.in_(list(users)), DigestDelivery.local_date == day
-        )
-    )
-    return {row.user_id: row for row in rows}

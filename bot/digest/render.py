@@ -31,7 +31,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.digest.content import Digest, Line, Section, format_day
+from bot.digest.content import Digest, Line, format_day
 from bot.slack import limits
 from bot.slack.mrkdwn import escape, safe_url, truncate
 
@@ -100,7 +100,7 @@ def _block_id(prefix: str, ref: str) -> str:
     return f"{prefix}#{hashlib.sha1(ref.encode()).hexdigest()}"
 
 
-def _line_cost(section: Section, line: Line) -> int:
+def _line_cost(line: Line) -> int:
     return 2 if line.kind in ("task", "action") and not line.status else 1
 
 
@@ -113,7 +113,7 @@ def allocate(digest: Digest, max_blocks: int = limits.MESSAGE_BLOCKS) -> dict[st
         total = FIXED_BLOCKS
         for s in sections:
             k = shown[s.key]
-            total += 1 + sum(_line_cost(s, line) for line in s.lines[:k]) + (1 if k < s.total else 0)
+            total += 1 + sum(_line_cost(line) for line in s.lines[:k]) + (1 if k < s.total else 0)
         return total
 
     progress = True

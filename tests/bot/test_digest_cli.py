@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 from bot.cli.main import main
 from bot.clock import DIGEST_JOB, RULES_JOB, build_scheduler, digest_tick, rules_tick
 from bot.slack import limits
-from crm.config import Settings
+from crm.config import Settings, get_settings
 from tests.fakes.slack_api import FakeSlack
 from tests.rules.world import World
 
@@ -51,35 +52,33 @@ def test_preview_errors(world: World, db_url: str) -> None:
     assert run(db_url, "digest", "send-due", "--user", "ana@acme.test")[0] == 2
 
 
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    """Settings re-read from the environment the test sets, and forgotten afterwards."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 def test_send_due_command(
-    world: World, db_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+    world: World, db_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, fresh_settings: None
 ) -> None:
     world.users["u1"].slack_user_id = "UANA"
     world.task("t1", due=datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
     world.commit()
     monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
     monkeypatch.setenv("SLACK_API_URL", slack.url)
-    from crm.config import get_settings
-
-    get_settings.cache_clear()
-    try:
-        code, out, _ = run(db_url, "digest", "send-due", "--now", MONDAY_9)
-    finally:
-        get_settings.cache_clear()
+    code, out, _ = run(db_url, "digest", "send-due", "--now", MONDAY_9)
     assert code == 0 and "1 sent" in out
     assert [m.user for m in slack.messages] == ["UANA"]
 
 
-def test_send_due_without_a_token_says_so(world: World, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_send_due_without_a_token_says_so(
+    world: World, db_url: str, monkeypatch: pytest.MonkeyPatch, fresh_settings: None
+) -> None:
     world.commit()
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
-    from crm.config import get_settings
-
-    get_settings.cache_clear()
-    try:
-        code, _, err = run(db_url, "digest", "send-due")
-    finally:
-        get_settings.cache_clear()
+    code, _, err = run(db_url, "digest", "send-due")
     assert code == 2 and "SLACK_BOT_TOKEN" in err
 
 
