@@ -71,7 +71,11 @@ def feedback(
     kind = Feedback(kind).value  # ValueError for anything else
     comment = (comment or "").strip() or None
     action = _owned(session, action_id, actor)
-    same = and_(ACTIONS.c.feedback == kind, ACTIONS.c.feedback_comment.is_not_distinct_from(comment))
+    # IS NOT DISTINCT FROM on both: a NULL (no feedback yet) must compare as "different", not as unknown.
+    same = and_(
+        ACTIONS.c.feedback.is_not_distinct_from(kind),
+        ACTIONS.c.feedback_comment.is_not_distinct_from(comment),
+    )
     changed = _update(
         session, action, ~same, feedback=kind, feedback_comment=comment, feedback_at=now, feedback_by=actor.id
     )

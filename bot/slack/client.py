@@ -25,7 +25,7 @@ class SlackNotConfigured(RuntimeError):
     """No bot token: Slack cannot be called (the demo and previews do not need it)."""
 
 
-def _base_url(settings: Settings) -> str:
+def base_url(settings: Settings) -> str:
     url = settings.slack_api_url
     return url if url.endswith("/") else url + "/"
 
@@ -53,7 +53,7 @@ def web_client(token: str | None = None, settings: Settings | None = None) -> We
     settings = settings or get_settings()
     return WebClient(
         token=_token(settings, token),
-        base_url=_base_url(settings),
+        base_url=base_url(settings),
         timeout=TIMEOUT_S,
         retry_handlers=retry_handlers(rate_limits=True),
     )
@@ -65,7 +65,7 @@ def delivery_client(token: str | None = None, settings: Settings | None = None) 
     settings = settings or get_settings()
     return WebClient(
         token=_token(settings, token),
-        base_url=_base_url(settings),
+        base_url=base_url(settings),
         timeout=TIMEOUT_S,
         retry_handlers=retry_handlers(rate_limits=False),
     )

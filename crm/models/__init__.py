@@ -19,8 +19,9 @@ from crm.models.engagement import EngagementEvent
 from crm.models.lead import Lead
 from crm.models.org import Org
 from crm.models.pipeline import Pipeline, Stage
+from crm.models.preference import UserPreference
 from crm.models.sequence import Enrollment, Sequence
-from crm.models.slack import SlackIdentity
+from crm.models.slack import SlackEvent, SlackIdentity
 from crm.models.snooze import TaskSnooze
 from crm.models.team import Team
 from crm.models.user import Access, Role, User, UserGoal
@@ -53,6 +54,7 @@ __all__ = [
     "Pipeline",
     "Role",
     "Sequence",
+    "SlackEvent",
     "SlackIdentity",
     "Stage",
     "TaskSnooze",
@@ -60,4 +62,5 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserGoal",
+    "UserPreference",
 ]

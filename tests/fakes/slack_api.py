@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 from bot.slack import limits
 
 TOKEN_PREFIXES = ("xoxb-", "xoxp-")
+RESPONSE_URL_PATH = "/response/"
 
 
 @dataclass
@@ -139,6 +140,10 @@ class FakeSlack:
         self._faults[method].append(Fault(hang=release, record=record))
         return release
 
+    def response_url(self, name: str = "r1") -> str:
+        """A ``response_url`` pointing at this server (posts to it are recorded as ``response_url``)."""
+        return f"{self.url.rstrip('/').removesuffix('/api')}{RESPONSE_URL_PATH}{name}"
+
     def calls(self, method: str) -> list[Request]:
         with self._lock:
             return [r for r in self.requests if r.method == method]
@@ -166,6 +171,12 @@ class FakeSlack:
                 with contextlib.suppress(ValueError):
                     params[key] = json.loads(params[key])
         headers = {k.lower(): v for k, v in handler.headers.items()}
+        if parts.path.startswith(RESPONSE_URL_PATH):
+            # A response_url (Slack's hooks): no token, answers "ok".
+            with self._lock:
+                self.requests.append(Request("response_url", params, headers))
+            self.received.set()
+            return self._reply(handler, {"ok": True})
         with self._lock:
             self.requests.append(Request(method, params, headers))
             fault = self._faults[method].popleft() if self._faults[method] else None
@@ -245,6 +256,11 @@ class FakeSlack:
         if method == "chat.postMessage":
             return self._post(params)
         if method == "chat.update":
+            try:
+                limits.check_message({"text": params.get("text"), "blocks": params.get("blocks") or []})
+            except limits.LimitExceeded:
+                self.rejected.append(("chat.update", "invalid_blocks"))
+                return {"ok": False, "error": "invalid_blocks"}
             with self._lock:
                 for message in self.messages:
                     if message.channel == params.get("channel") and message.ts == params.get("ts"):

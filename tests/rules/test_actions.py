@@ -179,3 +179,14 @@ def test_feedback_on_an_ended_action_is_allowed(engine: Engine, action_id: int) 
 def test_unknown_feedback_is_refused(engine: Engine, action_id: int) -> None:
     with session_scope(engine) as session, pytest.raises(ValueError):
         feedback(session, action_id, as_user(session, "u1"), "meh", None, LATER)
+
+
+def test_first_feedback_without_a_comment_is_recorded(engine: Engine, action_id: int) -> None:
+    with session_scope(engine) as session:
+        first = feedback(session, action_id, as_user(session, "u1"), "keep_it_up", None, LATER)
+        again = feedback(session, action_id, as_user(session, "u1"), "keep_it_up", None, LATER)
+    assert (first.changed, again.changed) == (True, False)
+    assert (stored(engine, action_id).feedback, stored(engine, action_id).feedback_comment) == (
+        "keep_it_up",
+        None,
+    )

@@ -1,0 +1,35 @@
+"""Shared modal plumbing: a validated ``views.open`` / ``views.update`` payload from blocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.slack import limits
+from bot.slack.mrkdwn import truncate
+
+TITLE_LIMIT = 24  # Slack's limit for a modal's title, submit and close texts
+
+
+def modal(
+    *,
+    callback_id: str,
+    title: str,
+    blocks: list[Block],
+    submit: str | None = None,
+    close: str = "Close",
+    private_metadata: str | None = None,
+) -> dict[str, Any]:
+    view = View(
+        type="modal",
+        callback_id=callback_id,
+        title=truncate(title, TITLE_LIMIT),
+        submit=truncate(submit, TITLE_LIMIT) if submit else None,
+        close=truncate(close, TITLE_LIMIT),
+        blocks=blocks,
+        private_metadata=private_metadata,
+    ).to_dict()
+    limits.check_view(view)
+    return view

@@ -1,0 +1,39 @@
+"""Block actions: the digest's buttons and menus, the follow-up prompt, the bundled-actions queue."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+
+from bot.blocks.followup import CREATE, NOT_NOW, SETTINGS_OFF, SETTINGS_ON
+from bot.blocks.queue import SKIP
+from bot.digest import render
+from bot.listeners.actions import (
+    complete,
+    dismiss,
+    feedback,
+    followup_prompt,
+    queue_skip,
+    snooze,
+    start_queue,
+)
+from bot.runtime import Services
+
+
+def acknowledge(ack: Ack) -> None:
+    """Link buttons (Join, Open Home) open a URL in Slack; the click still arrives and only needs an ack."""
+    ack()
+
+
+def register(app: App, services: Services) -> None:
+    app.action(render.COMPLETE)(complete.handler(services))
+    app.action(render.SNOOZE)(snooze.handler(services))
+    app.action(render.DISMISS)(dismiss.handler(services))
+    app.action(render.FEEDBACK)(feedback.handler(services))
+    app.action(render.START)(start_queue.handler(services))
+    app.action(render.JOIN)(acknowledge)
+    app.action(render.OPEN_HOME)(acknowledge)
+    app.action(CREATE)(followup_prompt.create_handler(services))
+    app.action(NOT_NOW)(followup_prompt.not_now)
+    app.action(SETTINGS_OFF)(followup_prompt.prompt_setting_handler(services, on=False))
+    app.action(SETTINGS_ON)(followup_prompt.prompt_setting_handler(services, on=True))
+    app.action(SKIP)(queue_skip.handler(services))

@@ -1,0 +1,58 @@
+"""What every click on a digest line does once its item changed: redraw the digest in place, say so when
+nothing changed, and offer a follow-up task after a completed one (unless the user turned that off)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.blocks import followup
+from bot.digest.redraw import find_delivery, redraw_payload
+from bot.interactions.items import ItemResult
+from bot.interactions.refs import BadRef, Ref, parse_ref
+from bot.listeners.work import Effect, Who, say, tell
+from bot.runtime import Services
+from crm.changes.preferences import preferences
+from crm.models import User
+
+
+def effects_of(
+    services: Services, session: Session, actor: User, who: Who, result: ItemResult, now: datetime
+) -> list[Effect]:
+    effects: list[Effect] = []
+    if result.changed and who.channel and who.message_ts:
+        update = redraw_payload(
+            session, actor, who.channel, who.message_ts, now, home_url=services.settings.home_url
+        )
+        if update is not None:
+            effects.append(lambda client: client.chat_update(**update))
+    if not result.changed:
+        effects.append(say(who, result.message))
+    task = result.completed_task
+    if task is not None and preferences(session, actor).follow_up_prompt:
+        effects.append(tell(who, followup.prompt(task.title or "", task.id)))
+    return effects
+
+
+def ref_of_button(action: dict[str, Any]) -> Ref:
+    return parse_ref(action.get("value"))
+
+
+def ref_of_block(session: Session, actor: User, who: Who, action: dict[str, Any]) -> Ref:
+    """The ref of a select's line, from its block id: ``a:<ref>``, or ``a#<sha1 of ref>`` for a ref too long
+    for a block id (looked up among the refs the digest message listed)."""
+    block_id = action.get("block_id")
+    if not isinstance(block_id, str):
+        raise BadRef("no block id")
+    if block_id.startswith("a:"):
+        return parse_ref(block_id[2:])
+    if block_id.startswith("a#") and who.channel and who.message_ts:
+        delivery = find_delivery(session, actor, who.channel, who.message_ts)
+        for refs in ((delivery.items or {}) if delivery else {}).values():
+            for ref in refs:
+                if hashlib.sha1(ref.encode()).hexdigest() == block_id[2:]:
+                    return parse_ref(ref)
+    raise BadRef("unknown line")

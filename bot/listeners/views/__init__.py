@@ -1,0 +1,17 @@
+"""Modal submissions."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.blocks.feedback import COMMENT_VIEW
+from bot.blocks.followup import CREATE_VIEW
+from bot.blocks.queue import QUEUE_VIEW
+from bot.listeners.views import create_task, feedback_comment, queue_submit
+from bot.runtime import Services
+
+
+def register(app: App, services: Services) -> None:
+    app.view(COMMENT_VIEW)(feedback_comment.handler(services))
+    app.view(CREATE_VIEW)(create_task.handler(services))
+    app.view(QUEUE_VIEW)(queue_submit.handler(services))

@@ -1,0 +1,116 @@
+"""Running a listener's work after its ack, with the acting CRM user, one session and one ``now``.
+
+``after_ack(services, client, who, what, work)`` submits ``work(session, actor, now) -> effects`` to the
+worker. The session commits when ``work`` returns; then each effect (a Slack call) runs, outside the
+transaction. A Slack user with no CRM user is told so and gets no data. Failures are logged with context and
+told to the user in one line: a refusal as the refusal, a stale or forged button as "nothing changed", and
+anything else as a generic apology (its details stay in the log).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.blocks.notices import FAILED, NOT_LINKED, notice, plain_notice
+from bot.interactions.queue import QueueError
+from bot.interactions.refs import BadRef
+from bot.runtime import Services
+from bot.slack.users import crm_user_for
+from crm.db import session_scope
+from crm.models import User
+from crm.permissions import PermissionDenied
+
+log = logging.getLogger(__name__)
+
+Effect = Callable[[WebClient], Any]
+
+
+@dataclass(frozen=True)
+class Who:
+    """Where a request came from: the Slack user, and where to answer them."""
+
+    user: str
+    team: str | None = None
+    channel: str | None = None  # the conversation of the message clicked, if any
+    message_ts: str | None = None
+    response_url: str | None = None
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Who:
+        user = body.get("user") or {}
+        user_id = user.get("id") if isinstance(user, dict) else None
+        user_id = user_id or body.get("user_id") or (body.get("event") or {}).get("user")
+        team = body.get("team") or {}
+        channel = body.get("channel") or {}
+        container = body.get("container") or {}
+        return cls(
+            user=str(user_id or ""),
+            team=(team.get("id") if isinstance(team, dict) else None) or body.get("team_id"),
+            channel=(channel.get("id") if isinstance(channel, dict) else None) or body.get("channel_id"),
+            message_ts=container.get("message_ts") if isinstance(container, dict) else None,
+            response_url=body.get("response_url"),
+        )
+
+
+def tell(who: Who, payload: dict[str, Any]) -> Effect:
+    """An ephemeral message to the user where they clicked; in their DM with the app when there is no
+    conversation (a modal, the Home tab)."""
+
+    def send(client: WebClient) -> Any:
+        if who.channel:
+            return client.chat_postEphemeral(channel=who.channel, user=who.user, **payload)
+        return client.chat_postMessage(channel=who.user, **payload)
+
+    return send
+
+
+def say(who: Who, text: str) -> Effect:
+    return tell(who, plain_notice(text))
+
+
+Work = Callable[[Session, User, datetime], Sequence[Effect]]
+
+
+def after_ack(services: Services, client: WebClient, who: Who, what: str, work: Work) -> None:
+    services.worker.submit(run, services, client, who, what, work)
+
+
+def run(services: Services, client: WebClient, who: Who, what: str, work: Work) -> None:
+    now = services.clock()
+    context = {"slack_user": who.user, "team": who.team, "what": what}
+    effects: Sequence[Effect]
+    try:
+        with session_scope(services.engine, write=True) as session:
+            actor = crm_user_for(session, who.user, client, now)
+            if actor is None:
+                log.info("unmapped Slack user", extra=context)
+                effects = [tell(who, notice(NOT_LINKED))]
+            else:
+                effects = work(session, actor, now)
+    except PermissionDenied as exc:
+        log.info("refused: %s", exc, extra=context)
+        effects = [say(who, f"Nothing changed: {exc}.")]
+    except (BadRef, QueueError) as exc:
+        log.warning("invalid payload: %s", exc, extra=context)
+        effects = [say(who, "Nothing changed: that button is out of date or not valid.")]
+    except ValueError as exc:
+        log.info("invalid input: %s", exc, extra=context)
+        effects = [say(who, f"Nothing changed: {exc}.")]
+    except Exception:
+        log.exception("failed after the ack", extra=context)
+        effects = [tell(who, notice(FAILED))]
+    for effect in effects:
+        try:
+            effect(client)
+        except SlackApiError as exc:
+            log.warning("Slack refused a call: %s", exc.response.get("error"), extra=context)
+        except Exception:
+            log.exception("a Slack call failed", extra=context)

@@ -1,0 +1,77 @@
+"""Serving the Bolt app over HTTP: a WSGI application in front of Bolt's adapter, run by waitress.
+
+Routes: ``POST /slack/events`` (events, commands, interactivity), ``GET /slack/install`` and
+``GET /slack/oauth_redirect`` (when OAuth is configured), ``GET /healthz``. Before Bolt sees a request to
+``/slack/events``, its signature is checked (401 when forged, stale or missing, as Bolt would answer) and its
+body's shape (400 with the reason, instead of an exception deep in Bolt); bodies over 1 MB get 413.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
+
+from bot import payloads
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+MAX_BODY = 1_000_000
+
+StartResponse = Callable[..., Any]
+
+
+class SlackWSGI:
+    def __init__(self, app: App, signing_secret: str) -> None:
+        self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+        self.verifier = SignatureVerifier(signing_secret)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthz":
+            return _reply(start_response, 200, {"ok": True})
+        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                return _reply(start_response, 400, {"error": "bad Content-Length"})
+            if length > MAX_BODY:
+                return _reply(start_response, 413, {"error": "request body too large"})
+            raw = environ["wsgi.input"].read(length) if length else b""
+            body = raw.decode("utf-8", errors="replace")
+            if not self.verifier.is_valid(
+                body=body,
+                timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+                signature=environ.get("HTTP_X_SLACK_SIGNATURE", ""),
+            ):
+                log.warning("refused a request with an invalid or stale signature")
+                return _reply(start_response, 401, {"error": "invalid request"})
+            reason = payloads.problem(body, environ.get("CONTENT_TYPE", ""))
+            if reason is not None:
+                log.warning("refused a malformed payload: %s", reason)
+                return _reply(start_response, 400, {"error": reason})
+            environ["wsgi.input"] = io.BytesIO(raw)
+        return self.bolt(environ, start_response)
+
+
+def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body).encode()
+    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large"}[status]
+    start_response(
+        f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    )
+    return [data]
+
+
+def serve(wsgi: SlackWSGI, *, host: str, port: int, threads: int = 16) -> None:
+    """Serve until interrupted, with waitress (a production WSGI server, pure Python)."""
+    from waitress import serve as waitress_serve
+
+    waitress_serve(wsgi, host=host, port=port, threads=threads, ident="salesbot")

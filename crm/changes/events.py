@@ -1,0 +1,32 @@
+"""Slack events already handled: the first delivery of an ``event_id`` wins, retries change nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from crm.models import SlackEvent
+
+KEEP = timedelta(days=2)  # Slack retries within minutes; two days of ids is plenty
+
+
+def first_delivery(session: Session, event_id: str, event_type: str, now: datetime) -> bool:
+    """Record ``event_id``; True the first time, False for any later delivery (a retry or a replay)."""
+    values = {"event_id": event_id[:64], "event_type": event_type[:64], "received_at": now}
+    dialect = session.get_bind().dialect.name
+    stmt: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SlackEvent).values(values)
+    result = cast(
+        CursorResult[Any], session.execute(stmt.on_conflict_do_nothing(index_elements=["event_id"]))
+    )
+    return result.rowcount == 1
+
+
+def forget_old_events(session: Session, now: datetime) -> int:
+    result = cast(
+        CursorResult[Any], session.execute(delete(SlackEvent).where(SlackEvent.received_at < now - KEEP))
+    )
+    return result.rowcount
