@@ -46,11 +46,7 @@ class SlackWSGI:
                 return _reply(start_response, 413, {"error": "request body too large"})
             raw = environ["wsgi.input"].read(length) if length else b""
             body = raw.decode("utf-8", errors="replace")
-            if not self.verifier.is_valid(
-                body=body,
-                timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-                signature=environ.get("HTTP_X_SLACK_SIGNATURE", ""),
-            ):
+            if not self._signed(body, environ):
                 log.warning("refused a request with an invalid or stale signature")
                 return _reply(start_response, 401, {"error": "invalid request"})
             reason = payloads.problem(body, environ.get("CONTENT_TYPE", ""))
@@ -59,6 +55,13 @@ class SlackWSGI:
                 return _reply(start_response, 400, {"error": reason})
             environ["wsgi.input"] = io.BytesIO(raw)
         return self.bolt(environ, start_response)
+
+    def _signed(self, body: str, environ: dict[str, Any]) -> bool:
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+        if not timestamp.isdigit() or not signature:
+            return False
+        return self.verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
 
 
 def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:

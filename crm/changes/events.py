@@ -19,10 +19,11 @@ def first_delivery(session: Session, event_id: str, event_type: str, now: dateti
     values = {"event_id": event_id[:64], "event_type": event_type[:64], "received_at": now}
     dialect = session.get_bind().dialect.name
     stmt: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SlackEvent).values(values)
-    result = cast(
-        CursorResult[Any], session.execute(stmt.on_conflict_do_nothing(index_elements=["event_id"]))
-    )
-    return result.rowcount == 1
+    # RETURNING, not rowcount: with psycopg, SQLAlchemy reports rowcount -1 for this statement.
+    inserted = session.execute(
+        stmt.on_conflict_do_nothing(index_elements=["event_id"]).returning(SlackEvent.event_id)
+    ).first()
+    return inserted is not None
 
 
 def forget_old_events(session: Session, now: datetime) -> int:

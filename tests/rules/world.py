@@ -294,7 +294,8 @@ class World:
     ) -> Activity:
         start = start if start is not None else ago(hours=3)
         end = end if end is not None else start + timedelta(hours=1)
-        return self._activity("meeting", id_, owner, title="Meeting", start_at=start, end_at=end, **fields)
+        fields.setdefault("title", "Meeting")
+        return self._activity("meeting", id_, owner, start_at=start, end_at=end, **fields)
 
     def note(
         self, id_: str | None = None, *, owner: str = "u1", created: datetime | None = None, **f: Any
