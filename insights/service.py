@@ -123,7 +123,7 @@ def _disabled_message(session: Session) -> str:
     who = f"a super admin ({', '.join(admins[:3])})" if admins else "a super admin"
     return (
         "Deal insights are off: customer analysis is not enabled for this organisation. "
-        f"{who.capitalize()} can turn it on."
+        f"{who[0].upper()}{who[1:]} can turn it on."
     )
 
 

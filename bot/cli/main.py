@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.cli import clock, data, demo, digest, rules
+from bot.cli import clock, data, demo, digest, insights, rules
 from bot.cli.context import EXIT_FORBIDDEN, EXIT_INVALID, CommandError, Context
 from crm.permissions import PermissionDenied
 
-COMMAND_GROUPS = (demo, data, rules, digest, clock)
+COMMAND_GROUPS = (demo, data, rules, digest, insights, clock)
 
 
 class _Parser(argparse.ArgumentParser):
