@@ -21,7 +21,11 @@ from tests.conftest import NOW
 from tests.insights.conftest import answer, fake_model
 from tests.rules.world import World
 
-RISK = {"title": "Competitor in the running", "detail": "Initech is evaluated.", "activity_ids": ["n1", "zz9"]}
+RISK = {
+    "title": "Competitor in the running",
+    "detail": "Initech is evaluated.",
+    "activity_ids": ["n1", "zz9"],
+}
 GOAL = {"goal": "SSO for all staff", "activity_ids": ["e1"]}
 
 
@@ -107,7 +111,9 @@ def test_invalid_model_output_gives_a_reason_and_the_crm_parts(world: World) -> 
     model = fake_model({"summary": 3, "risks": "no"})
     result = get_insights(world.session, "d1", world.users["u1"], NOW, model=model)
     assert not result.ai_used and "not valid" in (result.ai_unavailable_reason or "")
-    assert result.activities and world.session.scalar(select(func.count()).select_from(InsightCacheEntry)) == 0
+    assert (
+        result.activities and world.session.scalar(select(func.count()).select_from(InsightCacheEntry)) == 0
+    )
 
 
 def test_activity_detail_checks_permission_again(world: World) -> None:
