@@ -101,7 +101,7 @@ def test_customer_analysis_off_is_refused_with_who_can_turn_it_on(world: World) 
     world.org.customer_analysis_enabled = False
     world.user("u9", "root@acme.test", role="super_admin")
     world.commit()
-    with pytest.raises(InsightsDisabled, match="super admin .U9. can turn it on"):
+    with pytest.raises(InsightsDisabled, match=r"super admin \(U9\) can turn it on"):
         get_insights(world.session, "d1", world.users["u1"], NOW, model=fake_model())
     with pytest.raises(PermissionDenied):  # a hidden deal is still refused as hidden
         get_insights(world.session, "d1", world.users["u2"], NOW, model=fake_model())
