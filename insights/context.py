@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from crm.models import Activity, ActivityDeal, Company, Contact, Deal, DealContact, Pipeline, Stage, User
 from crm.permissions import PermissionDenied, visible
-from insights.text import cut, strip_reply, tidy
+from insights.text import BYTES_PER_TOKEN, cut, strip_reply, tidy
 
 DEFAULT_BUDGET = 6000
 RECENT_LIMIT = 100
@@ -313,19 +313,23 @@ def fit_to_budget(context: DealContext, budget: int) -> DealContext:
     skeleton = prompt_tokens(bodiless)
     if skeleton > budget:
         return _drop_oldest(bodiless, budget)
-    # The largest per-body cap that fits: binary search, each step one render (a few ms for 100 items).
-    lo, hi = 0, max(len(a.body) for a in (*context.recent, *context.scheduled))
-    best = bodiless
-    best_tokens = skeleton
+    # The largest per-body cap that fits. The estimate is additive in bytes, so the search adds up cut body
+    # sizes instead of rendering each candidate; one render at the end checks the result.
+    bodies = [a.body.encode("utf-8") for a in (*context.recent, *context.scheduled)]
+    room = (budget - skeleton) * BYTES_PER_TOKEN - 16 * len(bodies)  # the newline and "[...]" of each body
+    lo, hi = 0, max(len(b) for b in bodies)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        candidate = _capped(context, mid)
-        t = prompt_tokens(candidate)
-        if t <= budget:
-            lo, best, best_tokens = mid, candidate, t
+        if sum(min(len(b), mid) for b in bodies) <= room:
+            lo = mid
         else:
             hi = mid - 1
-    return replace(best, prompt_tokens=best_tokens)
+    while True:
+        candidate = _capped(context, lo)
+        tokens = prompt_tokens(candidate)
+        if tokens <= budget or lo == 0:
+            return replace(candidate, prompt_tokens=tokens)
+        lo = lo * 9 // 10
 
 
 def _capped(context: DealContext, cap: int) -> DealContext:
