@@ -16,6 +16,7 @@ from crm.models.contact import Contact
 from crm.models.deal import Deal, DealCloseDate, DealContact, DealScore
 from crm.models.delivery import DeliveryState, DigestDelivery
 from crm.models.engagement import EngagementEvent
+from crm.models.insight import InsightCacheEntry, InsightFeedback
 from crm.models.lead import Lead
 from crm.models.org import Org
 from crm.models.pipeline import Pipeline, Stage
@@ -49,6 +50,8 @@ __all__ = [
     "EngagementEvent",
     "Enrollment",
     "Feedback",
+    "InsightCacheEntry",
+    "InsightFeedback",
     "Lead",
     "Org",
     "Pipeline",

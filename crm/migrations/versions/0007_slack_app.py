@@ -1,7 +1,7 @@
 """Slack app: preferences, handled events, OAuth installation and state stores
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006_insights
 Create Date: 2026-11-29 17:27:58.387812
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import crm.models.base
 
 revision: str = "0007"
-down_revision: str | None = "0004"
+down_revision: str | None = "0006_insights"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

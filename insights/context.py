@@ -1,0 +1,362 @@
+"""What a deal's insights are built from, for one user: every read goes through ``crm.permissions`` in SQL.
+
+``build_context(session, deal_id, user, now)`` refuses (``PermissionDenied``, the same for a missing deal)
+unless the user may view the deal, then reads the deal's fields, stage, score and close-date history, its
+contacts and company *that the user may view*, its future meetings and open tasks, and its
+``recent_limit`` most recent emails, calls, meetings and notes *that the user may view*. Bodies are cleaned
+(quoted replies and signatures removed) and then cut, evenly from the longest down, until the rendered
+prompt fits ``budget`` tokens (``insights.text.estimate_tokens``); if even the activities' header lines do
+not fit, the oldest activities are left out and counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from crm.models import Activity, ActivityDeal, Company, Contact, Deal, DealContact, Pipeline, Stage, User
+from crm.permissions import PermissionDenied, visible
+from insights.text import BYTES_PER_TOKEN, cut, strip_reply, tidy
+
+DEFAULT_BUDGET = 6000
+RECENT_LIMIT = 100
+RECENT_TYPES = ("email", "call", "meeting", "note")
+BODY_MAX_CHARS = 4000  # no single activity needs more, whatever the budget
+TITLE_MAX_CHARS = 150
+CANCELED_MEETING = "canceled"
+DONE_TASK = "completed"
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    id: str
+    type: str
+    at: datetime | None
+    title: str
+    owner_id: str | None
+    direction: str | None = None
+    status: str | None = None
+    outcome: str | None = None
+    from_address: str | None = None
+    thread_id: str | None = None
+    in_reply_to: str | None = None
+    body: str = ""
+    # sha256 of the stored fields: stands in for an update time the CRM does not keep.
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class ContactItem:
+    id: str
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class DealContext:
+    deal_id: str
+    deal_name: str
+    owner_name: str | None
+    pipeline_name: str
+    stage_label: str
+    stage_state: str
+    amount: Decimal | None
+    currency: str | None
+    close_date: date | None
+    created_at: datetime | None
+    closed_at: datetime | None
+    next_steps: str | None
+    next_steps_updated_at: datetime | None
+    score_history: tuple[tuple[datetime, float], ...]
+    close_date_history: tuple[tuple[datetime, date], ...]
+    contacts: tuple[ContactItem, ...]
+    contact_count: int  # associations on the deal, including contacts this user may not open
+    company_name: str | None
+    company_id: str | None
+    scheduled: tuple[ActivityItem, ...]  # future meetings and open tasks, soonest first
+    recent: tuple[ActivityItem, ...]  # most recent first
+    stage_median_age_days: float | None  # over the visible open deals in this pipeline stage
+    stage_peer_count: int
+    now: datetime
+    user_timezone: str
+    omitted: int = 0  # recent activities left out to fit the budget
+    body_cap: int | None = None  # the cut applied to bodies, None when nothing was cut
+    prompt_tokens: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def activity_ids(self) -> frozenset[str]:
+        return frozenset(a.id for a in (*self.recent, *self.scheduled))
+
+    def visible_key(self) -> str:
+        """Which records this user's permissions let in: the cache never crosses two different sets."""
+        ids = {
+            "activities": sorted(self.activity_ids),
+            "contacts": sorted(c.id for c in self.contacts),
+            "company": self.company_id,
+        }
+        return _sha256(ids)
+
+    def fingerprint(self) -> str:
+        """Everything the prompt rests on, stable across runs: a change of any of it changes this."""
+        data = {
+            "deal": [
+                self.deal_name,
+                self.owner_name,
+                self.pipeline_name,
+                self.stage_label,
+                self.stage_state,
+                str(self.amount),
+                self.currency,
+                str(self.close_date),
+                str(self.next_steps),
+                [(str(at), s) for at, s in self.score_history],
+                [(str(at), str(d)) for at, d in self.close_date_history],
+            ],
+            "contacts": [(c.id, c.name, c.email) for c in self.contacts],
+            "company": [self.company_id, self.company_name],
+            "activities": sorted((a.id, a.fingerprint) for a in (*self.recent, *self.scheduled)),
+            "budget": [self.omitted, self.body_cap],
+        }
+        return _sha256(data)
+
+
+def _sha256(data: object) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _title(a: Activity) -> str:
+    if a.type == "email":
+        text = a.subject or "(no subject)"
+    elif a.type in ("meeting", "task"):
+        text = a.title or a.type.capitalize()
+    elif a.type == "call":
+        text = "Call" + (f": {a.status}" if a.status else "") + (f", {a.outcome}" if a.outcome else "")
+    else:
+        first = (a.body or "").strip().split("\n", 1)[0]
+        text = f"Note: {first}" if first else "Note"
+    return cut(tidy(text), TITLE_MAX_CHARS)
+
+
+def _fingerprint(a: Activity) -> str:
+    fields = (
+        a.id, a.type, a.owner_id, a.private, a.body, a.occurred_at, a.ended_at, a.direction, a.subject,
+        a.title, a.status, a.outcome, a.start_at, a.end_at, a.due_at, a.completed_at, a.thread_id,
+        a.in_reply_to, a.from_address,
+    )  # fmt: skip
+    return _sha256([str(f) for f in fields])
+
+
+def _item(a: Activity) -> ActivityItem:
+    body = a.body or ""
+    if a.type == "email":
+        body = strip_reply(body)
+    return ActivityItem(
+        id=a.id,
+        type=a.type,
+        at=a.due_at if a.type == "task" else a.occurred_at,
+        title=_title(a),
+        owner_id=a.owner_id,
+        direction=a.direction,
+        status=a.status,
+        outcome=a.outcome,
+        from_address=a.from_address,
+        thread_id=a.thread_id,
+        in_reply_to=a.in_reply_to,
+        body=cut(tidy(body), BODY_MAX_CHARS),
+        fingerprint=_fingerprint(a),
+    )
+
+
+def load_deal(session: Session, deal_id: str, user: User) -> Deal:
+    """The deal if ``user`` may view it; ``PermissionDenied`` otherwise, missing deals alike."""
+    deal = session.scalars(visible(select(Deal).where(Deal.id == deal_id), user, "deals")).first()
+    if deal is None:
+        raise PermissionDenied("you may not view that deal")
+    return deal
+
+
+def deal_activities(deal_id: str, user: User) -> Select[Activity]:
+    """``select(Activity)`` over the deal's activities that ``user`` may view."""
+    stmt = select(Activity).join(ActivityDeal, ActivityDeal.activity_id == Activity.id)
+    return visible(stmt.where(ActivityDeal.deal_id == deal_id), user, "activities")
+
+
+def _load_activities(
+    session: Session, deal_id: str, user: User, now: datetime, limit: int
+) -> tuple[list[Activity], list[Activity]]:
+    base = deal_activities(deal_id, user)
+    recent = session.scalars(
+        base.where(Activity.type.in_(RECENT_TYPES), Activity.occurred_at <= now)
+        .order_by(Activity.occurred_at.desc(), Activity.id)
+        .limit(limit)
+    ).all()
+    scheduled = session.scalars(
+        base.where(
+            or_(
+                (Activity.type == "meeting")
+                & (Activity.start_at > now)
+                & or_(Activity.outcome.is_(None), Activity.outcome != CANCELED_MEETING),
+                (Activity.type == "task")
+                & (Activity.due_at >= now)
+                & or_(Activity.status.is_(None), Activity.status != DONE_TASK),
+            )
+        )
+        .order_by(func.coalesce(Activity.start_at, Activity.due_at), Activity.id)
+        .limit(limit)
+    ).all()
+    return list(recent), list(scheduled)
+
+
+def _stage_ages(session: Session, deal: Deal, user: User, now: datetime) -> tuple[float | None, int]:
+    stmt = visible(
+        select(Deal.created_at).where(
+            Deal.pipeline_id == deal.pipeline_id,
+            Deal.stage_id == deal.stage_id,
+            Deal.closed_at.is_(None),
+            Deal.created_at.is_not(None),
+            Deal.id != deal.id,
+        ),
+        user,
+        "deals",
+    )
+    ages = [(now - created).total_seconds() / 86400 for created in session.scalars(stmt) if created]
+    return (statistics.median(ages) if ages else None), len(ages)
+
+
+def build_context(
+    session: Session,
+    deal_id: str,
+    user: User,
+    now: datetime,
+    *,
+    budget: int = DEFAULT_BUDGET,
+    recent_limit: int = RECENT_LIMIT,
+) -> DealContext:
+    deal = load_deal(session, deal_id, user)
+    stage = session.get(Stage, (deal.pipeline_id, deal.stage_id))
+    pipeline = session.get(Pipeline, deal.pipeline_id)
+    owner = session.get(User, deal.owner_id) if deal.owner_id else None
+    contacts = session.scalars(
+        visible(
+            select(Contact)
+            .join(DealContact, DealContact.contact_id == Contact.id)
+            .where(DealContact.deal_id == deal.id)
+            .order_by(DealContact.position),
+            user,
+            "contacts",
+        )
+    ).all()
+    contact_count = session.scalar(select(func.count()).where(DealContact.deal_id == deal.id)) or 0
+    company = (
+        session.scalars(
+            visible(select(Company).where(Company.id == deal.company_id), user, "companies")
+        ).first()
+        if deal.company_id
+        else None
+    )
+    recent, scheduled = _load_activities(session, deal.id, user, now, recent_limit)
+    median_age, peers = _stage_ages(session, deal, user, now)
+    context = DealContext(
+        deal_id=deal.id,
+        deal_name=deal.name,
+        owner_name=owner.name if owner else None,
+        pipeline_name=pipeline.name if pipeline else deal.pipeline_id,
+        stage_label=stage.label if stage else deal.stage_id,
+        stage_state=stage.state if stage else "open",
+        amount=deal.amount,
+        currency=deal.currency,
+        close_date=deal.close_date,
+        created_at=deal.created_at,
+        closed_at=deal.closed_at,
+        next_steps=deal.next_steps,
+        next_steps_updated_at=deal.next_steps_updated_at,
+        score_history=tuple((s.at, s.score) for s in deal.score_history),
+        close_date_history=tuple((c.at, c.close_date) for c in deal.close_date_history),
+        contacts=tuple(
+            ContactItem(c.id, f"{c.first_name} {c.last_name}".strip() or (c.email or c.id), c.email)
+            for c in contacts
+        ),
+        contact_count=contact_count,
+        company_name=company.name if company else None,
+        company_id=company.id if company else None,
+        scheduled=tuple(_item(a) for a in scheduled),
+        recent=tuple(_item(a) for a in recent),
+        stage_median_age_days=median_age,
+        stage_peer_count=peers,
+        now=now,
+        user_timezone=user.timezone,
+    )
+    return fit_to_budget(context, budget)
+
+
+def fit_to_budget(context: DealContext, budget: int) -> DealContext:
+    """``context`` with bodies cut (and, if need be, the oldest activities left out) to fit ``budget``."""
+    from insights.prompt import prompt_tokens  # the prompt module renders contexts: imported late
+
+    tokens = prompt_tokens(context)
+    if tokens <= budget:
+        return replace(context, prompt_tokens=tokens)
+    bodiless = replace(
+        context,
+        recent=tuple(replace(a, body="") for a in context.recent),
+        scheduled=tuple(replace(a, body="") for a in context.scheduled),
+        body_cap=0,
+    )
+    skeleton = prompt_tokens(bodiless)
+    if skeleton > budget:
+        return _drop_oldest(bodiless, budget)
+    # The largest per-body cap that fits. The estimate is additive in bytes, so the search adds up cut body
+    # sizes instead of rendering each candidate; one render at the end checks the result.
+    bodies = [a.body.encode("utf-8") for a in (*context.recent, *context.scheduled)]
+    room = (budget - skeleton) * BYTES_PER_TOKEN - 16 * len(bodies)  # the newline and "[...]" of each body
+    lo, hi = 0, max(len(b) for b in bodies)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if sum(min(len(b), mid) for b in bodies) <= room:
+            lo = mid
+        else:
+            hi = mid - 1
+    while True:
+        candidate = _capped(context, lo)
+        tokens = prompt_tokens(candidate)
+        if tokens <= budget or lo == 0:
+            return replace(candidate, prompt_tokens=tokens)
+        lo = lo * 9 // 10
+
+
+def _capped(context: DealContext, cap: int) -> DealContext:
+    return replace(
+        context,
+        recent=tuple(replace(a, body=cut(a.body, cap)) for a in context.recent),
+        scheduled=tuple(replace(a, body=cut(a.body, cap)) for a in context.scheduled),
+        body_cap=cap,
+    )
+
+
+def _drop_oldest(context: DealContext, budget: int) -> DealContext:
+    from insights.prompt import prompt_tokens
+
+    recent = list(context.recent)
+    scheduled = list(context.scheduled)
+    omitted = 0
+    while True:
+        candidate = replace(context, recent=tuple(recent), scheduled=tuple(scheduled), omitted=omitted)
+        tokens = prompt_tokens(candidate)
+        if tokens <= budget or not (recent or scheduled):
+            return replace(candidate, prompt_tokens=tokens)
+        # Drop a tenth at a time (at least one): the far future and the distant past matter least.
+        step = max(1, (len(recent) + len(scheduled)) // 10)
+        for _ in range(step):
+            if recent:
+                recent.pop()
+                omitted += 1
+            elif scheduled:
+                scheduled.pop()

@@ -1,0 +1,33 @@
+"""The chat model from settings: ``ChatOpenAI`` with an explicit short timeout and few retries, or None when
+no API key is configured (insights then show the CRM parts only, saying why)."""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from langchain_openai import ChatOpenAI
+
+from crm.config import Settings
+
+MAX_RETRIES = 1
+
+
+def chat_model(settings: Settings, *, max_retries: int = MAX_RETRIES) -> BaseChatModel | None:
+    if settings.openai_api_key is None or not settings.openai_api_key.get_secret_value():
+        return None
+    return ChatOpenAI(
+        model=settings.salesbot_model,
+        api_key=settings.openai_api_key,
+        base_url=settings.openai_base_url,
+        timeout=settings.salesbot_llm_timeout_s,
+        max_retries=max_retries,
+        temperature=0,
+    )
+
+
+def model_name(model: BaseChatModel) -> str:
+    """The name that goes into the cache key: the provider's model name, else the class name."""
+    for attribute in ("model_name", "model"):
+        value = getattr(model, attribute, None)
+        if isinstance(value, str) and value:
+            return value[:100]
+    return type(model).__name__[:100]
