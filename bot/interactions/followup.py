@@ -69,7 +69,7 @@ def create_follow_up(session: Session, actor: User, data: FollowUpInput, now: da
         kind, _, id_ = value.partition(":")
         if kind not in by_kind or not id_:
             raise ValueError("unknown record")
-        by_kind[kind].append(id_)  # type: ignore[index]
+        by_kind[kind].append(id_)
     due_at = datetime.combine(data.due, DUE_TIME, zone(actor.timezone))
     return create_task(
         session,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -93,7 +94,8 @@ class Associations:
         ]
 
 
-_LINKS = {
+# Per kind: the link table, its record-id column, the record's model.
+_LINKS: dict[str, tuple[Any, Any, Any]] = {
     "contacts": (ActivityContact, ActivityContact.contact_id, Contact),
     "companies": (ActivityCompany, ActivityCompany.company_id, Company),
     "deals": (ActivityDeal, ActivityDeal.deal_id, Deal),
