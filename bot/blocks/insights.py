@@ -51,6 +51,7 @@ from bot.slack.mrkdwn import escape, truncate
 from crm.localtime import zone
 from insights.service import ActivityDetail, InsightResult
 
+SHOW = "insights.show"  # an Insights button elsewhere (the Home tab's deals): value = the deal id
 OPEN_ACTIVITY = "insights.open_activity"
 REFRESH = "insights.refresh"
 COPY_TEXT = "insights.copy_text"

@@ -17,6 +17,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.blocks.notices import FAILED, NOT_LINKED, notice, plain_notice
@@ -80,21 +81,43 @@ Work = Callable[[Session, User, datetime], Sequence[Effect]]
 
 
 def after_ack(services: Services, client: WebClient, who: Who, what: str, work: Work) -> None:
+    """Run ``work`` on the worker pool, in a write transaction (short: clicks and modal submissions)."""
     services.worker.submit(run, services, client, who, what, work)
 
 
-def run(services: Services, client: WebClient, who: Who, what: str, work: Work) -> None:
+def after_ack_slow(services: Services, client: WebClient, who: Who, what: str, work: Work) -> None:
+    """Run ``work`` on the model pool, in a read transaction: a model call can take seconds and must not
+    hold the database's write lock meanwhile (on SQLite that would stall every click)."""
+    services.model_worker.submit(run, services, client, who, what, work, write=False)
+
+
+def _attempt(
+    services: Services, client: WebClient, who: Who, work: Work, now: datetime, write: bool
+) -> Sequence[Effect]:
+    with session_scope(services.engine, write=write) as session:
+        actor = crm_user_for(session, who.user, client, now)
+        if actor is None:
+            log.info("unmapped Slack user", extra={"slack_user": who.user})
+            return [tell(who, notice(NOT_LINKED))]
+        return work(session, actor, now)
+
+
+def run(
+    services: Services, client: WebClient, who: Who, what: str, work: Work, *, write: bool = True
+) -> None:
     now = services.clock()
     context = {"slack_user": who.user, "team": who.team, "what": what}
     effects: Sequence[Effect]
     try:
-        with session_scope(services.engine, write=True) as session:
-            actor = crm_user_for(session, who.user, client, now)
-            if actor is None:
-                log.info("unmapped Slack user", extra=context)
-                effects = [tell(who, notice(NOT_LINKED))]
-            else:
-                effects = work(session, actor, now)
+        try:
+            effects = _attempt(services, client, who, work, now, write)
+        except OperationalError as exc:
+            # A read transaction that writes at its end (a cache entry) loses to a writer that committed
+            # meanwhile on SQLite ("database is locked"): once more, from a fresh snapshot.
+            if write or "locked" not in str(exc):
+                raise
+            log.info("retrying after a lost write race", extra=context)
+            effects = _attempt(services, client, who, work, now, write)
     except PermissionDenied as exc:
         log.info("refused: %s", exc, extra=context)
         effects = [say(who, f"Nothing changed: {exc}.")]

@@ -1,4 +1,4 @@
-"""Block actions: the digest's buttons and menus, the follow-up prompt, the bundled-actions queue."""
+"""Block actions: digest buttons and menus, the follow-up prompt, the bundled-actions queue, deal insights."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot.listeners.actions import (
     dismiss,
     feedback,
     followup_prompt,
+    insights_buttons,
     queue_skip,
     snooze,
     start_queue,
@@ -37,3 +38,5 @@ def register(app: App, services: Services) -> None:
     app.action(SETTINGS_OFF)(followup_prompt.prompt_setting_handler(services, on=False))
     app.action(SETTINGS_ON)(followup_prompt.prompt_setting_handler(services, on=True))
     app.action(SKIP)(queue_skip.handler(services))
+    for action_id, handler in insights_buttons.handlers(services).items():
+        app.action(action_id)(handler)

@@ -23,13 +23,15 @@ def effects_of(
     services: Services, session: Session, actor: User, who: Who, result: ItemResult, now: datetime
 ) -> list[Effect]:
     effects: list[Effect] = []
+    update = None
     if result.changed and who.channel and who.message_ts:
         update = redraw_payload(
             session, actor, who.channel, who.message_ts, now, home_url=services.settings.home_url
         )
-        if update is not None:
-            effects.append(lambda client: client.chat_update(**update))
-    if not result.changed:
+    if update is not None:
+        effects.append(lambda client: client.chat_update(**update))
+    else:
+        # Nothing to redraw (a click on /sales output, or nothing changed): say what happened.
         effects.append(say(who, result.message))
     task = result.completed_task
     if task is not None and preferences(session, actor).follow_up_prompt:
