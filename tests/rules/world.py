@@ -255,8 +255,7 @@ class World:
             sent_at=sent if sent is not None else ago(days=1),
             from_address=sender,
             from_lower=sender.lower(),
-            subject="Hello",
-            **fields,
+            **{"subject": "Hello", **fields},
         )
         email.recipients = [
             EmailRecipient(kind=kind, position=i, address=a, address_lower=a.lower())

@@ -76,6 +76,24 @@ class SlackRequests:
             request.headers["x-slack-retry-reason"] = ["http_timeout"]
         return self.dispatch(request)
 
+    def command(self, text: str, *, user: str = "UANA", channel: str = "C0SALES") -> BoltResponse:
+        body = urlencode(
+            {
+                "command": "/sales",
+                "text": text,
+                "user_id": user,
+                "team_id": "T0001",
+                "channel_id": channel,
+                "trigger_id": "trigger-cmd",
+                "response_url": self.slack.response_url("cmd"),
+            }
+        )
+        return self.dispatch(self.signed(body))
+
+    def answers(self) -> list[dict[str, Any]]:
+        """What was posted to response URLs, oldest first."""
+        return [r.params for r in self.slack.calls("response_url")]
+
     # --- payloads -------------------------------------------------------------------------------------
 
     def click(
@@ -125,6 +143,30 @@ class SlackRequests:
                 "private_metadata": metadata,
                 "state": {"values": values},
             },
+        }
+        return self.interactive(payload)
+
+    def message_click(
+        self, action_id: str, *, value: str | None = None, selected: str | None = None, user: str = "UANA"
+    ) -> BoltResponse:
+        """A click on an ephemeral answer (no stored message): a button ``value`` or a menu ``selected``."""
+        action: dict[str, Any] = {"action_id": action_id, "block_id": "b1", "type": "button", "value": value}
+        if selected is not None:
+            action = {
+                "action_id": action_id,
+                "block_id": "b1",
+                "type": "static_select",
+                "selected_option": {"value": selected},
+            }
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T0001"},
+            "user": {"id": user},
+            "trigger_id": "trigger-3",
+            "channel": {"id": "C0SALES"},
+            "container": {"type": "message", "message_ts": "1700000001.000001", "is_ephemeral": True},
+            "response_url": self.slack.response_url("click"),
+            "actions": [action],
         }
         return self.interactive(payload)
 
