@@ -1,0 +1,242 @@
+"""Benchmark: how fast `salesbot serve` acks button clicks, next to a bare Bolt app served the same way.
+
+Starts, one after the other, two servers as subprocesses on loopback, both behind the same WSGI front
+(signature check, payload check) on waitress with the same thread count, both talking to one local fake
+Slack Web API:
+- `salesbot serve` on a demo CRM (SQLite), answering signed "Complete" clicks on real tasks of mapped reps
+  (each click completes a task, redraws nothing since the click is not on a stored digest, and tells the
+  user; all of that after the ack, in the background, competing for the same two cores);
+- a bare Bolt app whose only listener acks and does nothing.
+50 concurrent clients (keep-alive connections) each send their share of the clicks; the time from sending a
+request to its HTTP answer is the ack latency. Prints median, p95, p99 and errors for both, and the ratio.
+Targets: p99 within 1.5x the bare app and under 300 ms; zero errors.
+
+Usage: python bench/interactivity.py [--clients 50] [--clicks 2000] [--reps 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import select
+
+from crm.db import make_engine, session_scope
+from crm.models import Activity, User
+from tests.fakes.slack_api import FakeSlack
+
+SECRET = "bench-secret"
+THREADS = 16
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve_bare(port: int) -> None:
+    """The comparison: a Bolt app with one no-op listener, behind the same front and server."""
+    from slack_bolt import Ack, App
+    from slack_sdk import WebClient
+
+    from bot.server import SlackWSGI, serve
+
+    app = App(
+        signing_secret=SECRET,
+        client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
+    )
+
+    def complete(ack: Ack) -> None:
+        ack()
+
+    app.action("digest.complete")(complete)
+    serve(SlackWSGI(app, SECRET), host="127.0.0.1", port=port, threads=THREADS)
+
+
+def wait_up(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("server did not start")
+
+
+def click_body(slack_user: str, task_id: str) -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0001"},
+        "user": {"id": slack_user},
+        "channel": {"id": "D" + slack_user[1:]},
+        "container": {"type": "message", "message_ts": "1700000000.000001"},
+        "actions": [
+            {"action_id": "digest.complete", "block_id": f"a:task:{task_id}", "value": f"task:{task_id}"}
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def hammer(port: int, clicks: list[tuple[str, str]], clients: int) -> tuple[list[float], int]:
+    verifier = SignatureVerifier(SECRET)
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    start = threading.Barrier(clients)
+
+    def client(share: list[tuple[str, str]]) -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        start.wait()
+        for slack_user, task_id in share:
+            body = click_body(slack_user, task_id)
+            timestamp = str(int(time.time()))
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": timestamp,
+                "X-Slack-Signature": verifier.generate_signature(timestamp=timestamp, body=body),
+            }
+            began = time.perf_counter()
+            try:
+                connection.request("POST", "/slack/events", body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                ok = False
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            elapsed = (time.perf_counter() - began) * 1000
+            with lock:
+                latencies.append(elapsed)
+                errors += 0 if ok else 1
+
+    threads = [threading.Thread(target=client, args=(clicks[i::clients],)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_server(  # type: ignore[no-untyped-def]
+    args: list[str], env: dict[str, str], port: int, clicks: list[tuple[str, str]], clients: int, drained=None
+):
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_up(port, process)
+        hammer(port, clicks[:clients], clients)  # warm-up: connections, first auth.test, caches
+        began = time.perf_counter()
+        result = hammer(port, clicks[clients:], clients)
+        if drained is not None:  # wait for the work after the acks, to report its throughput
+            deadline = time.monotonic() + 300
+            while not drained() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            seconds = time.perf_counter() - began
+            print(f"work after the ack    all {len(clicks):,} clicks handled {seconds:.1f} s after the first")
+        return result
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--clicks", type=int, default=2000)
+    parser.add_argument("--reps", type=int, default=50)
+    parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_bare:
+        serve_bare(args.serve_bare)
+        return
+    workdir = Path(tempfile.mkdtemp(prefix="salesbot-interactivity-"))
+    db_url = f"sqlite:///{workdir / 'crm.db'}"
+    salesbot = [sys.executable, "-m", "bot.cli.main", "--database-url", db_url]
+    subprocess.run([*salesbot, "demo", "--reps", str(args.reps)], check=True, stdout=subprocess.DEVNULL)
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(User.slack_user_id, Activity.id)
+            .join(Activity, Activity.owner_id == User.id)
+            .where(Activity.type == "task", User.slack_user_id.is_not(None))
+            .order_by(Activity.id)
+        ).all()
+    engine.dispose()
+    clicks = [(str(u), str(t)) for u, t in rows]
+    while len(clicks) < args.clicks + args.clients:
+        clicks += clicks  # repeated clicks: "already completed", the same ack path
+    clicks = clicks[: args.clicks + args.clients]
+
+    slack = FakeSlack(token="xoxb-bench").start()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.url,
+        "PYTHONPATH": str(_HERE.parent),
+    }
+    env.pop("OPENAI_API_KEY", None)
+    try:
+        port = free_port()
+        app, app_errors = run_server(
+            [*salesbot, "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(THREADS)],
+            env,
+            port,
+            clicks,
+            args.clients,
+            drained=lambda: len(slack.calls("chat.postEphemeral")) >= len(clicks),
+        )
+        port = free_port()
+        bare, bare_errors = run_server(
+            [sys.executable, str(Path(__file__).resolve()), "--serve-bare", str(port)],
+            env,
+            port,
+            clicks,
+            args.clients,
+        )
+    finally:
+        slack.stop()
+    load = os.getloadavg()[0]
+    print(
+        f"clicks                {len(app):,} per server, {args.clients} concurrent clients, load {load:.2f}"
+    )
+    for name, values, errors in (("salesbot serve", app, app_errors), ("bare Bolt app", bare, bare_errors)):
+        print(
+            f"{name:<22}median {statistics.median(values):6.1f} ms  p95 {pct(values, 0.95):6.1f} ms  "
+            f"p99 {pct(values, 0.99):6.1f} ms  errors {errors}"
+        )
+    ratio = pct(app, 0.99) / pct(bare, 0.99)
+    print(f"p99 ratio             {ratio:.2f}x the bare app (target 1.5x, and p99 under 300 ms)")
+
+
+if __name__ == "__main__":
+    main()
