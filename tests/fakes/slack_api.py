@@ -13,6 +13,7 @@ posted message against Block Kit limits (``invalid_blocks`` like Slack) and can 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import json
@@ -79,6 +80,8 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._window = (0, 0)  # (second, count)
         self._last_by_channel: dict[str, float] = {}
+        self.oauth_client: tuple[str, str] | None = None  # (client id, secret) oauth.v2.access accepts
+        self.oauth_codes: set[str] = set()
         self.received = threading.Event()  # set whenever a request arrives
         self.hanging = threading.Event()  # set when a call starts hanging (see ``hang``)
         self._server: ThreadingHTTPServer | None = None
@@ -183,6 +186,8 @@ class FakeSlack:
         self.received.set()
         auth = headers.get("authorization", "")
         token = auth.removeprefix("Bearer ").strip() or params.get("token", "")
+        if method == "oauth.v2.access":  # authenticated by the app's client id and secret (HTTP Basic)
+            return self._reply(handler, self._oauth_access(params, auth))
         if token != self.token:
             return self._reply(handler, {"ok": False, "error": "invalid_auth" if token else "not_authed"})
         if fault is not None:
@@ -298,6 +303,31 @@ class FakeSlack:
         if method in ("chat.postEphemeral",):
             return {"ok": True, "message_ts": f"{time.time():.6f}"}
         return {"ok": False, "error": "unknown_method"}
+
+    def _oauth_access(self, params: dict[str, Any], auth: str) -> dict[str, Any]:
+        """``oauth.v2.access``: a code from ``oauth_codes`` for the configured client id and secret gets this
+        server's token as the bot token of team T0002."""
+        try:
+            client = tuple(base64.b64decode(auth.removeprefix("Basic ").strip()).decode().split(":", 1))
+        except ValueError:
+            client = ()
+        if self.oauth_client is None or client != self.oauth_client:
+            return {"ok": False, "error": "invalid_client_id"}
+        if params.get("code") not in self.oauth_codes:
+            return {"ok": False, "error": "invalid_code"}
+        self.oauth_codes.discard(params["code"])
+        return {
+            "ok": True,
+            "app_id": "A0001",
+            "access_token": self.token,
+            "token_type": "bot",
+            "scope": "chat:write,commands",
+            "bot_user_id": "UBOT",
+            "team": {"id": "T0002", "name": "Second workspace"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "UINSTALLER"},
+        }
 
     def _post(self, params: dict[str, Any]) -> dict[str, Any]:
         payload = {"text": params.get("text"), "blocks": params.get("blocks") or []}
