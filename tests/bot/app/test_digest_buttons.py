@@ -233,3 +233,22 @@ def test_a_slack_user_with_no_crm_user_is_told_so_and_gets_no_data(
     assert fresh(session, Activity, "t1").status == "not_started"
     [text] = ephemerals(slack)
     assert text.startswith("Your Slack account is not linked")
+
+
+def test_the_rules_engine_sees_a_task_completed_from_slack(
+    world: World, engine: Engine, session: Session, slack: FakeSlack, bolt: SlackRequests
+) -> None:
+    ana_world(world)
+    world.task("t9", due=NOW + timedelta(hours=3), priority="high")  # R13: high priority, due today
+    world.commit()
+    evaluate(world.session, NOW)
+    world.session.commit()
+    message = send_digest(engine, slack, bolt.services)
+
+    bolt.click(message, render.COMPLETE, "task:t9")
+    evaluate(world.session, NOW + timedelta(minutes=5))
+    world.session.commit()
+
+    session.rollback()
+    r13 = session.scalars(select(Action).where(Action.rule == "R13")).one()
+    assert (r13.state, r13.expired_reason) == ("expired", "criteria_no_longer_met")
