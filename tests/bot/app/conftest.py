@@ -105,10 +105,15 @@ class SlackRequests:
         user: str = "UANA",
         selected: str | None = None,
         value: str | None = None,
+        block_id: str | None = None,
     ) -> BoltResponse:
         """A click on the line ``ref`` of a digest ``message``: a button carries ``value`` (the ref unless
         given), a menu its ``selected`` option and the line's block id."""
-        action: dict[str, Any] = {"action_id": action_id, "block_id": f"a:{ref}", "type": "button"}
+        action: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": block_id or f"a:{ref}",
+            "type": "button",
+        }
         if selected is not None:
             action.update(type="static_select", selected_option={"value": selected})
         else:

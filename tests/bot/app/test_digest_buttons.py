@@ -252,3 +252,18 @@ def test_the_rules_engine_sees_a_task_completed_from_slack(
     session.rollback()
     r13 = session.scalars(select(Action).where(Action.rule == "R13")).one()
     assert (r13.state, r13.expired_reason) == ("expired", "criteria_no_longer_met")
+
+
+def test_a_menu_on_a_line_whose_id_is_too_long_for_a_block_id_still_finds_its_task(
+    world: World, engine: Engine, session: Session, slack: FakeSlack, bolt: SlackRequests
+) -> None:
+    ana_world(world)
+    long_id = "t" * 250
+    world.task(long_id, due=NOW - timedelta(days=1))
+    world.commit()
+    message = send_digest(engine, slack, bolt.services)
+    [hashed] = [b["block_id"] for b in message.blocks if b["block_id"].startswith("a#")]
+
+    bolt.click(message, render.SNOOZE, f"task:{long_id}", selected="1h", block_id=hashed)
+
+    assert fresh(session, TaskSnooze, long_id).until == NOW + timedelta(hours=1)
