@@ -44,8 +44,8 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     SectionBlock,
 )
-from slack_sdk.models.views import View
 
+from bot.blocks.views import modal
 from bot.slack import limits
 from bot.slack.mrkdwn import escape, truncate
 from crm.localtime import zone
@@ -186,9 +186,7 @@ def not_allowed_message() -> dict[str, Any]:
 
 
 def _view(title: str, blocks: list[Block], **kwargs: Any) -> dict[str, Any]:
-    view = View(type="modal", title=PlainTextObject(text=title[:24]), blocks=blocks, **kwargs).to_dict()
-    limits.check_view(view)
-    return view
+    return modal(callback_id=kwargs.pop("callback_id", "insights.view"), title=title, blocks=blocks, **kwargs)
 
 
 def activity_modal(detail: ActivityDetail, tz: str = "UTC") -> dict[str, Any]:
@@ -200,7 +198,7 @@ def activity_modal(detail: ActivityDetail, tz: str = "UTC") -> dict[str, Any]:
     blocks: list[Block] = [_section("\n".join(lines), "activity.header")]
     if detail.body:
         blocks.append(_section(escape(detail.body), "activity.body"))
-    return _view("Activity", blocks, close=PlainTextObject(text="Close"))
+    return _view("Activity", blocks)
 
 
 def not_allowed_modal() -> dict[str, Any]:
@@ -213,7 +211,7 @@ def text_modal(text: str) -> dict[str, Any]:
     escaped = escape(text)
     parts = [escaped[i : i + chunk] for i in range(0, len(escaped), chunk)][: limits.VIEW_BLOCKS] or [""]
     blocks: list[Block] = [_section(f"```{p}```", f"copy.{i}") for i, p in enumerate(parts)]
-    return _view("Copy as text", blocks, close=PlainTextObject(text="Close"))
+    return _view("Copy as text", blocks)
 
 
 def feedback_modal(deal_id: str, inputs_hash: str) -> dict[str, Any]:
@@ -228,6 +226,6 @@ def feedback_modal(deal_id: str, inputs_hash: str) -> dict[str, Any]:
         [comment],
         callback_id=FEEDBACK_CALLBACK,
         private_metadata=button_value(deal_id, inputs_hash),
-        submit=PlainTextObject(text="Send"),
-        close=PlainTextObject(text="Cancel"),
+        submit="Send",
+        close="Cancel",
     )

@@ -118,11 +118,3 @@ def finished_view(queue: Queue) -> dict[str, Any]:
         close="Close",
         blocks=[SectionBlock(block_id="done", text=MarkdownTextObject(text=text))],
     )
-
-
-def loading_view() -> dict[str, Any]:
-    return modal(
-        callback_id=QUEUE_VIEW,
-        title="Loading…",
-        blocks=[SectionBlock(block_id="loading", text=MarkdownTextObject(text="Getting your queue ready…"))],
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
 from bot.slack import limits
@@ -33,3 +33,17 @@ def modal(
     ).to_dict()
     limits.check_view(view)
     return view
+
+
+def loading_view() -> dict[str, Any]:
+    """What a modal shows while the work after the ack fills it in (a trigger id lasts 3 seconds)."""
+    return message_view("Loading…", "Getting it ready…")
+
+
+def message_view(title: str, text: str) -> dict[str, Any]:
+    """A modal with one line of Salesbot's own words (CRM text escaped by the caller)."""
+    return modal(
+        callback_id="salesbot.message",
+        title=title,
+        blocks=[SectionBlock(block_id="message", text=MarkdownTextObject(text=text))],
+    )

@@ -21,9 +21,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.blocks.notices import FAILED, NOT_LINKED, notice, plain_notice
+from bot.blocks.views import loading_view, message_view
 from bot.interactions.queue import QueueError
 from bot.interactions.refs import BadRef
 from bot.runtime import Services
+from bot.slack.mrkdwn import escape
 from bot.slack.users import crm_user_for
 from crm.db import session_scope
 from crm.models import User
@@ -89,6 +91,35 @@ def after_ack_slow(services: Services, client: WebClient, who: Who, what: str, w
     """Run ``work`` on the model pool, in a read transaction: a model call can take seconds and must not
     hold the database's write lock meanwhile (on SQLite that would stall every click)."""
     services.model_worker.submit(run, services, client, who, what, work, write=False)
+
+
+Build = Callable[[Session, User, datetime], dict[str, Any]]
+
+
+def modal_after_ack(
+    services: Services,
+    client: WebClient,
+    body: dict[str, Any],
+    what: str,
+    build: Build,
+    *,
+    slow: bool = False,
+) -> None:
+    """Open a modal at once with a loading view (its trigger id lasts 3 seconds), then, after the ack, show
+    the view ``build`` makes, or why there is none."""
+    who = Who.from_body(body)
+    view_id = client.views_open(trigger_id=body.get("trigger_id", ""), view=loading_view())["view"]["id"]
+
+    def work(session: Session, actor: User, now: datetime) -> Sequence[Effect]:
+        try:
+            view = build(session, actor, now)
+        except PermissionDenied as exc:
+            view = message_view("Not allowed", escape(f"Nothing to show: {exc}."))
+        except (BadRef, QueueError, ValueError):
+            view = message_view("Out of date", "That button is out of date or not valid.")
+        return [lambda c: c.views_update(view_id=view_id, view=view)]
+
+    (after_ack_slow if slow else after_ack)(services, client, who, what, work)
 
 
 def _attempt(

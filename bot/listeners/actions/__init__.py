@@ -7,9 +7,8 @@ from slack_bolt import Ack, App
 from bot.blocks.followup import CREATE, NOT_NOW, SETTINGS_OFF, SETTINGS_ON
 from bot.blocks.queue import SKIP
 from bot.digest import render
+from bot.interactions.items import complete_item, dismiss_item
 from bot.listeners.actions import (
-    complete,
-    dismiss,
     feedback,
     followup_prompt,
     insights_buttons,
@@ -17,6 +16,7 @@ from bot.listeners.actions import (
     snooze,
     start_queue,
 )
+from bot.listeners.actions.items import button_handler
 from bot.runtime import Services
 
 
@@ -26,9 +26,9 @@ def acknowledge(ack: Ack) -> None:
 
 
 def register(app: App, services: Services) -> None:
-    app.action(render.COMPLETE)(complete.handler(services))
+    app.action(render.COMPLETE)(button_handler(services, "complete", complete_item))
     app.action(render.SNOOZE)(snooze.handler(services))
-    app.action(render.DISMISS)(dismiss.handler(services))
+    app.action(render.DISMISS)(button_handler(services, "dismiss", dismiss_item))
     app.action(render.FEEDBACK)(feedback.handler(services))
     app.action(render.START)(start_queue.handler(services))
     app.action(render.JOIN)(acknowledge)

@@ -12,9 +12,8 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks import followup
-from bot.blocks.queue import loading_view
 from bot.interactions.followup import link_choices
-from bot.listeners.work import Effect, Who, after_ack, say
+from bot.listeners.work import Effect, Who, after_ack, modal_after_ack, say
 from bot.runtime import Services
 from crm.changes.ownership import owned_activity
 from crm.changes.preferences import set_follow_up_prompt
@@ -25,23 +24,20 @@ from crm.models import User
 def create_handler(services: Services) -> Callable[..., None]:
     def create(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        who = Who.from_body(body)
-        opened = client.views_open(trigger_id=body.get("trigger_id", ""), view=loading_view())
-        view_id = opened["view"]["id"]
+        channel = Who.from_body(body).channel
 
-        def work(session: Session, actor: User, now: datetime) -> list[Effect]:
+        def build(session: Session, actor: User, now: datetime) -> dict[str, Any]:
             task = owned_activity(session, actor, str(action.get("value") or ""), "task")
-            view = followup.create_task_view(
+            return followup.create_task_view(
                 source_task_id=task.id,
                 title=task.title or "",
                 due=local_date(now, actor.timezone) + timedelta(days=1),
                 priority=task.priority or "medium",
                 links=link_choices(session, actor, task.id),
-                channel=who.channel,
+                channel=channel,
             )
-            return [lambda client: client.views_update(view_id=view_id, view=view)]
 
-        after_ack(services, client, who, "follow-up modal", work)
+        modal_after_ack(services, client, body, "follow-up modal", build)
 
     return create
 

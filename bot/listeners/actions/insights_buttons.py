@@ -15,11 +15,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.blocks import insights as blocks
-from bot.blocks.queue import loading_view
 from bot.blocks.sales import PICK_DEAL
 from bot.interactions.refs import BadRef
 from bot.listeners.insights import insights_effects
-from bot.listeners.work import Effect, Who, after_ack, after_ack_slow, say
+from bot.listeners.work import Effect, Who, after_ack, after_ack_slow, modal_after_ack, say
 from bot.runtime import Services
 from crm.models import User
 from crm.permissions import PermissionDenied
@@ -32,10 +31,6 @@ def _deal_and_hash(value: Any) -> tuple[str, str]:
         return blocks.parse_value(str(value))
     except (ValueError, KeyError, TypeError) as exc:
         raise BadRef("not an insights button") from exc
-
-
-def _opened(client: WebClient, body: dict[str, Any]) -> str:
-    return str(client.views_open(trigger_id=body.get("trigger_id", ""), view=loading_view())["view"]["id"])
 
 
 def handlers(services: Services) -> dict[str, Callable[..., None]]:
@@ -75,29 +70,25 @@ def handlers(services: Services) -> dict[str, Callable[..., None]]:
 
     def open_activity(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        view_id = _opened(client, body)
 
-        def work(session: Session, actor: User, now: datetime) -> list[Effect]:
+        def build(session: Session, actor: User, now: datetime) -> dict[str, Any]:
             try:
                 _, activity_id = blocks.parse_open_value(str(action.get("value")))
-                view = blocks.activity_modal(activity_detail(session, activity_id, actor), actor.timezone)
+                return blocks.activity_modal(activity_detail(session, activity_id, actor), actor.timezone)
             except (PermissionDenied, ValueError, KeyError):
-                view = blocks.not_allowed_modal()
-            return [lambda c: c.views_update(view_id=view_id, view=view)]
+                return blocks.not_allowed_modal()
 
-        after_ack(services, client, Who.from_body(body), "insights activity", work)
+        modal_after_ack(services, client, body, "insights activity", build)
 
     def copy_text(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        view_id = _opened(client, body)
 
-        def work(session: Session, actor: User, now: datetime) -> list[Effect]:
+        def build(session: Session, actor: User, now: datetime) -> dict[str, Any]:
             deal_id, _ = _deal_and_hash(action.get("value"))
             result = get_insights(session, deal_id, actor, now, settings=services.settings)
-            view = blocks.text_modal(render_text(result))
-            return [lambda c: c.views_update(view_id=view_id, view=view)]
+            return blocks.text_modal(render_text(result))
 
-        after_ack_slow(services, client, Who.from_body(body), "insights copy", work)
+        modal_after_ack(services, client, body, "insights copy", build, slow=True)
 
     def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()

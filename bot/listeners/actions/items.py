@@ -1,19 +1,25 @@
 """What every click on a digest line does once its item changed: redraw the digest in place, say so when
-nothing changed, and offer a follow-up task after a completed one (unless the user turned that off)."""
+nothing changed, and offer a follow-up task after a completed one (unless the user turned that off).
+
+Complete and Dismiss are :func:`button_handler` over ``bot.interactions.items``; the menus (Snooze,
+feedback) have listeners of their own, since their line comes from the block id."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from slack_bolt import Ack
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks import followup
 from bot.digest.redraw import find_delivery, redraw_payload
 from bot.interactions.items import ItemResult
 from bot.interactions.refs import BadRef, Ref, parse_ref
-from bot.listeners.work import Effect, Who, say, tell
+from bot.listeners.work import Effect, Who, after_ack, say, tell
 from bot.runtime import Services
 from crm.changes.preferences import preferences
 from crm.models import User
@@ -58,3 +64,22 @@ def ref_of_block(session: Session, actor: User, who: Who, action: dict[str, Any]
                 if hashlib.sha1(ref.encode()).hexdigest() == block_id[2:]:
                     return parse_ref(ref)
     raise BadRef("unknown line")
+
+
+Change = Callable[[Session, User, Ref, datetime], ItemResult]
+
+
+def button_handler(services: Services, what: str, change: Change) -> Callable[..., None]:
+    """A listener for a button whose value is the line's ref (Complete, Dismiss): ack, then ``change``."""
+
+    def clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        who = Who.from_body(body)
+
+        def work(session: Session, actor: User, now: datetime) -> list[Effect]:
+            result = change(session, actor, ref_of_button(action), now)
+            return effects_of(services, session, actor, who, result, now)
+
+        after_ack(services, client, who, what, work)
+
+    return clicked

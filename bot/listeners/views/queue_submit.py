@@ -15,7 +15,8 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.blocks.queue import OUTCOME, finished_view, loading_view, queue_view
+from bot.blocks.queue import OUTCOME, finished_view, queue_view
+from bot.blocks.views import loading_view
 from bot.interactions import queue
 from bot.listeners.views.state import selected_value
 from bot.listeners.work import Effect, Who, after_ack
