@@ -15,6 +15,7 @@ import math
 import re
 
 BYTES_PER_TOKEN = 3
+CUT_MARK = " [...]"
 
 # A line at which the rest of an email is an earlier message or a signature.
 _CUT_LINE = re.compile(
@@ -79,4 +80,17 @@ def cut(text: str, max_chars: int) -> str:
     space = head.rfind(" ")
     if space > max_chars * 0.8:
         head = head[:space]
-    return head.rstrip() + " [...]"
+    return head.rstrip() + CUT_MARK
+
+
+def clean_body(body: str, *, email: bool, max_chars: int) -> str:
+    """``body`` as a prompt or a modal shows it: an email's quoted replies and signature removed, spaces
+    collapsed, cut to ``max_chars``."""
+    if email:
+        body = strip_reply(body)
+    # tidy() reads every character: a pasted transcript needs no more than a few times what is kept.
+    window = body[: max_chars * 4]
+    text = cut(tidy(window), max_chars)
+    if len(window) < len(body) and not text.endswith(CUT_MARK):
+        text = text.rstrip() + CUT_MARK
+    return text
