@@ -17,8 +17,9 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm.models import Activity, ActivityDeal, Company, Contact, Deal, DealContact, Pipeline, Stage, User
@@ -130,7 +131,7 @@ def _sha256(data: object) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _title(a: Activity) -> str:
+def _title(a: Row[Any]) -> str:
     if a.type == "email":
         text = a.subject or "(no subject)"
     elif a.type in ("meeting", "task"):
@@ -143,16 +144,21 @@ def _title(a: Activity) -> str:
     return cut(tidy(text), TITLE_MAX_CHARS)
 
 
-def _fingerprint(a: Activity) -> str:
-    fields = (
-        a.id, a.type, a.owner_id, a.private, a.body, a.occurred_at, a.ended_at, a.direction, a.subject,
-        a.title, a.status, a.outcome, a.start_at, a.end_at, a.due_at, a.completed_at, a.thread_id,
-        a.in_reply_to, a.from_address,
-    )  # fmt: skip
-    return hashlib.sha256("\x1f".join(map(str, fields)).encode()).hexdigest()
+# What an activity's part of the insights rests on; its fingerprint hashes exactly these. Read as rows, not
+# ORM objects: a hundred of them cost a tenth of the time, and a context never changes them.
+ACTIVITY_COLUMNS = (
+    Activity.id, Activity.type, Activity.owner_id, Activity.private, Activity.body, Activity.occurred_at,
+    Activity.ended_at, Activity.direction, Activity.subject, Activity.title, Activity.status,
+    Activity.outcome, Activity.start_at, Activity.end_at, Activity.due_at, Activity.completed_at,
+    Activity.thread_id, Activity.in_reply_to, Activity.from_address,
+)  # fmt: skip
 
 
-def _item(a: Activity) -> ActivityItem:
+def _fingerprint(a: Row[Any]) -> str:
+    return hashlib.sha256("\x1f".join(map(str, a)).encode()).hexdigest()
+
+
+def _item(a: Row[Any]) -> ActivityItem:
     """The activity without its body: titles, times and fingerprint are all the cache key and the CRM risks
     need; ``insights.budget`` cleans and cuts the bodies that go into a prompt."""
     return ActivityItem(
@@ -179,8 +185,8 @@ def load_deal(session: Session, deal_id: str, user: User) -> Deal:
     return deal
 
 
-def deal_activities(deal_id: str, user: User) -> Select[Activity]:
-    """``select(Activity)`` over the deal's activities that ``user`` may view.
+def deal_activities(deal_id: str, user: User) -> Select[*tuple[Any, ...]]:
+    """``select(*ACTIVITY_COLUMNS)`` over the deal's activities that ``user`` may view.
 
     The deal's links come first, in a materialized CTE: left to choose, SQLite's planner walks the owner's
     activities by ``ix_activities_owner_type_occurred`` (every one of them, for a busy rep) and probes each
@@ -192,20 +198,20 @@ def deal_activities(deal_id: str, user: User) -> Select[Activity]:
         .cte("deal_activity_ids")
         .prefix_with("MATERIALIZED")
     )
-    stmt = select(Activity).select_from(links).join(Activity, Activity.id == links.c.activity_id)
+    stmt = select(*ACTIVITY_COLUMNS).select_from(links).join(Activity, Activity.id == links.c.activity_id)
     return visible(stmt, user, "activities")
 
 
 def _load_activities(
     session: Session, deal_id: str, user: User, now: datetime, limit: int
-) -> tuple[list[Activity], list[Activity]]:
+) -> tuple[list[Row[Any]], list[Row[Any]]]:
     base = deal_activities(deal_id, user)
-    recent = session.scalars(
+    recent = session.execute(
         base.where(Activity.type.in_(RECENT_TYPES), Activity.occurred_at <= now)
         .order_by(Activity.occurred_at.desc(), Activity.id)
         .limit(limit)
     ).all()
-    scheduled = session.scalars(
+    scheduled = session.execute(
         base.where(
             or_(
                 (Activity.type == "meeting")
