@@ -188,15 +188,17 @@ def load_deal(session: Session, deal_id: str, user: User) -> Deal:
 def deal_activities(deal_id: str, user: User) -> Select[*tuple[Any, ...]]:
     """``select(*ACTIVITY_COLUMNS)`` over the deal's activities that ``user`` may view.
 
-    The deal's links come first, in a materialized CTE: left to choose, SQLite's planner walks the owner's
-    activities by ``ix_activities_owner_type_occurred`` (every one of them, for a busy rep) and probes each
-    link, where the deal's own few are one range of ``ix_activity_deals_deal_activity``.
+    The deal's links come first, in a CTE that SQLite must materialize: left to choose, its planner walks
+    the owner's activities by ``ix_activities_owner_type_occurred`` (every one of them, for a busy rep) and
+    probes each link, where the deal's own few are one range of ``ix_activity_deals_deal_activity``.
+    PostgreSQL plans the plain CTE (inlined) well from its statistics; materialized, it would nest loops
+    over an index-less CTE scan.
     """
     links = (
         select(ActivityDeal.activity_id)
         .where(ActivityDeal.deal_id == deal_id)
         .cte("deal_activity_ids")
-        .prefix_with("MATERIALIZED")
+        .prefix_with("MATERIALIZED", dialect="sqlite")
     )
     stmt = select(*ACTIVITY_COLUMNS).select_from(links).join(Activity, Activity.id == links.c.activity_id)
     return visible(stmt, user, "activities")
