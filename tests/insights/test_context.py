@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from crm.models import Activity
 from crm.permissions import PermissionDenied
 from insights.budget import MIN_BODY_CHARS
-from insights.context import build_context, read_deal
+from insights.context import RECENT_TYPES, build_context, deal_activities, read_deal
 from insights.prompt import prompt_tokens, render_user
 from insights.text import CUT_MARK, clean_body, estimate_tokens, strip_reply
 from tests.conftest import NOW
@@ -131,3 +132,14 @@ def test_activity_changes_change_the_fingerprint_but_not_the_visible_key(world: 
 )
 def test_strip_reply(body: str, kept: str) -> None:
     assert strip_reply(body).strip() == kept
+
+
+def test_sqlite_reads_a_deals_activities_from_its_links_not_from_the_owners_activities(world: World) -> None:
+    if world.session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's planner, without statistics, is the one that needs the CTE")
+    stmt = deal_activities("d1", world.users["u1"]).where(Activity.type.in_(RECENT_TYPES))
+    compiled = stmt.compile(world.session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = [row[3] for row in world.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]
+    searches = [step for step in plan if step.startswith(("SEARCH", "SCAN"))]
+    assert "ix_activity_deals_deal_activity" in searches[0], plan
+    assert not any("ix_activities_owner" in step for step in plan), plan
