@@ -2,8 +2,9 @@
 
 Keyed by deal, visible set (``DealContext.visible_key``), model and prompt version, so two users whose
 permissions let different activities in never share an entry. An entry is served only while its
-``inputs_hash`` (deal fields, each activity's content, model, prompt version) still matches: when the deal
-or one of its activities changed, the read marks it stale and the caller asks the model again. Writers
+``inputs_hash`` (deal fields, each activity's content, model, budget, prompt version) still matches: when
+the deal or one of its activities changed, the read marks it stale and the caller asks the model again.
+Both come from the deal as read (``insights.context.read_deal``), so a hit costs the reads alone. Writers
 that change a deal may also call ``mark_stale(session, deal_id)``. Functions take the caller's session and
 never commit.
 """

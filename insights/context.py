@@ -1,12 +1,12 @@
 """What a deal's insights are built from, for one user: every read goes through ``crm.permissions`` in SQL.
 
-``build_context(session, deal_id, user, now)`` refuses (``PermissionDenied``, the same for a missing deal)
+``read_deal(session, deal_id, user, now)`` refuses (``PermissionDenied``, the same for a missing deal)
 unless the user may view the deal, then reads the deal's fields, stage, score and close-date history, its
 contacts and company *that the user may view*, its future meetings and open tasks, and its
-``recent_limit`` most recent emails, calls, meetings and notes *that the user may view*. Bodies are cleaned
-(quoted replies and signatures removed) and then cut, evenly from the longest down, until the rendered
-prompt fits ``budget`` tokens (``insights.text.estimate_tokens``); if even the activities' header lines do
-not fit, the oldest activities are left out and counted.
+``recent_limit`` most recent emails, calls, meetings and notes *that the user may view*: enough for the
+cache key and the CRM risks. ``build_context`` fits that to a prompt of ``budget`` tokens
+(``insights.budget``): bodies cleaned (quoted replies and signatures removed) and cut, and when the budget
+cannot give every activity a useful body, the oldest activities left out and counted.
 """
 
 from __future__ import annotations
@@ -14,21 +14,21 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import CTE, Row, Select, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from crm.models import Activity, ActivityDeal, Company, Contact, Deal, DealContact, Pipeline, Stage, User
 from crm.permissions import PermissionDenied, visible
-from insights.text import BYTES_PER_TOKEN, cut, strip_reply, tidy
+from insights.text import cut, tidy
 
 DEFAULT_BUDGET = 6000
 RECENT_LIMIT = 100
 RECENT_TYPES = ("email", "call", "meeting", "note")
-BODY_MAX_CHARS = 4000  # no single activity needs more, whatever the budget
 TITLE_MAX_CHARS = 150
 CANCELED_MEETING = "canceled"
 DONE_TASK = "completed"
@@ -123,7 +123,6 @@ class DealContext:
             "contacts": [(c.id, c.name, c.email) for c in self.contacts],
             "company": [self.company_id, self.company_name],
             "activities": sorted((a.id, a.fingerprint) for a in (*self.recent, *self.scheduled)),
-            "budget": [self.omitted, self.body_cap],
         }
         return _sha256(data)
 
@@ -132,7 +131,7 @@ def _sha256(data: object) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _title(a: Activity) -> str:
+def _title(a: Row[Any]) -> str:
     if a.type == "email":
         text = a.subject or "(no subject)"
     elif a.type in ("meeting", "task"):
@@ -145,19 +144,23 @@ def _title(a: Activity) -> str:
     return cut(tidy(text), TITLE_MAX_CHARS)
 
 
-def _fingerprint(a: Activity) -> str:
-    fields = (
-        a.id, a.type, a.owner_id, a.private, a.body, a.occurred_at, a.ended_at, a.direction, a.subject,
-        a.title, a.status, a.outcome, a.start_at, a.end_at, a.due_at, a.completed_at, a.thread_id,
-        a.in_reply_to, a.from_address,
-    )  # fmt: skip
-    return _sha256([str(f) for f in fields])
+# What an activity's part of the insights rests on; its fingerprint hashes exactly these. Read as rows, not
+# ORM objects: a hundred of them cost a tenth of the time, and a context never changes them.
+ACTIVITY_COLUMNS = (
+    Activity.id, Activity.type, Activity.owner_id, Activity.private, Activity.body, Activity.occurred_at,
+    Activity.ended_at, Activity.direction, Activity.subject, Activity.title, Activity.status,
+    Activity.outcome, Activity.start_at, Activity.end_at, Activity.due_at, Activity.completed_at,
+    Activity.thread_id, Activity.in_reply_to, Activity.from_address,
+)  # fmt: skip
 
 
-def _item(a: Activity) -> ActivityItem:
-    body = a.body or ""
-    if a.type == "email":
-        body = strip_reply(body)
+def _fingerprint(a: Row[Any]) -> str:
+    return hashlib.sha256("\x1f".join(map(str, a[: len(ACTIVITY_COLUMNS)])).encode()).hexdigest()
+
+
+def _item(a: Row[Any]) -> ActivityItem:
+    """The activity without its body: titles, times and fingerprint are all the cache key and the CRM risks
+    need; ``insights.budget`` cleans and cuts the bodies that go into a prompt."""
     return ActivityItem(
         id=a.id,
         type=a.type,
@@ -170,7 +173,6 @@ def _item(a: Activity) -> ActivityItem:
         from_address=a.from_address,
         thread_id=a.thread_id,
         in_reply_to=a.in_reply_to,
-        body=cut(tidy(body), BODY_MAX_CHARS),
         fingerprint=_fingerprint(a),
     )
 
@@ -183,36 +185,75 @@ def load_deal(session: Session, deal_id: str, user: User) -> Deal:
     return deal
 
 
-def deal_activities(deal_id: str, user: User) -> Select[Activity]:
-    """``select(Activity)`` over the deal's activities that ``user`` may view."""
-    stmt = select(Activity).join(ActivityDeal, ActivityDeal.activity_id == Activity.id)
-    return visible(stmt.where(ActivityDeal.deal_id == deal_id), user, "activities")
+def _deal_links(deal_id: str) -> CTE:
+    # SQLite must materialize the deal's links: left to choose, its planner walks the owner's activities by
+    # ix_activities_owner_type_occurred (every one of them, for a busy rep) and probes each link, where the
+    # deal's own few are one range of ix_activity_deals_deal_activity. PostgreSQL plans the plain (inlined)
+    # CTE well from its statistics; materialized, it would nest loops over an index-less CTE scan.
+    return (
+        select(ActivityDeal.activity_id)
+        .where(ActivityDeal.deal_id == deal_id)
+        .cte("deal_activity_ids")
+        .prefix_with("MATERIALIZED", dialect="sqlite")
+    )
+
+
+def deal_activities(deal_id: str, user: User, now: datetime, limit: int) -> Select[*tuple[Any, ...]]:
+    """``ACTIVITY_COLUMNS`` and a ``scheduled`` flag of the ``limit`` most recent emails, calls, meetings and
+    notes, then the ``limit`` soonest future meetings and open tasks, of the deal's activities ``user`` may
+    view. One statement: the deal's activities are walked once, narrow, both lists picked from that walk
+    (two queries would each read every activity row of a big deal), and only the picked rows read whole."""
+    links = _deal_links(deal_id)
+    walk = visible(
+        select(Activity.id, Activity.type, Activity.occurred_at, Activity.start_at, Activity.due_at,
+               Activity.outcome, Activity.status)
+        .select_from(links)
+        .join(Activity, Activity.id == links.c.activity_id),
+        user,
+        "activities",
+    ).cte("deal_activities").prefix_with("MATERIALIZED", dialect="sqlite")  # fmt: skip
+    w = walk.c
+    newest = (w.occurred_at.desc(), w.id)
+    soonest = (func.coalesce(w.start_at, w.due_at), w.id)
+    recent = (
+        select(w.id, func.row_number().over(order_by=newest).label("rank"))
+        .where(w.type.in_(RECENT_TYPES), w.occurred_at <= now)
+        .order_by(*newest)
+        .limit(limit)
+        .cte("recent_ids")
+    )
+    scheduled = (
+        select(w.id, func.row_number().over(order_by=soonest).label("rank"))
+        .where(
+            or_(
+                (w.type == "meeting")
+                & (w.start_at > now)
+                & or_(w.outcome.is_(None), w.outcome != CANCELED_MEETING),
+                (w.type == "task") & (w.due_at >= now) & or_(w.status.is_(None), w.status != DONE_TASK),
+            )
+        )
+        .order_by(*soonest)
+        .limit(limit)
+        .cte("scheduled_ids")
+    )
+    picked = union_all(
+        select(recent.c.id, recent.c.rank, literal(0).label("scheduled")),
+        select(scheduled.c.id, scheduled.c.rank, literal(1).label("scheduled")),
+    ).subquery("picked")
+    # Only ids the permission filter let into the walk are picked (a second filter here would repeat the
+    # team CTE under the same name, which SQLAlchemy refuses).
+    return (
+        select(*ACTIVITY_COLUMNS, picked.c.scheduled)
+        .join(picked, picked.c.id == Activity.id)
+        .order_by(picked.c.scheduled, picked.c.rank)
+    )
 
 
 def _load_activities(
     session: Session, deal_id: str, user: User, now: datetime, limit: int
-) -> tuple[list[Activity], list[Activity]]:
-    base = deal_activities(deal_id, user)
-    recent = session.scalars(
-        base.where(Activity.type.in_(RECENT_TYPES), Activity.occurred_at <= now)
-        .order_by(Activity.occurred_at.desc(), Activity.id)
-        .limit(limit)
-    ).all()
-    scheduled = session.scalars(
-        base.where(
-            or_(
-                (Activity.type == "meeting")
-                & (Activity.start_at > now)
-                & or_(Activity.outcome.is_(None), Activity.outcome != CANCELED_MEETING),
-                (Activity.type == "task")
-                & (Activity.due_at >= now)
-                & or_(Activity.status.is_(None), Activity.status != DONE_TASK),
-            )
-        )
-        .order_by(func.coalesce(Activity.start_at, Activity.due_at), Activity.id)
-        .limit(limit)
-    ).all()
-    return list(recent), list(scheduled)
+) -> tuple[list[Row[Any]], list[Row[Any]]]:
+    rows: list[Row[Any]] = list(session.execute(deal_activities(deal_id, user, now, limit)))
+    return [r for r in rows if not r.scheduled], [r for r in rows if r.scheduled]
 
 
 def _stage_ages(session: Session, deal: Deal, user: User, now: datetime) -> tuple[float | None, int]:
@@ -231,15 +272,24 @@ def _stage_ages(session: Session, deal: Deal, user: User, now: datetime) -> tupl
     return (statistics.median(ages) if ages else None), len(ages)
 
 
-def build_context(
-    session: Session,
-    deal_id: str,
-    user: User,
-    now: datetime,
-    *,
-    budget: int = DEFAULT_BUDGET,
-    recent_limit: int = RECENT_LIMIT,
-) -> DealContext:
+@dataclass(frozen=True)
+class DealReading:
+    """A deal as ``user`` may see it, read but not yet fitted to a prompt: ``context`` has every visible
+    recent and scheduled activity, without bodies; ``bodies`` holds their stored bodies by activity id.
+
+    Enough for the cache key (``context.visible_key()``, ``context.fingerprint()``) and the CRM risks, so a
+    cached answer costs the queries alone; ``insights.budget.fit_to_budget`` makes the prompt's context.
+    """
+
+    context: DealContext
+    bodies: dict[str, str]
+
+
+def read_deal(
+    session: Session, deal_id: str, user: User, now: datetime, *, recent_limit: int = RECENT_LIMIT
+) -> DealReading:
+    """Everything the insights of ``deal_id`` rest on, read through the permission filter;
+    ``PermissionDenied`` unless ``user`` may view the deal (the same for a missing deal)."""
     deal = load_deal(session, deal_id, user)
     stage = session.get(Stage, (deal.pipeline_id, deal.stage_id))
     pipeline = session.get(Pipeline, deal.pipeline_id)
@@ -294,69 +344,20 @@ def build_context(
         now=now,
         user_timezone=user.timezone,
     )
-    return fit_to_budget(context, budget)
+    return DealReading(context, {a.id: a.body or "" for a in (*recent, *scheduled)})
 
 
-def fit_to_budget(context: DealContext, budget: int) -> DealContext:
-    """``context`` with bodies cut (and, if need be, the oldest activities left out) to fit ``budget``."""
-    from insights.prompt import prompt_tokens  # the prompt module renders contexts: imported late
+def build_context(
+    session: Session,
+    deal_id: str,
+    user: User,
+    now: datetime,
+    *,
+    budget: int = DEFAULT_BUDGET,
+    recent_limit: int = RECENT_LIMIT,
+) -> DealContext:
+    """The context a prompt is rendered from: ``read_deal`` fitted to ``budget`` tokens."""
+    from insights.budget import fit_to_budget  # the budget renders prompts, which import this module
 
-    tokens = prompt_tokens(context)
-    if tokens <= budget:
-        return replace(context, prompt_tokens=tokens)
-    bodiless = replace(
-        context,
-        recent=tuple(replace(a, body="") for a in context.recent),
-        scheduled=tuple(replace(a, body="") for a in context.scheduled),
-        body_cap=0,
-    )
-    skeleton = prompt_tokens(bodiless)
-    if skeleton > budget:
-        return _drop_oldest(bodiless, budget)
-    # The largest per-body cap that fits. The estimate is additive in bytes, so the search adds up cut body
-    # sizes instead of rendering each candidate; one render at the end checks the result.
-    bodies = [a.body.encode("utf-8") for a in (*context.recent, *context.scheduled)]
-    room = (budget - skeleton) * BYTES_PER_TOKEN - 16 * len(bodies)  # the newline and "[...]" of each body
-    lo, hi = 0, max(len(b) for b in bodies)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if sum(min(len(b), mid) for b in bodies) <= room:
-            lo = mid
-        else:
-            hi = mid - 1
-    while True:
-        candidate = _capped(context, lo)
-        tokens = prompt_tokens(candidate)
-        if tokens <= budget or lo == 0:
-            return replace(candidate, prompt_tokens=tokens)
-        lo = lo * 9 // 10
-
-
-def _capped(context: DealContext, cap: int) -> DealContext:
-    return replace(
-        context,
-        recent=tuple(replace(a, body=cut(a.body, cap)) for a in context.recent),
-        scheduled=tuple(replace(a, body=cut(a.body, cap)) for a in context.scheduled),
-        body_cap=cap,
-    )
-
-
-def _drop_oldest(context: DealContext, budget: int) -> DealContext:
-    from insights.prompt import prompt_tokens
-
-    recent = list(context.recent)
-    scheduled = list(context.scheduled)
-    omitted = 0
-    while True:
-        candidate = replace(context, recent=tuple(recent), scheduled=tuple(scheduled), omitted=omitted)
-        tokens = prompt_tokens(candidate)
-        if tokens <= budget or not (recent or scheduled):
-            return replace(candidate, prompt_tokens=tokens)
-        # Drop a tenth at a time (at least one): the far future and the distant past matter least.
-        step = max(1, (len(recent) + len(scheduled)) // 10)
-        for _ in range(step):
-            if recent:
-                recent.pop()
-                omitted += 1
-            elif scheduled:
-                scheduled.pop()
+    reading = read_deal(session, deal_id, user, now, recent_limit=recent_limit)
+    return fit_to_budget(reading.context, reading.bodies, budget)

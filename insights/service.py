@@ -34,14 +34,15 @@ from crm.models import Activity, InsightFeedback, Org, User
 from crm.models.user import Role
 from crm.permissions import PermissionDenied, visible
 from insights import cache
+from insights.budget import fit_to_budget
 from insights.chain import ModelFailure, ask_model
-from insights.context import DEFAULT_BUDGET, DealContext, build_context, load_deal
+from insights.context import DEFAULT_BUDGET, DealContext, DealReading, load_deal, read_deal
 from insights.model import chat_model, model_name
 from insights.prompt import PROMPT_VERSION
 from insights.risks import Risk, RiskThresholds, crm_risks
 from insights.safety import validate_output
 from insights.schemas import InsightOutput
-from insights.text import cut, strip_reply, tidy
+from insights.text import clean_body, tidy
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,10 @@ def _disabled_message(session: Session) -> str:
     )
 
 
-def inputs_hash(context: DealContext, model: str) -> str:
-    return hashlib.sha256(f"{context.fingerprint()}|{model}|{PROMPT_VERSION}".encode()).hexdigest()
+def inputs_hash(context: DealContext, model: str, budget: int) -> str:
+    """Everything an answer rests on: the deal as read (``read_deal``), the model, the budget it is fitted
+    to and the prompt version (which changes with the templates and the way bodies are fitted)."""
+    return hashlib.sha256(f"{context.fingerprint()}|{model}|{budget}|{PROMPT_VERSION}".encode()).hexdigest()
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -157,33 +160,48 @@ def merge_risks(crm: list[Risk], model: InsightOutput | None) -> list[Risk]:
 
 def _ai_text(
     session: Session,
-    context: DealContext,
+    reading: DealReading,
     org: Org,
     model: BaseChatModel | None,
     *,
     refresh: bool,
     now: datetime,
+    budget: int,
 ) -> tuple[InsightOutput | None, str | None, bool, str]:
-    """(validated output, reason when none, served from cache, inputs hash)."""
+    """(validated output, reason when none, served from cache, inputs hash).
+
+    The cache key and hash come from the deal as read: a hit costs no body cleaning, fitting or rendering.
+    """
+    facts = reading.context
     if org.sensitive_data_enabled:
-        return None, SENSITIVE, False, inputs_hash(context, "none")
+        return None, SENSITIVE, False, inputs_hash(facts, "none", budget)
     if model is None:
-        return None, NO_MODEL, False, inputs_hash(context, "none")
+        return None, NO_MODEL, False, inputs_hash(facts, "none", budget)
     name = model_name(model)
-    digest = inputs_hash(context, name)
-    key = context.visible_key()
+    digest = inputs_hash(facts, name, budget)
+    key = facts.visible_key()
     if not refresh:
-        hit = cache.read(session, deal_id=context.deal_id, visible_key=key, model=name, inputs_hash=digest)
+        hit = cache.read(session, deal_id=facts.deal_id, visible_key=key, model=name, inputs_hash=digest)
         if hit is not None:
             return hit, None, True, digest
+    context = fit_to_budget(facts, reading.bodies, budget)
     try:
         raw = ask_model(model, context)
     except ModelFailure as failure:
         return None, f"AI text is unavailable: {failure.reason}.", False, digest
-    output = validate_output(raw, context.activity_ids)
+    output = validate_output(raw, context.activity_ids)  # what the prompt had, not what was left out
+    log.info(
+        "insights prompt",
+        extra={
+            "deal_id": facts.deal_id,
+            "activities": len(context.recent),
+            "omitted": context.omitted,
+            "prompt_tokens": context.prompt_tokens,
+        },
+    )
     cache.store(
         session,
-        deal_id=context.deal_id,
+        deal_id=facts.deal_id,
         visible_key=key,
         model=name,
         inputs_hash=digest,
@@ -214,19 +232,23 @@ def get_insights(
     if not org.customer_analysis_enabled:
         load_deal(session, deal_id, user)  # a hidden deal is refused as such, revealing nothing more
         raise InsightsDisabled(_disabled_message(session))
-    context = build_context(session, deal_id, user, now, budget=budget)
+    reading = read_deal(session, deal_id, user, now)
     if model is None and not org.sensitive_data_enabled:
         model = chat_model(settings or get_settings())
-    output, reason, cached, digest = _ai_text(session, context, org, model, refresh=refresh, now=now)
+    output, reason, cached, digest = _ai_text(
+        session, reading, org, model, refresh=refresh, now=now, budget=budget
+    )
+    # The CRM's part rests on every visible recent activity, including any the prompt had to leave out.
+    facts = reading.context
     result = InsightResult(
-        deal_id=context.deal_id,
-        deal_name=context.deal_name,
+        deal_id=facts.deal_id,
+        deal_name=facts.deal_name,
         user_email=user.email,
         ai_used=output is not None,
         ai_unavailable_reason=reason,
         summary=output.summary if output else None,
-        activities=tuple(RecentActivity(a.id, a.type, a.at, a.title) for a in context.recent[:RECENT_SHOWN]),
-        risks=tuple(merge_risks(crm_risks(context, thresholds), output)),
+        activities=tuple(RecentActivity(a.id, a.type, a.at, a.title) for a in facts.recent[:RECENT_SHOWN]),
+        risks=tuple(merge_risks(crm_risks(facts, thresholds), output)),
         buyer_goals=tuple(Goal(g.goal, tuple(g.activity_ids)) for g in output.buyer_goals) if output else (),
         inputs_hash=digest,
         cached=cached,
@@ -239,8 +261,7 @@ def get_insights(
             "user_id": user.id,
             "ai_used": result.ai_used,
             "cached": cached,
-            "activities": len(context.recent),
-            "prompt_tokens": context.prompt_tokens,
+            "activities": len(facts.recent),
         },
     )
     return result
@@ -266,9 +287,6 @@ def activity_detail(session: Session, activity_id: str, user: User) -> ActivityD
     ).first()
     if activity is None:
         raise PermissionDenied("you may not view that activity")
-    body = activity.body or ""
-    if activity.type == "email":
-        body = strip_reply(body)
     return ActivityDetail(
         id=activity.id,
         type=activity.type,
@@ -277,7 +295,7 @@ def activity_detail(session: Session, activity_id: str, user: User) -> ActivityD
         direction=activity.direction,
         from_address=activity.from_address,
         to=tuple(r.address for r in activity.recipients if r.kind == "to"),
-        body=cut(tidy(body), DETAIL_BODY_MAX),
+        body=clean_body(activity.body or "", email=activity.type == "email", max_chars=DETAIL_BODY_MAX),
     )
 
 

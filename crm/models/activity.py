@@ -169,9 +169,13 @@ class ActivityCompany(Base):
 
 class ActivityDeal(Base):
     __tablename__ = "activity_deals"
+    __table_args__ = (
+        # A deal's activities from its links alone (insights start there): the activity id is in the index.
+        Index("ix_activity_deals_deal_activity", "deal_id", "activity_id"),
+    )
 
     activity_id: Mapped[str] = mapped_column(fk("activities.id", ondelete="CASCADE"), primary_key=True)
-    deal_id: Mapped[str] = mapped_column(fk("deals.id"), primary_key=True, index=True)
+    deal_id: Mapped[str] = mapped_column(fk("deals.id"), primary_key=True)
     position: Mapped[int]
 
     def __repr__(self) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from crm.config import Settings
 from crm.models import Activity, InsightCacheEntry, InsightFeedback
 from crm.permissions import PermissionDenied
 from insights import cache
+from insights.model import chat_model
 from insights.service import (
     NO_MODEL,
     SENSITIVE,
@@ -18,8 +20,9 @@ from insights.service import (
     record_feedback,
 )
 from tests.conftest import NOW
+from tests.fakes.openai_api import FakeOpenAI
 from tests.insights.conftest import answer, fake_model
-from tests.rules.world import World
+from tests.rules.world import World, ago
 
 RISK = {
     "title": "Competitor in the running",
@@ -46,6 +49,41 @@ def test_second_call_is_served_from_the_cache_without_the_model(world: World) ->
     world.session.commit()
     again = get_insights(world.session, "d1", world.users["u1"], NOW, model=model)
     assert again.cached and again.summary == "First." and len(model.prompts) == 1
+
+
+def test_a_cached_answer_sends_no_request_to_the_model_server(world: World) -> None:
+    with FakeOpenAI() as server:
+        settings = Settings(
+            openai_api_key=SecretStr("k"), openai_base_url=server.base_url, salesbot_model="m"
+        )
+        model = chat_model(settings, max_retries=0)
+        first = get_insights(world.session, "d1", world.users["u1"], NOW, model=model)
+        world.session.commit()
+        again = get_insights(world.session, "d1", world.users["u1"], NOW, model=model)
+    assert len(server.requests) == 1 and again.cached and not first.cached
+    assert (again.summary, again.inputs_hash) == (first.summary, first.inputs_hash)
+    assert again.risks == first.risks and again.activities == first.activities
+
+
+def test_another_budget_is_another_answer(world: World) -> None:
+    model = fake_model(answer("Roomy."), answer("Tight."))
+    get_insights(world.session, "d1", world.users["u1"], NOW, model=model)
+    tight = get_insights(world.session, "d1", world.users["u1"], NOW, model=model, budget=2000)
+    assert tight.summary == "Tight." and not tight.cached
+
+
+def test_crm_risks_rest_on_activities_the_prompt_left_out(world: World) -> None:
+    for i in range(60):
+        world.note(f"x{i}", deals=["d1"], created=ago(days=1, minutes=i), body="long text " * 400)
+    world.received("c1@globex.test", id_="old-ask", deals=["d1"], sent=ago(days=20), thread_id="th9",
+                   body="Can you send pricing?")  # fmt: skip
+    world.commit()
+    model = fake_model(answer())
+    result = get_insights(world.session, "d1", world.users["u1"], NOW, model=model)
+    prompt = str(model.prompts[0][-1].content)
+    assert 'id="old-ask"' not in prompt and 'omitted="0"' not in prompt
+    unanswered = next(r for r in result.risks if r.code == "unanswered_email")
+    assert unanswered.activity_ids == ("old-ask",)
 
 
 def test_refresh_asks_the_model_again(world: World) -> None:
