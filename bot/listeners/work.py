@@ -43,6 +43,7 @@ class Who:
     channel: str | None = None  # the conversation of the message clicked, if any
     message_ts: str | None = None
     response_url: str | None = None
+    home: str | None = None  # the Home view's state (private_metadata) when the click came from Home
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Who:
@@ -52,12 +53,17 @@ class Who:
         team = body.get("team") or {}
         channel = body.get("channel") or {}
         container = body.get("container") or {}
+        view = body.get("view") or {}
+        home = None
+        if isinstance(view, dict) and view.get("type") == "home":
+            home = str(view.get("private_metadata") or "")
         return cls(
             user=str(user_id or ""),
             team=(team.get("id") if isinstance(team, dict) else None) or body.get("team_id"),
             channel=(channel.get("id") if isinstance(channel, dict) else None) or body.get("channel_id"),
             message_ts=container.get("message_ts") if isinstance(container, dict) else None,
             response_url=body.get("response_url"),
+            home=home,
         )
 
 
