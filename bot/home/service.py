@@ -14,10 +14,12 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
+from bot.blocks.home.records import deals_blocks, leads_blocks
 from bot.blocks.home.settings import settings_blocks
 from bot.blocks.home.summary import summary_blocks
 from bot.blocks.home.view import chrome, home_view
 from bot.home.context import HomeContext, context, people
+from bot.home.records import load_deals, load_leads
 from bot.home.state import HomeState
 from bot.home.summary import load_summary
 from bot.interactions.queue import Queue
@@ -46,8 +48,18 @@ def _settings(session: Session, ctx: HomeContext) -> list[Block]:
     return settings_blocks(digest_settings(session, ctx.subject), editable=not ctx.masked)
 
 
+def _deals(session: Session, ctx: HomeContext) -> list[Block]:
+    return deals_blocks(load_deals(session, ctx), ctx.state)
+
+
+def _leads(session: Session, ctx: HomeContext) -> list[Block]:
+    return leads_blocks(load_leads(session, ctx), ctx.state)
+
+
 TABS: dict[str, Callable[[Session, HomeContext], list[Block]]] = {
     "summary": _summary,
+    "deals": _deals,
+    "leads": _leads,
     "settings": _settings,
 }
 

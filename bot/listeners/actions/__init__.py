@@ -13,6 +13,7 @@ from bot.blocks.home.summary import START_QUEUE
 from bot.blocks.queue import SKIP
 from bot.blocks.queue import SNOOZE as QUEUE_SNOOZE
 from bot.digest import render
+from bot.home.modals import OPENERS
 from bot.listeners.actions import (
     complete,
     dismiss,
@@ -20,6 +21,7 @@ from bot.listeners.actions import (
     followup_prompt,
     home_nav,
     home_queue,
+    home_records,
     home_settings,
     insights_buttons,
     queue_skip,
@@ -51,5 +53,7 @@ def register(app: App, services: Services) -> None:
     app.action(re.compile(rf"^{re.escape(NAV)}\."))(home_nav.handler(services))
     app.action(START_QUEUE)(home_queue.handler(services))
     app.action(EDIT_SETTINGS)(home_settings.handler(services))
+    for action_id in OPENERS:
+        app.action(action_id)(home_records.handler(services))
     for action_id, handler in insights_buttons.handlers(services).items():
         app.action(action_id)(handler)

@@ -10,7 +10,7 @@ from bot.blocks.home.settings import SETTINGS_VIEW
 from bot.blocks.insights import FEEDBACK_CALLBACK
 from bot.blocks.queue import QUEUE_VIEW
 from bot.listeners.actions import insights_buttons
-from bot.listeners.views import create_task, feedback_comment, home_settings, queue_submit
+from bot.listeners.views import create_task, feedback_comment, home_records, home_settings, queue_submit
 from bot.runtime import Services
 
 
@@ -19,4 +19,6 @@ def register(app: App, services: Services) -> None:
     app.view(CREATE_VIEW)(create_task.handler(services))
     app.view(QUEUE_VIEW)(queue_submit.handler(services))
     app.view(SETTINGS_VIEW)(home_settings.handler(services))
+    for callback_id in home_records.CALLBACKS:
+        app.view(callback_id)(home_records.handler(services))
     app.view(FEEDBACK_CALLBACK)(insights_buttons.feedback_submitted(services))
