@@ -15,11 +15,13 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
 from bot.blocks.home.records import deals_blocks, leads_blocks
+from bot.blocks.home.schedule import feed_blocks, schedule_blocks
 from bot.blocks.home.settings import settings_blocks
 from bot.blocks.home.summary import summary_blocks
 from bot.blocks.home.view import chrome, home_view
 from bot.home.context import HomeContext, context, people
 from bot.home.records import load_deals, load_leads
+from bot.home.schedule import load_feed, load_schedule
 from bot.home.state import HomeState
 from bot.home.summary import load_summary
 from bot.interactions.queue import Queue
@@ -56,7 +58,17 @@ def _leads(session: Session, ctx: HomeContext) -> list[Block]:
     return leads_blocks(load_leads(session, ctx), ctx.state)
 
 
+def _schedule(session: Session, ctx: HomeContext) -> list[Block]:
+    return schedule_blocks(load_schedule(session, ctx), ctx.state, ctx.tz)
+
+
+def _feed(session: Session, ctx: HomeContext) -> list[Block]:
+    return feed_blocks(load_feed(session, ctx), ctx.state, ctx.tz)
+
+
 TABS: dict[str, Callable[[Session, HomeContext], list[Block]]] = {
+    "schedule": _schedule,
+    "feed": _feed,
     "summary": _summary,
     "deals": _deals,
     "leads": _leads,
