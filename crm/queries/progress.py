@@ -84,11 +84,13 @@ def metric_count(
             subject,
             viewer,
             Activity.type == "meeting",
-            within(Activity.start_at),
+            within(
+                Activity.occurred_at
+            ),  # a meeting's occurred_at is its start: the owner/type index serves it
             Activity.outcome.is_distinct_from("canceled"),
         )
     if metric == "calls_made":
-        return _activities(session, subject, viewer, Activity.type == "call", within(Activity.started_at))
+        return _activities(session, subject, viewer, Activity.type == "call", within(Activity.occurred_at))
     if metric == "emails_sent":
         return _activities(
             session,
@@ -96,7 +98,7 @@ def metric_count(
             viewer,
             Activity.type == "email",
             Activity.direction == "outgoing",
-            within(Activity.sent_at),
+            within(Activity.occurred_at),
         )
     if metric == "tasks_completed":
         return _activities(
