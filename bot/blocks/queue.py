@@ -12,12 +12,14 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
+    PlainTextObject,
     SectionBlock,
     StaticSelectElement,
 )
 
 from bot.blocks.views import modal
 from bot.digest.content import format_clock, format_day
+from bot.digest.render import SNOOZE_OPTIONS
 from bot.interactions.queue import Member, Queue
 from bot.slack import limits
 from bot.slack.mrkdwn import escape, link, truncate
@@ -26,6 +28,7 @@ from crm.localtime import local_date
 
 QUEUE_VIEW = "queue.bundle"
 SKIP = "queue.skip"
+SNOOZE = "queue.snooze"
 OUTCOME = ("outcome", "value")
 
 MEETING_LABELS = {
@@ -81,11 +84,16 @@ def queue_view(queue: Queue, member: Member, tz: str, *, notice: str | None = No
                 ),
             )
         )
-    blocks.append(
-        ActionsBlock(
-            block_id="queue.buttons", elements=[ButtonElement(text="Skip", action_id=SKIP, value=member.id)]
+    buttons: list[Any] = [ButtonElement(text="Skip", action_id=SKIP, value=member.id)]
+    if member.kind == "task":
+        buttons.append(
+            StaticSelectElement(
+                action_id=SNOOZE,
+                placeholder=PlainTextObject(text="Snooze"),
+                options=[Option(value=value, label=label) for value, label in SNOOZE_OPTIONS],
+            )
         )
-    )
+    blocks.append(ActionsBlock(block_id="queue.buttons", elements=buttons))
     if notice:
         blocks.append(ContextBlock(block_id="notice", elements=[MarkdownTextObject(text=escape(notice))]))
     submit = "Complete & next" if member.kind == "task" else "Save & next"
@@ -105,13 +113,16 @@ def queue_title(queue: Queue) -> str:
         "R06": "Meeting outcomes",
         "R08": "Call outcomes",
         "R13": "High-priority tasks",
+        "today": "Tasks due today",
+        "overdue": "Overdue tasks",
+        "tomorrow": "Tasks due tomorrow",
     }[queue.rule]
 
 
 def finished_view(queue: Queue) -> dict[str, Any]:
     text = f"All done: {queue.done} handled, {queue.skipped} skipped."
     if queue.more:
-        text += f" {queue.more} more are waiting: press Start on the digest again."
+        text += f" {queue.more} more are waiting: start the queue again."
     return modal(
         callback_id=QUEUE_VIEW,
         title=queue_title(queue),

@@ -23,6 +23,10 @@ USAGE = (
     "• `/sales insights <deal name or id>` — AI summary, risks and buyer goals of a deal\n"
     "• `/sales tasks [today|overdue|tomorrow]` — your open tasks\n"
     "• `/sales digest` — this morning's digest, now\n"
+    "• `/sales queue [today|overdue|tomorrow]` — work through your tasks one at a time\n"
+    "• `/sales deals [all_open|closing_month|past_close|stalled|no_activity]` — your open deals\n"
+    "• `/sales schedule [day|week|month]` — your meetings and tasks\n"
+    "• `/sales feed [event type]` — your contacts' engagement\n"
     "• `/sales help` — this list\n"
     "Your full workspace is in the app's *Home* tab."
 )

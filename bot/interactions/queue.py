@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.interactions.snooze import describe_until, snooze_until
 from crm.changes.outcomes import log_outcome
-from crm.changes.tasks import complete_task
+from crm.changes.tasks import complete_task, snooze_task
 from crm.localtime import day_bounds, local_date
 from crm.models import Action, Activity, ActivityContact, Contact, User
 from crm.models.action import LIVE_STATES
@@ -24,7 +25,12 @@ from crm.permissions import visible
 from crm.queries.workspace import open_tasks
 from rules.registry import RULES_BY_CODE, ranked
 
-QUEUE_RULES = {"R04": "task", "R06": "meeting", "R08": "call", "R13": "task"}
+# The Home tab's "Start queue" walks through the open tasks of one bucket (due today, overdue, tomorrow).
+TASK_BUCKETS = ("today", "overdue", "tomorrow")
+QUEUE_RULES = {"R04": "task", "R06": "meeting", "R08": "call", "R13": "task"} | {
+    b: "task" for b in TASK_BUCKETS
+}
+QUEUE_LIMIT = 200  # tasks read for a Home queue; the metadata holds fewer anyway
 METADATA_LIMIT = 2800  # Slack allows 3,000 characters of private_metadata
 
 
@@ -41,6 +47,7 @@ class Queue:
     skipped: int = 0
     more: int = 0  # members left out because the metadata is full
     channel: str | None = None
+    home: bool = False  # started from the Home tab: each step re-publishes it
 
     @property
     def kind(self) -> str:
@@ -76,11 +83,16 @@ class Member:
     detail: str | None = None  # a call's status and duration, a task's priority
 
 
-def start(session: Session, user: User, rule: str, now: datetime, *, channel: str | None = None) -> Queue:
-    """A queue over ``rule``'s current members for ``user``, in digest order (oldest first)."""
+def start(
+    session: Session, user: User, rule: str, now: datetime, *, channel: str | None = None, home: bool = False
+) -> Queue:
+    """A queue over ``rule``'s current members for ``user``, in digest order (oldest first); ``rule`` may
+    also be a task bucket of the Home tab (``today``, ``overdue``, ``tomorrow``)."""
     if rule not in QUEUE_RULES:
         raise QueueError(f"{rule} is not a bundled rule")
-    if rule == "R13":
+    if rule in TASK_BUCKETS:
+        ids = _bucket_tasks(session, user, rule, now)
+    elif rule == "R13":
         start_, end = day_bounds(local_date(now, user.timezone), user.timezone)
         stmt = open_tasks(user, now).where(
             Activity.priority == "high", Activity.due_at >= start_, Activity.due_at < end
@@ -96,7 +108,7 @@ def start(session: Session, user: User, rule: str, now: datetime, *, channel: st
             )
         ).all()
         ids = [a.subject_id for a in ranked(actions)]
-    queue = Queue(rule=rule, ids=[], channel=channel)
+    queue = Queue(rule=rule, ids=[], channel=channel, home=home)
     for id_ in ids:
         queue.ids.append(id_)
         if len(queue.dumps()) > METADATA_LIMIT:
@@ -104,6 +116,33 @@ def start(session: Session, user: User, rule: str, now: datetime, *, channel: st
             queue.more = len(ids) - len(queue.ids)
             break
     return queue
+
+
+def _bucket_tasks(session: Session, user: User, bucket: str, now: datetime) -> list[str]:
+    today = local_date(now, user.timezone)
+    today_start, tomorrow_start = day_bounds(today, user.timezone)
+    day_after = day_bounds(today + timedelta(days=1), user.timezone)[1]
+    due = Activity.due_at
+    where = {
+        "today": (due >= today_start, due < tomorrow_start),
+        "overdue": (due < today_start,),
+        "tomorrow": (due >= tomorrow_start, due < day_after),
+    }[bucket]
+    stmt = open_tasks(user, now).where(*where).order_by(Activity.due_at, Activity.id).limit(QUEUE_LIMIT)
+    return list(session.scalars(stmt.with_only_columns(Activity.id)))
+
+
+def snooze_member(
+    session: Session, user: User, queue: Queue, member_id: str, choice: str, now: datetime
+) -> str:
+    """Snooze the current task of the queue (``choice`` as in the digest's menu), then move on."""
+    if queue.kind != "task" or queue.pos >= len(queue.ids) or queue.ids[queue.pos] != member_id:
+        raise QueueError("this queue moved on; start it again")
+    until = snooze_until(user, choice, now)
+    change = snooze_task(session, member_id, user, until, now)
+    queue.pos += 1
+    queue.done += 1
+    return f"Snoozed until {describe_until(until, user.timezone, now)}." if change.changed else change.message
 
 
 def title_of(queue: Queue) -> str:

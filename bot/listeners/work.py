@@ -45,6 +45,7 @@ class Who:
     channel: str | None = None  # the conversation of the message clicked, if any
     message_ts: str | None = None
     response_url: str | None = None
+    home: str | None = None  # the Home view's state (private_metadata) when the click came from Home
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Who:
@@ -54,12 +55,17 @@ class Who:
         team = body.get("team") or {}
         channel = body.get("channel") or {}
         container = body.get("container") or {}
+        view = body.get("view") or {}
+        home = None
+        if isinstance(view, dict) and view.get("type") == "home":
+            home = str(view.get("private_metadata") or "")
         return cls(
             user=str(user_id or ""),
             team=(team.get("id") if isinstance(team, dict) else None) or body.get("team_id"),
             channel=(channel.get("id") if isinstance(channel, dict) else None) or body.get("channel_id"),
             message_ts=container.get("message_ts") if isinstance(container, dict) else None,
             response_url=body.get("response_url"),
+            home=home,
         )
 
 
@@ -107,8 +113,22 @@ def modal_after_ack(
 ) -> None:
     """Open a modal at once with a loading view (its trigger id lasts 3 seconds), then, after the ack, show
     the view ``build`` makes, or why there is none."""
-    who = Who.from_body(body)
-    view_id = client.views_open(trigger_id=body.get("trigger_id", ""), view=loading_view())["view"]["id"]
+    fill_modal(
+        services, client, Who.from_body(body), str(body.get("trigger_id") or ""), what, build, slow=slow
+    )
+
+
+def fill_modal(
+    services: Services,
+    client: WebClient,
+    who: Who,
+    trigger_id: str,
+    what: str,
+    build: Build,
+    *,
+    slow: bool = False,
+) -> None:
+    view_id = client.views_open(trigger_id=trigger_id, view=loading_view())["view"]["id"]
 
     def work(session: Session, actor: User, now: datetime) -> Sequence[Effect]:
         try:

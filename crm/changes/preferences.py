@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
@@ -26,3 +28,54 @@ def set_follow_up_prompt(session: Session, user: User, on: bool, now: datetime) 
     found.updated_at = now
     session.flush()
     return changed
+
+
+def set_home_tab(session: Session, user: User, tab: str, now: datetime) -> None:
+    """Remember the App Home tab the user chose last."""
+    found = session.get(UserPreference, user.id, with_for_update=True)
+    if found is None:
+        found = UserPreference(user_id=user.id, follow_up_prompt=True)
+        session.add(found)
+    if found.home_tab != tab:
+        found.home_tab = tab
+        found.updated_at = now
+    session.flush()
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    enabled: bool
+    time: str  # HH:MM
+    weekdays: list[int]  # ISO, 1 = Monday
+    timezone: str
+    send_when_empty: bool
+    follow_up_prompt: bool
+
+
+def settings_problems(settings: DigestSettings) -> dict[str, str]:
+    """What is wrong with ``settings``, by field name (empty when they are valid)."""
+    problems: dict[str, str] = {}
+    hh, sep, mm = settings.time.partition(":")
+    if not (sep and hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60 and len(mm) == 2):
+        problems["time"] = "Give a time as HH:MM."
+    if not settings.weekdays or any(d not in range(1, 8) for d in settings.weekdays):
+        problems["weekdays"] = "Choose at least one weekday."
+    try:
+        ZoneInfo(settings.timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        problems["timezone"] = "Not a time zone name (e.g. Europe/Warsaw)."
+    return problems
+
+
+def set_digest_settings(session: Session, user: User, settings: DigestSettings, now: datetime) -> None:
+    """Change the user's own digest settings and follow-up prompt; ``ValueError`` when invalid."""
+    problems = settings_problems(settings)
+    if problems:
+        raise ValueError("; ".join(problems.values()))
+    hh, _, mm = settings.time.partition(":")
+    user.digest_enabled = settings.enabled
+    user.digest_time = f"{int(hh):02d}:{mm}"
+    user.digest_weekdays = sorted(set(settings.weekdays))
+    user.timezone = settings.timezone
+    user.digest_send_when_empty = settings.send_when_empty
+    set_follow_up_prompt(session, user, settings.follow_up_prompt, now)

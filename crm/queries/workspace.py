@@ -23,9 +23,10 @@ class WorkspaceSummary:
     open_deals: int
 
 
-def open_tasks(user: User, now: datetime) -> Select[Activity]:
+def open_tasks(user: User, now: datetime, viewer: User | None = None) -> Select[Activity]:
     """The user's own open tasks (a task is open unless its status is ``completed``), except those the user
-    snoozed until after ``now``."""
+    snoozed until after ``now``. ``viewer`` (default: the user) is whose permission filter applies: a super
+    admin viewing another user's Home sees that user's tasks minus their private ones."""
     snoozed = select(TaskSnooze.activity_id).where(
         TaskSnooze.activity_id == Activity.id, TaskSnooze.until > now
     )
@@ -35,10 +36,10 @@ def open_tasks(user: User, now: datetime) -> Select[Activity]:
         Activity.status.is_distinct_from("completed"),
         ~snoozed.exists(),
     )
-    return visible(stmt, user, "activities")
+    return visible(stmt, viewer or user, "activities")
 
 
-def todays_meetings(user: User, now: datetime) -> Select[Activity]:
+def todays_meetings(user: User, now: datetime, viewer: User | None = None) -> Select[Activity]:
     """The user's own meetings starting on their local day of ``now``, canceled ones left out."""
     start, end = day_bounds(local_date(now, user.timezone), user.timezone)
     stmt = select(Activity).where(
@@ -48,14 +49,17 @@ def todays_meetings(user: User, now: datetime) -> Select[Activity]:
         Activity.start_at < end,
         Activity.outcome.is_distinct_from("canceled"),
     )
-    return visible(stmt, user, "activities")
+    return visible(stmt, viewer or user, "activities")
 
 
-def workspace_summary(session: Session, user: User, now: datetime) -> WorkspaceSummary:
+def workspace_summary(
+    session: Session, user: User, now: datetime, viewer: User | None = None
+) -> WorkspaceSummary:
     today = local_date(now, user.timezone)
     today_start, tomorrow_start = day_bounds(today, user.timezone)
     _, day_after_start = day_bounds(today + timedelta(days=1), user.timezone)
-    tasks = open_tasks(user, now).subquery()
+    viewer = viewer or user
+    tasks = open_tasks(user, now, viewer).subquery()
     due_today = and_(tasks.c.due_at >= today_start, tasks.c.due_at < tomorrow_start)
     counts = session.execute(
         select(
@@ -65,14 +69,14 @@ def workspace_summary(session: Session, user: User, now: datetime) -> WorkspaceS
             func.count(case((and_(due_today, tasks.c.priority == "high"), 1))),
         )
     ).one()
-    meetings = session.scalar(select(func.count()).select_from(todays_meetings(user, now).subquery()))
+    meetings = session.scalar(select(func.count()).select_from(todays_meetings(user, now, viewer).subquery()))
     deals = session.scalar(
         visible(
             select(func.count())
             .select_from(Deal)
             .join(Stage, and_(Stage.pipeline_id == Deal.pipeline_id, Stage.id == Deal.stage_id))
             .where(Deal.owner_id == user.id, Stage.state == "open"),
-            user,
+            viewer,
             "deals",
         )
     )

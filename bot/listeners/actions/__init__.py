@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 from slack_bolt import Ack, App
 
 from bot.blocks.followup import CREATE, NOT_NOW, SETTINGS_OFF, SETTINGS_ON
+from bot.blocks.home.common import NAV
+from bot.blocks.home.settings import EDIT as EDIT_SETTINGS
+from bot.blocks.home.summary import START_QUEUE
 from bot.blocks.queue import SKIP
+from bot.blocks.queue import SNOOZE as QUEUE_SNOOZE
 from bot.digest import render
+from bot.home.modals import OPENERS
 from bot.interactions.items import complete_item, dismiss_item
 from bot.listeners.actions import (
     feedback,
     followup_prompt,
+    home_nav,
+    home_queue,
+    home_records,
+    home_settings,
     insights_buttons,
     queue_skip,
     snooze,
@@ -38,5 +49,11 @@ def register(app: App, services: Services) -> None:
     app.action(SETTINGS_OFF)(followup_prompt.prompt_setting_handler(services, on=False))
     app.action(SETTINGS_ON)(followup_prompt.prompt_setting_handler(services, on=True))
     app.action(SKIP)(queue_skip.handler(services))
+    app.action(QUEUE_SNOOZE)(queue_skip.snooze_handler(services))
+    app.action(re.compile(rf"^{re.escape(NAV)}\."))(home_nav.handler(services))
+    app.action(START_QUEUE)(home_queue.handler(services))
+    app.action(EDIT_SETTINGS)(home_settings.handler(services))
+    for action_id in OPENERS:
+        app.action(action_id)(home_records.handler(services))
     for action_id, handler in insights_buttons.handlers(services).items():
         app.action(action_id)(handler)

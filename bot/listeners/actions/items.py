@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import followup
 from bot.digest.redraw import find_delivery, redraw_payload
+from bot.home import service as home
+from bot.home.state import HomeState
 from bot.interactions.items import ItemResult
 from bot.interactions.refs import BadRef, Ref, parse_ref
 from bot.listeners.work import Effect, Who, after_ack, say, tell
@@ -36,6 +38,11 @@ def effects_of(
         )
     if update is not None:
         effects.append(lambda client: client.chat_update(**update))
+    elif who.home is not None:
+        # A click in the Home tab: the re-published Home shows what changed.
+        effects.append(home.publish(session, actor, who.user, HomeState.loads(who.home), now))
+        if not result.changed:
+            effects.append(say(who, result.message))
     else:
         # Nothing to redraw (a click on /sales output, or nothing changed): say what happened.
         effects.append(say(who, result.message))

@@ -1,6 +1,6 @@
 """``app_home_opened``: remember who the user is in the CRM and, from the Messages tab, their DM channel with
-the app (the digest posts there). Slack retries an event it thinks was lost; a repeated ``event_id`` does
-nothing."""
+the app (the digest posts there); from the Home tab, publish the Home view on the tab the user chose last.
+Slack retries an event it thinks was lost; a repeated ``event_id`` does nothing."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.home import service as home
 from bot.listeners.work import Effect, Who, after_ack
 from bot.runtime import Services
 from bot.slack.users import remember_dm_channel
@@ -29,6 +30,8 @@ def handler(services: Services) -> Callable[..., None]:
             channel = event.get("channel")
             if event.get("tab") == "messages" and isinstance(channel, str) and channel.startswith("D"):
                 remember_dm_channel(session, actor, channel, now)
+            if event.get("tab") == "home":
+                return [home.publish(session, actor, who.user, home.initial_state(session, actor), now)]
             return []
 
         after_ack(services, client, who, "app_home_opened", work)

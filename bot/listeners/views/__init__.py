@@ -6,10 +6,11 @@ from slack_bolt import App
 
 from bot.blocks.feedback import COMMENT_VIEW
 from bot.blocks.followup import CREATE_VIEW
+from bot.blocks.home.settings import SETTINGS_VIEW
 from bot.blocks.insights import FEEDBACK_CALLBACK
 from bot.blocks.queue import QUEUE_VIEW
 from bot.listeners.actions import insights_buttons
-from bot.listeners.views import create_task, feedback_comment, queue_submit
+from bot.listeners.views import create_task, feedback_comment, home_records, home_settings, queue_submit
 from bot.runtime import Services
 
 
@@ -17,4 +18,7 @@ def register(app: App, services: Services) -> None:
     app.view(COMMENT_VIEW)(feedback_comment.handler(services))
     app.view(CREATE_VIEW)(create_task.handler(services))
     app.view(QUEUE_VIEW)(queue_submit.handler(services))
+    app.view(SETTINGS_VIEW)(home_settings.handler(services))
+    for callback_id in home_records.CALLBACKS:
+        app.view(callback_id)(home_records.handler(services))
     app.view(FEEDBACK_CALLBACK)(insights_buttons.feedback_submitted(services))

@@ -34,3 +34,8 @@ def selected_values(view: dict[str, Any], ids: tuple[str, str]) -> list[str]:
     if not isinstance(options, list):
         return []
     return [o["value"] for o in options if isinstance(o, dict) and isinstance(o.get("value"), str)]
+
+
+def time_value(view: dict[str, Any], ids: tuple[str, str]) -> str | None:
+    value = _element(view, ids).get("selected_time")
+    return value if isinstance(value, str) else None

@@ -1,0 +1,111 @@
+"""The Schedule tab (Day / Week / Month by local day; contacts with meetings today; Update outcome on past
+meetings) and the Feed tab (engagement events grouped by contact; event type and sequence filters)."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.blocks.home.common import menu, nav_id, note, pager
+from bot.digest.content import format_day
+from bot.digest.render import JOIN
+from bot.home.modals import OUTCOME
+from bot.home.schedule import FEED_PAGE, SCHEDULE_PAGE, FeedData, ScheduleData
+from bot.home.state import EVENT_TYPES, HomeState
+from bot.slack import limits
+from bot.slack.mrkdwn import escape, safe_url, truncate
+
+
+def schedule_blocks(data: ScheduleData, state: HomeState, tz: str) -> list[Block]:
+    blocks: list[Block] = [
+        ActionsBlock(
+            block_id="schedule.range",
+            elements=[
+                ButtonElement(
+                    text=label,
+                    action_id=nav_id(f"range.{value}"),
+                    value=f"range={value}",
+                    style="primary" if state.range == value else None,
+                )
+                for value, label in (("day", "Day"), ("week", "Week"), ("month", "Month"))
+            ],
+        )
+    ]
+    if data.contacts_today:
+        names = escape(truncate(", ".join(data.contacts_today), 2500))
+        blocks.append(note("schedule.contacts", f"*Contacts with meetings today:* {names}"))
+    day = None
+    for item in data.items:
+        if item.day != day:
+            day = item.day
+            blocks.append(HeaderBlock(block_id=f"schedule.day:{day.isoformat()}", text=format_day(day)))
+        icon = "📅" if item.kind == "meeting" else "☐"
+        text = f"{icon} {item.when}  *{escape(item.title)}*"
+        if item.contacts:
+            text += f" · {escape(item.contacts)}"
+        accessory = None
+        if item.needs_outcome:
+            accessory = ButtonElement(text="Update outcome", action_id=OUTCOME, value=item.id)
+        elif item.link and safe_url(item.link) and len(item.link) <= limits.BUTTON_URL:
+            accessory = ButtonElement(text="Join", action_id=JOIN, url=item.link, value=f"meeting:{item.id}")
+        blocks.append(
+            SectionBlock(
+                block_id=f"schedule:{item.kind}:{item.id}"[:255],
+                text=MarkdownTextObject(text=text),
+                accessory=accessory,
+            )
+        )
+    if not data.total:
+        blocks.append(note("schedule.none", "Nothing scheduled."))
+    blocks += pager("schedule", state.page, SCHEDULE_PAGE, data.total)
+    return blocks
+
+
+EVENT_LABELS = {
+    "email_open": "Email opened",
+    "email_click": "Email link clicked",
+    "email_reply": "Email replied",
+    "page_view": "Page viewed",
+    "form_submission": "Form submitted",
+    "meeting_booked": "Meeting booked",
+}
+
+
+def feed_blocks(data: FeedData, state: HomeState, tz: str) -> list[Block]:
+    events = [("event=", "All events"), *((f"event={t}", EVENT_LABELS[t]) for t in EVENT_TYPES)]
+    seqs = [("seq=", "Any enrollment"), ("seq=*", "In a sequence"), ("seq=-", "In no sequence")]
+    seqs += [(f"seq={sid}", f"In {name}") for sid, name in data.sequences]
+    blocks: list[Block] = [
+        ActionsBlock(
+            block_id="feed.filters",
+            elements=[
+                menu("event", "Event type", events, f"event={state.event}"),
+                menu("seq", "Sequence", seqs, f"seq={state.seq}"),
+            ],
+        )
+    ]
+    for group in data.groups:
+        label = f"*{escape(truncate(group.name, 150))}*"
+        if group.company:
+            label += f" · {escape(truncate(group.company, 150))}"
+        if group.target:
+            label += "  🎯 _Target account_"
+        lines = [
+            f"• {format_day(e.at.date())} {EVENT_LABELS.get(e.type, escape(e.type))}"
+            + (f": {escape(truncate(e.detail, 150))}" if e.detail else "")
+            for e in group.events
+        ]
+        text = truncate(label + "\n" + "\n".join(lines), limits.TEXT)
+        blocks.append(
+            SectionBlock(block_id=f"feed:{group.contact_id}"[:255], text=MarkdownTextObject(text=text))
+        )
+    if not data.total:
+        blocks.append(note("feed.none", "No engagement in the last 365 days."))
+    blocks += pager("feed", state.page, FEED_PAGE, data.total)
+    return blocks

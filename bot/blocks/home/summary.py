@@ -1,0 +1,100 @@
+"""The Summary tab: task counts with "Start queue", guided actions with their filter, today's meetings and
+progress (meetings and completed tasks this week, each goal as a bar)."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.blocks.home.common import nav_id, note, pager
+from bot.digest.render import line_blocks
+from bot.home.state import HomeState
+from bot.home.summary import GUIDED_PAGE, SummaryData
+from crm.queries.progress import GoalProgress
+
+START_QUEUE = "home.queue"  # value: the bucket (today | overdue | tomorrow)
+BAR = 10
+
+
+def bar(done: int, target: int) -> str:
+    filled = BAR if target <= 0 else min(BAR, round(BAR * done / target))
+    return "█" * filled + "░" * (BAR - filled)
+
+
+def goal_line(goal: GoalProgress) -> str:
+    percent = 100 if goal.target <= 0 else round(100 * goal.done / goal.target)
+    progress = f"`{bar(goal.done, goal.target)}` {goal.done}/{goal.target} ({percent}%)"
+    return f"{goal.label} this {goal.period}: {progress}"
+
+
+def _count(bucket: str, label: str, count: int) -> Block:
+    start = (
+        ButtonElement(text="Start queue", action_id=START_QUEUE, value=bucket, style="primary")
+        if count
+        else None
+    )
+    return SectionBlock(
+        block_id=f"summary.count.{bucket}",
+        text=MarkdownTextObject(text=f"*{count}* {label}"),
+        accessory=start,
+    )
+
+
+def summary_blocks(data: SummaryData, state: HomeState) -> list[Block]:
+    c = data.counts
+    blocks: list[Block] = [
+        HeaderBlock(block_id="summary.tasks", text="Tasks"),
+        _count("today", "due today", c.due_today),
+        _count("overdue", "overdue", c.overdue),
+        _count("tomorrow", "due tomorrow", c.due_tomorrow),
+        DividerBlock(block_id="summary.div1"),
+        HeaderBlock(block_id="summary.guided", text=f"Guided actions ({data.guided_total})"),
+        ActionsBlock(
+            block_id="summary.guided.filter",
+            elements=[
+                ButtonElement(
+                    text=label,
+                    action_id=nav_id(f"guided.{value}"),
+                    value=f"guided={value}",
+                    style="primary" if state.guided == value else None,
+                )
+                for value, label in (("all", "All"), ("closing", "Closing"), ("prospecting", "Prospecting"))
+            ],
+        ),
+    ]
+    for line in data.guided:
+        blocks += line_blocks(line)
+    if not data.guided_total:
+        blocks.append(note("summary.guided.none", "No guided actions right now."))
+    blocks += pager("guided", state.page, GUIDED_PAGE, data.guided_total)
+    blocks += [
+        DividerBlock(block_id="summary.div2"),
+        HeaderBlock(block_id="summary.meetings", text="Meetings today"),
+    ]
+    for line in data.meetings:
+        blocks += line_blocks(line)
+    if c.meetings_today > len(data.meetings):
+        blocks.append(
+            note("summary.meetings.more", f"+{c.meetings_today - len(data.meetings)} more in Schedule")
+        )
+    if not c.meetings_today:
+        blocks.append(note("summary.meetings.none", "No meetings today."))
+    p = data.progress
+    lines = [
+        f"Meetings this week: *{p.meetings_this_week}*",
+        f"Tasks completed this week: *{p.tasks_completed_this_week}*",
+        *(goal_line(g) for g in p.goals),
+    ]
+    blocks += [
+        DividerBlock(block_id="summary.div3"),
+        HeaderBlock(block_id="summary.insights", text="Insights"),
+        SectionBlock(block_id="summary.progress", text=MarkdownTextObject(text="\n".join(lines))),
+    ]
+    return blocks

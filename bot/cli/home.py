@@ -1,0 +1,65 @@
+"""``salesbot home --user EMAIL [--tab T] [--json]``: an App Home tab as text, or the exact ``views.publish``
+payload."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.cli.context import CommandError, Context
+from bot.home import service as home
+from bot.home.state import TABS, HomeState
+from bot.slack.users import cached_slack_id
+from crm.db import session_scope
+from crm.queries.actions import user_by_email
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser("home", help="an App Home tab as text, or the views.publish payload")
+    p.add_argument("--user", metavar="EMAIL", required=True)
+    p.add_argument("--tab", choices=TABS, help="default: the tab the user chose last")
+    p.add_argument("--as", dest="as_user", metavar="EMAIL", help="(super admins) view this user's Home")
+    p.add_argument("--now", help="ISO 8601 instant (default: now)")
+    p.add_argument("--json", action="store_true", help="print the exact views.publish payload")
+    p.set_defaults(handler=run)
+
+
+def text_of_blocks(blocks: list[dict[str, Any]]) -> str:
+    out: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        text = block.get("text")
+        if isinstance(text, dict) and text.get("text"):
+            out.append(("== " if kind == "header" else "") + str(text["text"]))
+        for element in block.get("elements", []):
+            if kind == "context" and element.get("text"):
+                out.append("  " + str(element["text"]))
+            elif kind == "actions" and element.get("type") == "button":
+                out.append(f"  [{element['text']['text']}]")
+        if kind == "divider":
+            out.append("")
+    return "\n".join(out)
+
+
+def run(context: Context) -> int:
+    args = context.args
+    now = context.now()
+    with session_scope(context.engine) as session:
+        user = user_by_email(session, args.user)
+        if user is None:
+            raise CommandError(f"no user with the email {args.user!r}")
+        state = home.initial_state(session, user)
+        if args.tab:
+            state = state.apply("tab", args.tab)
+        if args.as_user:
+            subject = user_by_email(session, args.as_user)
+            if subject is None:
+                raise CommandError(f"no user with the email {args.as_user!r}")
+            state = HomeState(tab=state.tab, subject=subject.id)
+        view = home.build(session, user, state, now)
+        if args.json:
+            payload = {"user_id": cached_slack_id(session, user) or user.slack_user_id, "view": view}
+            print(json.dumps(payload, indent=2, ensure_ascii=False), file=context.out)
+        else:
+            print(text_of_blocks(view["blocks"]), file=context.out)
+    return 0

@@ -1,0 +1,101 @@
+"""The record modals' content, read through the permission filter of the user who clicked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.blocks.home import modals as m
+from bot.blocks.home import records as buttons
+from bot.digest.content import format_clock
+from crm.localtime import local_date
+from crm.models import Activity, Contact, Deal, Lead, Pipeline, User
+from crm.permissions import PermissionDenied, visible
+from crm.queries.records import pipelines
+
+
+def _deal(session: Session, actor: User, deal_id: str) -> Deal:
+    deal = session.scalars(visible(select(Deal).where(Deal.id == deal_id), actor, "deals")).first()
+    if deal is None:
+        raise PermissionDenied("you may not view that deal")
+    return deal
+
+
+def _lead(session: Session, actor: User, lead_id: str) -> tuple[Lead, str]:
+    lead = session.scalars(visible(select(Lead).where(Lead.id == lead_id), actor, "leads")).first()
+    if lead is None:
+        raise PermissionDenied("you may not view that lead")
+    contact = session.scalars(
+        visible(select(Contact).where(Contact.id == lead.contact_id), actor, "contacts")
+    ).first()
+    return lead, contact.full_name if contact else "A lead"
+
+
+def _stages(session: Session, pipeline_id: str) -> list[tuple[str, str]]:
+    pipeline = session.get(Pipeline, pipeline_id)
+    return [(s.id, s.label) for s in pipeline.stages] if pipeline else []
+
+
+def record_name(session: Session, actor: User, ref: str) -> str:
+    kind, _, record_id = ref.partition(":")
+    if kind == "deal":
+        return _deal(session, actor, record_id).name
+    if kind == "lead":
+        return _lead(session, actor, record_id)[1]
+    raise ValueError("that button is not valid")
+
+
+def modal_for(
+    session: Session, actor: User, action_id: str, value: str, home: str, now: datetime
+) -> dict[str, Any]:
+    """The modal a Home record button opens (``PermissionDenied`` for a record the actor may not view)."""
+    if action_id == buttons.DEAL_STAGE:
+        deal = _deal(session, actor, value)
+        stages = _stages(session, deal.pipeline_id)
+        return m.stage_modal(
+            m.DEAL_STAGE_VIEW, deal.name, stages, deal.stage_id, m.metadata(f"deal:{deal.id}", home)
+        )
+    if action_id == buttons.CLOSE_DATE:
+        deal = _deal(session, actor, value)
+        return m.close_date_modal(deal.name, deal.close_date, m.metadata(f"deal:{deal.id}", home))
+    if action_id == buttons.LOG:
+        name = record_name(session, actor, value)
+        tz = actor.timezone
+        return m.log_modal(name, local_date(now, tz), format_clock(now, tz), m.metadata(value, home))
+    if action_id == buttons.CREATE_DEAL:
+        return m.create_deal_modal(pipelines(session, "deal"), m.metadata("", home))
+    if action_id == buttons.LEAD_STAGE:
+        lead, name = _lead(session, actor, value)
+        stages = _stages(session, lead.pipeline_id)
+        return m.stage_modal(
+            m.LEAD_STAGE_VIEW, name, stages, lead.stage_id, m.metadata(f"lead:{lead.id}", home)
+        )
+    if action_id == buttons.DISQUALIFY:
+        lead, name = _lead(session, actor, value)
+        return m.disqualify_modal(name, m.metadata(f"lead:{lead.id}", home))
+    if action_id == OUTCOME:
+        meeting = session.scalars(
+            visible(
+                select(Activity).where(Activity.id == value, Activity.type == "meeting"), actor, "activities"
+            )
+        ).first()
+        if meeting is None:
+            raise PermissionDenied("you may not view that meeting")
+        title = meeting.title or "Meeting" if meeting.owner_id == actor.id else "Busy"
+        return m.outcome_modal(title, m.metadata(f"meeting:{meeting.id}", home))
+    raise ValueError("that button is not valid")
+
+
+OUTCOME = "home.meeting.outcome"
+OPENERS = (
+    buttons.DEAL_STAGE,
+    buttons.CLOSE_DATE,
+    buttons.LOG,
+    buttons.CREATE_DEAL,
+    buttons.LEAD_STAGE,
+    buttons.DISQUALIFY,
+    OUTCOME,
+)

@@ -1,0 +1,48 @@
+"""The Deals and Leads tabs' content (through ``crm.queries.records``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.home.context import HomeContext
+from crm.models import Pipeline
+from crm.queries.records import DealRow, LeadRow, deal_page, deals_query, leads_page, owners, pipelines
+
+DEALS_PAGE = 20  # two blocks each
+LEADS_PAGE = 20  # two blocks each, and a stage heading where the stage changes
+
+
+@dataclass
+class DealsData:
+    rows: list[DealRow]
+    total: int
+    pipelines: list[Pipeline]
+    owners: list[tuple[str, str]]  # for managers and super admins
+
+
+@dataclass
+class LeadsData:
+    rows: list[LeadRow]
+    total: int
+
+
+def load_deals(session: Session, ctx: HomeContext) -> DealsData:
+    s = ctx.state
+    stmt = deals_query(
+        ctx.subject,
+        ctx.viewer,
+        ctx.now,
+        category=s.category,
+        pipeline=s.pipeline,
+        stage=s.stage,
+        owner=s.owner,
+    )
+    rows, total = deal_page(session, stmt, s.page, DEALS_PAGE)
+    return DealsData(rows, total, pipelines(session, "deal"), owners(session, ctx.viewer))
+
+
+def load_leads(session: Session, ctx: HomeContext) -> LeadsData:
+    rows, total = leads_page(session, ctx.subject, ctx.viewer, ctx.state.page, LEADS_PAGE)
+    return LeadsData(rows, total)

@@ -1,0 +1,106 @@
+"""Building and publishing the Home view for a user: load the tab's content for the state, lay it out.
+
+``publish(session, viewer, slack_user, state, now)`` returns the effect that calls ``views.publish`` (run
+after the transaction, like every Slack call of a listener).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
+from sqlalchemy.orm import Session
+
+from bot.blocks.home.records import deals_blocks, leads_blocks
+from bot.blocks.home.schedule import feed_blocks, schedule_blocks
+from bot.blocks.home.settings import settings_blocks
+from bot.blocks.home.summary import summary_blocks
+from bot.blocks.home.view import chrome, home_view
+from bot.home.context import HomeContext, context, people
+from bot.home.records import load_deals, load_leads
+from bot.home.schedule import load_feed, load_schedule
+from bot.home.state import HomeState
+from bot.home.summary import load_summary
+from bot.interactions.queue import Queue
+from crm.changes.preferences import DigestSettings, preferences
+from crm.models import User
+
+Effect = Callable[[WebClient], Any]
+
+
+def digest_settings(session: Session, user: User) -> DigestSettings:
+    return DigestSettings(
+        enabled=user.digest_enabled,
+        time=user.digest_time,
+        weekdays=[int(d) for d in user.digest_weekdays or []],
+        timezone=user.timezone,
+        send_when_empty=user.digest_send_when_empty,
+        follow_up_prompt=preferences(session, user).follow_up_prompt,
+    )
+
+
+def _summary(session: Session, ctx: HomeContext) -> list[Block]:
+    return summary_blocks(load_summary(session, ctx), ctx.state)
+
+
+def _settings(session: Session, ctx: HomeContext) -> list[Block]:
+    return settings_blocks(digest_settings(session, ctx.subject), editable=not ctx.masked)
+
+
+def _deals(session: Session, ctx: HomeContext) -> list[Block]:
+    return deals_blocks(load_deals(session, ctx), ctx.state)
+
+
+def _leads(session: Session, ctx: HomeContext) -> list[Block]:
+    return leads_blocks(load_leads(session, ctx), ctx.state)
+
+
+def _schedule(session: Session, ctx: HomeContext) -> list[Block]:
+    return schedule_blocks(load_schedule(session, ctx), ctx.state, ctx.tz)
+
+
+def _feed(session: Session, ctx: HomeContext) -> list[Block]:
+    return feed_blocks(load_feed(session, ctx), ctx.state, ctx.tz)
+
+
+TABS: dict[str, Callable[[Session, HomeContext], list[Block]]] = {
+    "schedule": _schedule,
+    "feed": _feed,
+    "summary": _summary,
+    "deals": _deals,
+    "leads": _leads,
+    "settings": _settings,
+}
+
+
+def initial_state(session: Session, user: User) -> HomeState:
+    """The state Home opens with: the tab the user chose last."""
+    tab = preferences(session, user).home_tab
+    try:
+        return HomeState().apply("tab", tab) if tab else HomeState()
+    except ValueError:
+        return HomeState()
+
+
+def build(session: Session, viewer: User, state: HomeState, now: datetime) -> dict[str, Any]:
+    """The Home view for ``viewer`` in ``state`` (``PermissionDenied`` for a forged "view as")."""
+    ctx = context(session, viewer, state, now)
+    tab = TABS.get(state.tab, _summary)
+    blocks = chrome(state, people(session, viewer), (ctx.subject.id, ctx.subject.name), ctx.masked)
+    blocks += tab(session, ctx)
+    return home_view(state, blocks)
+
+
+def publish(session: Session, viewer: User, slack_user: str, state: HomeState, now: datetime) -> Effect:
+    view = build(session, viewer, state, now)
+    return lambda client: client.views_publish(user_id=slack_user, view=view)
+
+
+def refresh(session: Session, viewer: User, slack_user: str, queue: Queue, now: datetime) -> list[Effect]:
+    """After a step of a queue started from Home: re-publish Home (on the tab the user chose last)."""
+    if not queue.home:
+        return []
+    return [publish(session, viewer, slack_user, initial_state(session, viewer), now)]
