@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cache
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -129,6 +130,37 @@ def allocate(digest: Digest, max_blocks: int = limits.MESSAGE_BLOCKS) -> dict[st
     return shown
 
 
+class _SameOnEveryLine(StaticSelectElement):
+    """A menu that is the same on every line (Snooze, feedback): slack_sdk validates and serialises it once,
+    and each line gets its own copy of that dict (the payload shares no objects between blocks)."""
+
+    _validated: str | None = None
+
+    def to_dict(self, *args: Any) -> dict[str, Any]:
+        if self._validated is None:
+            self._validated = json.dumps(super().to_dict(*args))
+        copied: dict[str, Any] = json.loads(self._validated)
+        return copied
+
+
+@cache
+def snooze_menu() -> StaticSelectElement:
+    return _SameOnEveryLine(
+        placeholder=PlainTextObject(text="Snooze"),
+        action_id=SNOOZE,
+        options=[Option(value=value, label=label) for value, label in SNOOZE_OPTIONS],
+    )
+
+
+@cache
+def feedback_menu() -> StaticSelectElement:
+    return _SameOnEveryLine(
+        placeholder=PlainTextObject(text="Helpful?"),
+        action_id=FEEDBACK,
+        options=[Option(value=value, label=label) for value, label in FEEDBACK_OPTIONS],
+    )
+
+
 def line_blocks(line: Line) -> list[Block]:
     text = MarkdownTextObject(text=line_mrkdwn(line))
     if line.kind == "meeting":
@@ -146,21 +178,10 @@ def line_blocks(line: Line) -> list[Block]:
         return [SectionBlock(block_id=_block_id("l", line.ref), text=text, accessory=start)]
     elements: list[Any] = [
         ButtonElement(text="Complete", action_id=COMPLETE, value=line.ref, style="primary"),
-        StaticSelectElement(
-            placeholder=PlainTextObject(text="Snooze"),
-            action_id=SNOOZE,
-            options=[Option(value=value, label=label) for value, label in SNOOZE_OPTIONS],
-        ),
+        snooze_menu(),
     ]
     if line.kind == "action":
-        elements += [
-            StaticSelectElement(
-                placeholder=PlainTextObject(text="Helpful?"),
-                action_id=FEEDBACK,
-                options=[Option(value=value, label=label) for value, label in FEEDBACK_OPTIONS],
-            ),
-            ButtonElement(text="Dismiss", action_id=DISMISS, value=line.ref),
-        ]
+        elements += [feedback_menu(), ButtonElement(text="Dismiss", action_id=DISMISS, value=line.ref)]
     return [
         SectionBlock(block_id=_block_id("l", line.ref), text=text),
         ActionsBlock(block_id=_block_id("a", line.ref), elements=elements),
