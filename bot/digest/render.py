@@ -110,24 +110,20 @@ def allocate(digest: Digest, max_blocks: int = limits.MESSAGE_BLOCKS) -> dict[st
     """How many lines of each section fit, handed out round-robin in section order."""
     sections = [s for s in digest.sections if s.total]
     shown = {s.key: 0 for s in sections}
-
-    def blocks_needed() -> int:
-        total = FIXED_BLOCKS
-        for s in sections:
-            k = shown[s.key]
-            total += 1 + sum(_line_cost(line) for line in s.lines[:k]) + (1 if k < s.total else 0)
-        return total
-
+    # Blocks so far: the fixed ones, and per section its title and "+N more" (every section starts with more).
+    used = FIXED_BLOCKS + 2 * len(sections)
     progress = True
     while progress:
         progress = False
         for s in sections:
-            if shown[s.key] < len(s.lines):
-                shown[s.key] += 1
-                if blocks_needed() <= max_blocks:
+            k = shown[s.key]
+            if k < len(s.lines):
+                # One more line: its blocks, and the "+N more" goes away when it was the last one.
+                cost = _line_cost(s.lines[k]) - (1 if k + 1 == s.total else 0)
+                if used + cost <= max_blocks:
+                    shown[s.key] = k + 1
+                    used += cost
                     progress = True
-                else:
-                    shown[s.key] -= 1
     return shown
 
 
