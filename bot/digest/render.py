@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from slack_sdk.models.basic_objects import JsonObject
 from slack_sdk.models.blocks import (
@@ -130,7 +130,10 @@ def allocate(digest: Digest, max_blocks: int = limits.MESSAGE_BLOCKS) -> dict[st
 class _SerialisedOnce(JsonObject):
     """A piece that is the same on every line (the Snooze and feedback menus, button labels): slack_sdk
     validates and serialises it once, and each use gets its own copy of that dict, so a payload shares no
-    objects between blocks. Half the time of a payload went to re-validating these identical pieces."""
+    objects between blocks. Half the time of a payload went to re-validating these identical pieces.
+
+    One instance is shared by every line of every digest: once serialised it refuses changes (build a new
+    element for a different menu)."""
 
     _validated: str | None = None
 
@@ -139,6 +142,11 @@ class _SerialisedOnce(JsonObject):
             self._validated = json.dumps(super().to_dict(*args))
         copied: dict[str, Any] = json.loads(self._validated)
         return copied
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._validated is not None:
+            raise AttributeError(f"{type(self).__name__} is shared by every digest line: build a new one")
+        super().__setattr__(name, value)
 
 
 class _SameMenu(_SerialisedOnce, StaticSelectElement):
@@ -149,28 +157,37 @@ class _SameLabel(_SerialisedOnce, PlainTextObject):
     pass
 
 
+def _serialised(piece: _SerialisedOnce) -> _SerialisedOnce:
+    piece.to_dict()  # validated now, and frozen from here on
+    return piece
+
+
 @cache
 def snooze_menu() -> StaticSelectElement:
-    return _SameMenu(
+    """The Snooze menu of every task and guided-action line (shared: do not change it)."""
+    menu = _SameMenu(
         placeholder=PlainTextObject(text="Snooze"),
         action_id=SNOOZE,
         options=[Option(value=value, label=label) for value, label in SNOOZE_OPTIONS],
     )
+    return cast(StaticSelectElement, _serialised(menu))
 
 
 @cache
 def feedback_menu() -> StaticSelectElement:
-    return _SameMenu(
+    """The feedback menu of every guided-action line (shared: do not change it)."""
+    menu = _SameMenu(
         placeholder=PlainTextObject(text="Helpful?"),
         action_id=FEEDBACK,
         options=[Option(value=value, label=label) for value, label in FEEDBACK_OPTIONS],
     )
+    return cast(StaticSelectElement, _serialised(menu))
 
 
 @cache
 def button_label(text: str) -> PlainTextObject:
     """A button's text as ``ButtonElement(text="...")`` makes it (plain text, emoji on)."""
-    return _SameLabel(text=text, emoji=True)
+    return cast(PlainTextObject, _serialised(_SameLabel(text=text, emoji=True)))
 
 
 def line_blocks(line: Line) -> list[Block]:
