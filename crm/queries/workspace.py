@@ -52,10 +52,16 @@ def todays_meetings(user: User, now: datetime) -> Select[Activity]:
     return visible(stmt, user, "activities")
 
 
-def workspace_summary(session: Session, user: User, now: datetime) -> WorkspaceSummary:
+def task_days(user: User, now: datetime) -> tuple[datetime, datetime, datetime]:
+    """The UTC instants where the user's local today, tomorrow and the day after start."""
     today = local_date(now, user.timezone)
     today_start, tomorrow_start = day_bounds(today, user.timezone)
     _, day_after_start = day_bounds(today + timedelta(days=1), user.timezone)
+    return today_start, tomorrow_start, day_after_start
+
+
+def workspace_summary(session: Session, user: User, now: datetime) -> WorkspaceSummary:
+    today_start, tomorrow_start, day_after_start = task_days(user, now)
     tasks = open_tasks(user, now).subquery()
     due_today = and_(tasks.c.due_at >= today_start, tasks.c.due_at < tomorrow_start)
     counts = session.execute(
@@ -105,9 +111,7 @@ class TasksByDay:
 def open_tasks_by_day(session: Session, user: User, now: datetime, *, limit: int) -> TasksByDay:
     """The counts and first rows of every day section in one query (window functions: SQLite 3.25+ and
     PostgreSQL), instead of a count query and a query per section."""
-    today = local_date(now, user.timezone)
-    today_start, tomorrow_start = day_bounds(today, user.timezone)
-    _, day_after_start = day_bounds(today + timedelta(days=1), user.timezone)
+    today_start, tomorrow_start, day_after_start = task_days(user, now)
     due = Activity.due_at
     section = case(
         (due < today_start, "overdue"),
