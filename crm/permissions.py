@@ -12,6 +12,7 @@ owns the record. Private activities are visible to their owner alone, super admi
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, literal, or_, select, true
@@ -55,14 +56,22 @@ def team_subtree(team_id: str) -> Select[str]:
     return select(tree.c.id)
 
 
+@lru_cache(maxsize=1024)
+def team_members(team_id: str) -> Select[str]:
+    """Ids of the users of ``team_id`` and its descendant teams, as SQL (evaluated by the database).
+
+    Cached per team id: the statement holds no data, only the team id, and building the recursive CTE took
+    most of the time of a permission-filtered query (a digest makes several per user)."""
+    return select(User.id).where(User.team_id.in_(team_subtree(team_id)))
+
+
 def owner_clause(user: User, owner_id: ColumnElement[Any], access: Access) -> ColumnElement[bool]:
     """Who-owns-it part of the rule for a record whose owner column is ``owner_id``."""
     if user.is_super_admin or access == Access.ALL:
         return true()
     mine = owner_id == user.id
     if access == Access.TEAM and user.team_id is not None:
-        teammates = select(User.id).where(User.team_id.in_(team_subtree(user.team_id)))
-        return or_(mine, owner_id.in_(teammates))
+        return or_(mine, owner_id.in_(team_members(user.team_id)))
     return mine
 
 

@@ -13,17 +13,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from crm.localtime import day_bounds, local_date, zone
-from crm.models import Action, Activity, ActivityContact, Company, Contact, Deal, Lead, User
+from crm.localtime import local_date, zone
+from crm.models import Action, Activity, ActivityContact, Company, Contact, Deal, User
 from crm.models.action import ActionState
 from crm.permissions import visible
-from crm.queries.workspace import WorkspaceSummary, open_tasks, todays_meetings, workspace_summary
+from crm.queries.workspace import open_tasks_by_day, todays_meetings
 from rules.registry import RULES_BY_CODE, DigestEntry, digest_entries
 
 # Items loaded per section: more than a message can show (the rest is counted as "+N more").
@@ -123,14 +123,29 @@ def load_digest(
     """The digest of ``user`` at ``now``. ``guided_limit`` caps the guided-action lines described (a message
     shows fewer anyway; the rest is counted); None describes them all, for a terminal."""
     today = local_date(now, user.timezone)
-    summary = workspace_summary(session, user, now)
-    tasks = _TaskSections(session, user, now, today)
-    actions = _live_actions(session, user, now)
-    describer = _Describer(session, user)
-    entries = digest_entries(actions)
-    meetings = session.scalars(
-        todays_meetings(user, now).order_by(Activity.start_at, Activity.id).limit(SECTION_LIMIT)
+    tasks = open_tasks_by_day(session, user, now, limit=SECTION_LIMIT)
+    meetings = session.execute(
+        todays_meetings(user, now)
+        .with_only_columns(
+            Activity.id,
+            Activity.title,
+            Activity.start_at,
+            Activity.end_at,
+            Activity.link,
+            func.count().over().label("total"),  # counted before the limit applies
+        )
+        .order_by(Activity.start_at, Activity.id)
+        .limit(SECTION_LIMIT)
     ).all()
+    entries = digest_entries(_live_actions(session, user, now))
+    high, overdue, due_today, tomorrow = (
+        tasks.first["high_priority"],
+        tasks.first["overdue"],
+        tasks.first["today"],
+        tasks.first["tomorrow"][:TOMORROW_PREVIEW],
+    )
+    high_priority_today = tasks.total["high_priority"]
+    meetings_today = meetings[0].total if meetings else 0
     digest = Digest(
         user_id=user.id,
         first_name=user.first_name,
@@ -138,75 +153,45 @@ def load_digest(
         local_date=today,
         now=now,
         channel=channel,
-        overdue=summary.overdue,
-        due_today=summary.due_today,
-        due_tomorrow=summary.due_tomorrow,
-        meetings_today=summary.meetings_today,
+        overdue=tasks.total["overdue"],
+        due_today=high_priority_today + tasks.total["today"],
+        due_tomorrow=tasks.total["tomorrow"],
+        meetings_today=meetings_today,
         guided_actions=len(entries),  # lines: a bundle counts once, as it shows
     )
-    high, overdue, due_today, tomorrow = tasks.load(summary)
     shown_entries = entries if guided_limit is None else entries[:guided_limit]
     shown = [a for entry in shown_entries if not entry.bundled for a in entry.actions]
-    describer.prefetch(shown, [*high[0], *overdue[0], *due_today[0], *tomorrow[0]], meetings)
+    describer = _Describer(session, user)
+    describer.prefetch(shown, [*high, *overdue, *due_today, *tomorrow], meetings)
     task_line = describer.task_line
     digest.sections = [
-        Section("high_priority", SECTION_TITLES["high_priority"], [task_line(t) for t in high[0]], high[1]),
         Section(
-            "overdue", SECTION_TITLES["overdue"], [task_line(t, due=True) for t in overdue[0]], overdue[1]
+            "high_priority",
+            SECTION_TITLES["high_priority"],
+            [task_line(t) for t in high],
+            high_priority_today,
         ),
-        Section("today", SECTION_TITLES["today"], [task_line(t) for t in due_today[0]], due_today[1]),
+        Section(
+            "overdue", SECTION_TITLES["overdue"], [task_line(t, due=True) for t in overdue], digest.overdue
+        ),
+        Section("today", SECTION_TITLES["today"], [task_line(t) for t in due_today], tasks.total["today"]),
         Section(
             "meetings",
             SECTION_TITLES["meetings"],
             [describer.meeting_line(m) for m in meetings],
-            summary.meetings_today,
+            meetings_today,
         ),
         Section(
             "guided",
             SECTION_TITLES["guided"],
-            [describer.entry_line(e, high_priority_today=summary.high_priority_today) for e in shown_entries],
+            [describer.entry_line(e, high_priority_today=high_priority_today) for e in shown_entries],
             len(entries),
         ),
         Section(
-            "tomorrow",
-            SECTION_TITLES["tomorrow"],
-            [task_line(t) for t in tomorrow[0][:TOMORROW_PREVIEW]],
-            summary.due_tomorrow,
+            "tomorrow", SECTION_TITLES["tomorrow"], [task_line(t) for t in tomorrow], digest.due_tomorrow
         ),
     ]
     return digest
-
-
-class _TaskSections:
-    def __init__(self, session: Session, user: User, now: datetime, today: date) -> None:
-        self.session = session
-        self.user = user
-        self.now = now
-        self.today_start, self.tomorrow_start = day_bounds(today, user.timezone)
-        self.day_after = day_bounds(today + timedelta(days=1), user.timezone)[1]
-
-    def _tasks(self, *conditions: Any, limit: int = SECTION_LIMIT) -> list[Activity]:
-        stmt = (
-            open_tasks(self.user, self.now)
-            .where(*conditions)
-            .order_by(Activity.due_at, Activity.id)
-            .limit(limit)
-        )
-        return list(self.session.scalars(stmt).all())
-
-    def load(self, summary: WorkspaceSummary) -> tuple[tuple[list[Activity], int], ...]:
-        due = Activity.due_at
-        today = and_(due >= self.today_start, due < self.tomorrow_start)
-        high = self._tasks(today, Activity.priority == "high")
-        overdue = self._tasks(due < self.today_start)
-        rest = self._tasks(today, Activity.priority.is_distinct_from("high"))
-        tomorrow = self._tasks(due >= self.tomorrow_start, due < self.day_after, limit=TOMORROW_PREVIEW)
-        return (
-            (high, summary.high_priority_today),
-            (overdue, summary.overdue),
-            (rest, summary.due_today - summary.high_priority_today),
-            (tomorrow, summary.due_tomorrow),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +236,32 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+class TaskLike(Protocol):
+    """What a task line needs: a row of the digest's task query, or an ``Activity``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+
+
+class MeetingLike(Protocol):
+    """What a meeting line needs: a row of the digest's meeting query, or an ``Activity``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def start_at(self) -> datetime | None: ...
+    @property
+    def end_at(self) -> datetime | None: ...
+    @property
+    def link(self) -> str | None: ...
+
+
 class _Describer:
     """Names and subjects for lines, fetched in a few batched, permission-filtered queries."""
 
@@ -260,31 +271,36 @@ class _Describer:
         self.contacts: dict[str, str] = {}
         self.companies: dict[str, str] = {}
         self.deals: dict[str, str] = {}
-        self.activities: dict[str, Activity] = {}
+        self.activities: dict[str, Row[*tuple[Any, ...]]] = {}
         self.first_contact: dict[str, str] = {}
         self.meeting_contacts: dict[str, list[str]] = defaultdict(list)
 
     def prefetch(
-        self, actions: Sequence[ActionRow], tasks: Sequence[Activity], meetings: Sequence[Activity]
+        self,
+        actions: Sequence[ActionRow],
+        tasks: Sequence[TaskLike],
+        meetings: Sequence[MeetingLike],
     ) -> None:
+        """Load what the lines of ``actions``, ``tasks`` and ``meetings`` name: only the columns a line
+        shows, each kind in one query."""
         activity_ids = {
             a.subject_id for a in actions if a.subject_type in ("email", "meeting", "call", "task")
         }
         deal_ids = {a.subject_id for a in actions if a.subject_type == "deal"}
-        lead_ids = {a.subject_id for a in actions if a.subject_type == "lead"}
         contact_ids = {a.contact_id for a in actions if a.contact_id}
         company_ids = {a.company_id for a in actions if a.company_id}
         if activity_ids:
             activities = visible(
-                select(Activity).where(Activity.id.in_(activity_ids)), self.user, "activities"
+                select(
+                    Activity.id, Activity.subject, Activity.title, Activity.start_at, Activity.started_at
+                ).where(Activity.id.in_(activity_ids)),
+                self.user,
+                "activities",
             )
-            self.activities = {a.id: a for a in self.session.scalars(activities)}
+            self.activities = {row.id: row for row in self.session.execute(activities)}
         if deal_ids:
             deals = visible(select(Deal.id, Deal.name).where(Deal.id.in_(deal_ids)), self.user, "deals")
             self.deals = {row.id: row.name for row in self.session.execute(deals)}
-        if lead_ids:
-            leads = visible(select(Lead.contact_id).where(Lead.id.in_(lead_ids)), self.user, "leads")
-            contact_ids.update(self.session.scalars(leads))
         linked = [t.id for t in tasks] + [m.id for m in meetings]
         if linked:
             links = self.session.execute(
@@ -317,7 +333,7 @@ class _Describer:
 
     # --- lines ---------------------------------------------------------------------------------------
 
-    def task_line(self, task: Activity, *, due: bool = False) -> Line:
+    def task_line(self, task: TaskLike, *, due: bool = False) -> Line:
         parts: list[tuple[str, bool]] = [(clip(task.title) or "Untitled task", True)]
         contact = self.contacts.get(self.first_contact.get(task.id, ""))
         if contact:
@@ -326,7 +342,7 @@ class _Describer:
             parts.append((f" (due {format_day(local_date(task.due_at, self.user.timezone))})", False))
         return Line(ref=f"task:{task.id}", parts=tuple(parts), kind="task")
 
-    def meeting_line(self, meeting: Activity) -> Line:
+    def meeting_line(self, meeting: MeetingLike) -> Line:
         tz = self.user.timezone
         when = "?"
         if meeting.start_at is not None:

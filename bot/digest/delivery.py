@@ -354,18 +354,26 @@ class Sender:
         if claim_ is None:
             self.report.add("claimed_elsewhere")
             return
-        with session_scope(self.engine, write=True) as session:
+        # Building only reads: outside a write transaction, so on SQLite it does not hold the database's one
+        # write lock while other workers wait to claim or record.
+        with session_scope(self.engine) as session:
             user = session.get(User, user_id)
             assert user is not None
             digest = load_digest(session, user, self.now, channel=slack_id)
-            if digest.is_empty and not user.digest_send_when_empty:
-                finish(session, claim_, DeliveryState.SKIPPED, items=digest.items())
-                self.report.add("skipped_empty")
-                return
-            payload = message_payload(digest, home_url=self.home_url)
-            items = digest.items()
-            if claim_.taken_over and self._already_posted(session, user, claim_):
-                return
+            send_when_empty = user.digest_send_when_empty
+        items = digest.items()
+        if digest.is_empty and not send_when_empty:
+            with session_scope(self.engine, write=True) as session:
+                finish(session, claim_, DeliveryState.SKIPPED, items=items)
+            self.report.add("skipped_empty")
+            return
+        payload = message_payload(digest, home_url=self.home_url)
+        if claim_.taken_over:
+            with session_scope(self.engine, write=True) as session:
+                user = session.get(User, user_id)
+                assert user is not None
+                if self._already_posted(session, user, claim_):
+                    return
         self._post(user_id, claim_, payload, items)
 
     def _already_posted(self, session: Session, user: User, claim_: Claim) -> bool:

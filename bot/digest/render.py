@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
+from slack_sdk.models.basic_objects import JsonObject
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -108,25 +110,84 @@ def allocate(digest: Digest, max_blocks: int = limits.MESSAGE_BLOCKS) -> dict[st
     """How many lines of each section fit, handed out round-robin in section order."""
     sections = [s for s in digest.sections if s.total]
     shown = {s.key: 0 for s in sections}
-
-    def blocks_needed() -> int:
-        total = FIXED_BLOCKS
-        for s in sections:
-            k = shown[s.key]
-            total += 1 + sum(_line_cost(line) for line in s.lines[:k]) + (1 if k < s.total else 0)
-        return total
-
+    # Blocks so far: the fixed ones, and per section its title and "+N more" (every section starts with more).
+    used = FIXED_BLOCKS + 2 * len(sections)
     progress = True
     while progress:
         progress = False
         for s in sections:
-            if shown[s.key] < len(s.lines):
-                shown[s.key] += 1
-                if blocks_needed() <= max_blocks:
+            k = shown[s.key]
+            if k < len(s.lines):
+                # One more line: its blocks, and the "+N more" goes away when it was the last one.
+                cost = _line_cost(s.lines[k]) - (1 if k + 1 == s.total else 0)
+                if used + cost <= max_blocks:
+                    shown[s.key] = k + 1
+                    used += cost
                     progress = True
-                else:
-                    shown[s.key] -= 1
     return shown
+
+
+class _SerialisedOnce(JsonObject):
+    """A piece that is the same on every line (the Snooze and feedback menus, button labels): slack_sdk
+    validates and serialises it once, and each use gets its own copy of that dict, so a payload shares no
+    objects between blocks. Half the time of a payload went to re-validating these identical pieces.
+
+    One instance is shared by every line of every digest: once serialised it refuses changes (build a new
+    element for a different menu)."""
+
+    _validated: str | None = None
+
+    def to_dict(self, *args: Any) -> dict[str, Any]:
+        if self._validated is None:
+            self._validated = json.dumps(super().to_dict(*args))
+        copied: dict[str, Any] = json.loads(self._validated)
+        return copied
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._validated is not None:
+            raise AttributeError(f"{type(self).__name__} is shared by every digest line: build a new one")
+        super().__setattr__(name, value)
+
+
+class _SameMenu(_SerialisedOnce, StaticSelectElement):
+    pass
+
+
+class _SameLabel(_SerialisedOnce, PlainTextObject):
+    pass
+
+
+def _serialised(piece: _SerialisedOnce) -> _SerialisedOnce:
+    piece.to_dict()  # validated now, and frozen from here on
+    return piece
+
+
+@cache
+def snooze_menu() -> StaticSelectElement:
+    """The Snooze menu of every task and guided-action line (shared: do not change it)."""
+    menu = _SameMenu(
+        placeholder=PlainTextObject(text="Snooze"),
+        action_id=SNOOZE,
+        options=[Option(value=value, label=label) for value, label in SNOOZE_OPTIONS],
+    )
+    return cast(StaticSelectElement, _serialised(menu))
+
+
+@cache
+def feedback_menu() -> StaticSelectElement:
+    """The feedback menu of every guided-action line (shared: do not change it)."""
+    menu = _SameMenu(
+        placeholder=PlainTextObject(text="Helpful?"),
+        action_id=FEEDBACK,
+        options=[Option(value=value, label=label) for value, label in FEEDBACK_OPTIONS],
+    )
+    return cast(StaticSelectElement, _serialised(menu))
+
+
+@cache
+def button_label(text: str) -> PlainTextObject:
+    """A button's text as ``ButtonElement(text="...")`` makes it (plain text, emoji on)."""
+    return cast(PlainTextObject, _serialised(_SameLabel(text=text, emoji=True)))
 
 
 def line_blocks(line: Line) -> list[Block]:
@@ -145,21 +206,13 @@ def line_blocks(line: Line) -> list[Block]:
         start = ButtonElement(text="Start", action_id=START, value=line.ref, style="primary")
         return [SectionBlock(block_id=_block_id("l", line.ref), text=text, accessory=start)]
     elements: list[Any] = [
-        ButtonElement(text="Complete", action_id=COMPLETE, value=line.ref, style="primary"),
-        StaticSelectElement(
-            placeholder=PlainTextObject(text="Snooze"),
-            action_id=SNOOZE,
-            options=[Option(value=value, label=label) for value, label in SNOOZE_OPTIONS],
-        ),
+        ButtonElement(text=button_label("Complete"), action_id=COMPLETE, value=line.ref, style="primary"),
+        snooze_menu(),
     ]
     if line.kind == "action":
         elements += [
-            StaticSelectElement(
-                placeholder=PlainTextObject(text="Helpful?"),
-                action_id=FEEDBACK,
-                options=[Option(value=value, label=label) for value, label in FEEDBACK_OPTIONS],
-            ),
-            ButtonElement(text="Dismiss", action_id=DISMISS, value=line.ref),
+            feedback_menu(),
+            ButtonElement(text=button_label("Dismiss"), action_id=DISMISS, value=line.ref),
         ]
     return [
         SectionBlock(block_id=_block_id("l", line.ref), text=text),

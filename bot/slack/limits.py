@@ -33,13 +33,17 @@ class LimitExceeded(ValueError):
 
 
 def _walk(node: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every dict in ``node``, depth first, with its path. Only dicts and lists are descended into: a
+    payload is mostly strings, and a generator per string made this the better part of a check."""
     if isinstance(node, dict):
         yield path, node
         for key, value in node.items():
-            yield from _walk(value, f"{path}.{key}")
+            if isinstance(value, (dict, list)):
+                yield from _walk(value, f"{path}.{key}")
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _walk(value, f"{path}[{i}]")
+            if isinstance(value, (dict, list)):
+                yield from _walk(value, f"{path}[{i}]")
 
 
 def block_problems(blocks: list[dict[str, Any]], max_blocks: int) -> list[str]:
