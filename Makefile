@@ -15,7 +15,7 @@ demo: $(BIN)/salesbot
 	$(BIN)/salesbot demo
 
 test: $(BIN)/salesbot
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: $(BIN)/salesbot
 	$(BIN)/ruff check .

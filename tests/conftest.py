@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from crm.db import make_engine, upgrade
@@ -37,12 +38,33 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _worker_database(url: str) -> str:
+    """With pytest-xdist, each worker gets a database of its own (``<name>_gw0``...), made on first use:
+    workers sharing one would empty each other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).first()
+            if exists is None:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def _pg_engine() -> Iterator[Engine | None]:
     if not PG_URL:
         yield None
         return
-    engine = make_engine(PG_URL)
+    engine = make_engine(_worker_database(PG_URL))
     # Start from an empty schema so the run proves the migrations, not whatever an earlier run left.
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
