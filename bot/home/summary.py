@@ -51,7 +51,9 @@ def load_summary(session: Session, ctx: HomeContext) -> SummaryData:
     describer.prefetch(shown, [], [] if ctx.masked else meetings)
     if ctx.masked:
         # A guided action about a meeting names no meeting title or contact when the meeting is masked.
-        describer.activities = {k: a for k, a in describer.activities.items() if a.type != "meeting"}
+        # (The prefetched rows carry only the columns a line shows, not the type: go by the action's subject.)
+        masked = {a.subject_id for a in shown if a.subject_type == "meeting"}
+        describer.activities = {k: a for k, a in describer.activities.items() if k not in masked}
     guided = [describer.entry_line(e, high_priority_today=counts.high_priority_today) for e in page]
     if ctx.masked:
         guided = [_mask_meeting_action(line, shown) for line in guided]
