@@ -3,6 +3,8 @@ rule's own criteria, and the partial indexes its look-ups rely on."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import Engine, String, column, literal, select, true
 from sqlalchemy.dialects import postgresql, sqlite
@@ -89,3 +91,11 @@ def test_unindexed_hides_a_column_from_sqlites_planner_only() -> None:
     condition = unindexed(column("address")) == "a@example.com"
     assert str(condition.compile(dialect=sqlite.dialect())) == "+address = ?"
     assert str(condition.compile(dialect=postgresql.dialect())).startswith("address = %(")
+
+
+def test_r19_finds_an_emails_recipients_by_the_email_not_by_the_open_deal_pairs() -> None:
+    # With the (address_lower, activity_id) index, SQLite would otherwise probe it once per pair of the
+    # open-deal set for every email: minutes instead of seconds on the large profile.
+    (rule,) = [rule for rule in ALL_RULES if rule.code == "R19"]
+    sql = str(build_plan(rule, CONTEXT).creation.compile(dialect=sqlite.dialect()))
+    assert re.search(r"\(\+email_recipients_\d+\.address_lower, activities_1\.owner_id\) IN", sql)
