@@ -34,6 +34,9 @@ def _normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+SQLITE_MMAP_BYTES = 2**31
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (SQLAlchemy's documented
     # recipe): reads and writes of one session then share one real SQLite transaction, and per-transaction
@@ -44,6 +47,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Read pages straight from the OS's file cache instead of copying each into SQLite's small page cache:
+    # the rule engine's look-ups touch pages all over a large CRM (bench/rules.py: about a quarter less CPU
+    # for a re-run on the large profile). SQLite caps the size at its build's limit (2 GB by default).
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 

@@ -46,6 +46,7 @@ from rules.sql import (
     company_of,
     first_contact_of_activity,
     is_live,
+    is_type,
     key_of,
     rows_of,
     where_first,
@@ -198,7 +199,7 @@ class Rule(ABC):
                 company_id=company_of(contact_id),
                 category=closing_if(activity_on_open_deal(activity.id)),
             )
-        ).where(activity.type == self.subject_type, activity.owner_id.is_not(None))
+        ).where(is_type(activity.type, self.subject_type), activity.owner_id.is_not(None))
 
     def __repr__(self) -> str:
         return f"<Rule {self.code} {self.title}>"

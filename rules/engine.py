@@ -231,12 +231,15 @@ def creatable(rule: Rule, ctx: RuleContext) -> Select[Any]:
             ).exists(),
         ]
         if rule.code in EMAIL_PRECEDENCE:
-            conditions.append(
+            # First: on a re-run, most of the emails these rules scan already have one of the three actions,
+            # and this one look-up rejects them all (an email's key is the email itself).
+            conditions.insert(
+                0,
                 ~used.where(
                     one_per_email_rule(a.c.rule),
                     a.c.subject_id == candidate["subject_id"],
                     a.c.user_id == candidate["user_id"],
-                ).exists()
+                ).exists(),
             )
         return conditions
 

@@ -26,6 +26,7 @@ from rules.sql import (
     deal_closed,
     first_contact_of_deal,
     key_of,
+    last_key_part,
     newer_than,
     owned_by,
     rows_of,
@@ -96,6 +97,8 @@ class UpdateNextSteps(Rule):
             .correlate_except(deal, link, activity)
             .where(
                 deal.id == action.subject_id,
+                # Implied by the key comparison; lets the key's activity be found by index.
+                link.activity_id == last_key_part(action.key, deal.id),
                 key_of(deal.id, activity.id) == action.key,
                 deal.next_steps_updated_at > activity.ended_at,
             )

@@ -21,7 +21,15 @@ from sqlalchemy.orm import aliased
 
 from crm.models import Activity, Contact, Deal, DealContact, EmailRecipient, Stage
 from rules.base import CLOSING, ActionRef, Expirations, Rule, RuleContext
-from rules.sql import Value, company_of, first_recipient_contact, key_of, rows_of, stage_state_is
+from rules.sql import (
+    Value,
+    company_of,
+    first_recipient_contact,
+    key_of,
+    rows_of,
+    stage_state_is,
+    unindexed,
+)
 
 
 class _Buyers:
@@ -68,7 +76,9 @@ class _Buyers:
 def on_open_deal_of_owner(email: Any) -> ColumnElement[bool]:
     """``_Buyers(email.id, email.owner_id).on_open_deal()`` for a whole scan of emails: one recipient of the
     email is, with the email's owner, among the (address, owner) pairs of open deals' contacts. That set is
-    computed once per statement instead of walking contact, deals and stages again for every email."""
+    computed once per statement instead of walking contact, deals and stages again for every email. The
+    recipients are found by email (``unindexed`` address): SQLite cannot know the set's size and would
+    otherwise probe the address index once per pair of the set, for every email."""
     recipient = aliased(EmailRecipient)
     contact = aliased(Contact)
     link = aliased(DealContact)
@@ -85,7 +95,7 @@ def on_open_deal_of_owner(email: Any) -> ColumnElement[bool]:
         rows_of(recipient)
         .where(
             recipient.activity_id == email.id,
-            tuple_(recipient.address_lower, email.owner_id).in_(open_deal_contacts),
+            tuple_(unindexed(recipient.address_lower), email.owner_id).in_(open_deal_contacts),
         )
         .exists()
     )

@@ -61,6 +61,13 @@ def is_live(state: Value) -> ColumnElement[bool]:
     return state.in_([literal_column(f"'{state_}'") for state_ in ("open", "snoozed")])
 
 
+def is_type(type_: Value, activity_type: str) -> ColumnElement[bool]:
+    """An activity's type is ``activity_type``, written as a literal value for the same reason as ``is_live``:
+    SQLite's partial index ``ix_activities_meeting_ended`` (``WHERE type = 'meeting'``) serves R06 and R07's
+    time windows only when the query's condition names the type word for word."""
+    return type_ == literal_column(f"'{activity_type}'")
+
+
 def rows_of(*froms: Any) -> Select[Any]:
     """``SELECT 1 FROM froms``, correlated to enclosing queries for every other table its conditions name."""
     return select(literal(1)).select_from(*froms).correlate_except(*froms)
@@ -101,6 +108,13 @@ def key_of(*parts: Value) -> Value:
     return key
 
 
+def last_key_part(key: Value, *leading: Value) -> ColumnElement[Any]:
+    """The last part of ``key``, built by ``key_of(*leading, last)``: what follows the leading parts and
+    their separators. Lets a condition look that part up by index instead of rebuilding every candidate's
+    key to compare it."""
+    return func.substr(key, func.length(key_of(*leading, literal("", String()))) + 1)
+
+
 # --- addresses -----------------------------------------------------------------------------------------
 
 
@@ -123,6 +137,32 @@ def _email_domain_sqlite(element: email_domain, compiler: SQLCompiler, **kw: Any
 def _email_domain_postgresql(element: email_domain, compiler: SQLCompiler, **kw: Any) -> str:
     (address,) = list(element.clauses)
     return f"split_part({compiler.process(address, **kw)}, '@', 2)"
+
+
+class unindexed(FunctionElement[Any]):
+    """The value unchanged, hidden from SQLite's planner: ``+value`` (SQLite's documented way to keep a term
+    from choosing an index). For a look-up whose best index the planner misjudges, such as an ``IN`` over a
+    subquery whose size it cannot know. Plain ``value`` elsewhere."""
+
+    inherit_cache = True
+    name = "unindexed"
+
+    @property
+    def type(self) -> Any:  # type: ignore[override]
+        (value,) = list(self.clauses)
+        return value.type
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    (value,) = list(element.clauses)
+    return compiler.process(value, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    (value,) = list(element.clauses)
+    return f"+{compiler.process(value, **kw)}"
 
 
 def is_recipient(email_id: Value, address: Value) -> Exists:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, fk
@@ -28,6 +28,13 @@ class Activity(Base):
         # direction's rows, and a contact's emails within a time window.
         Index("ix_activities_type_direction_occurred", "type", "direction", "occurred_at"),
         Index("ix_activities_from_occurred", "from_lower", "occurred_at"),
+        # R06 and R07: meetings that ended within a window, without reading every meeting's row.
+        Index(
+            "ix_activities_meeting_ended",
+            "ended_at",
+            sqlite_where=text("type = 'meeting'"),
+            postgresql_where=text("type = 'meeting'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -132,12 +139,14 @@ class EmailRecipient(Base):
     """One address of an email's ``to`` or ``cc`` list; ``position`` 0 of ``to`` is the primary recipient."""
 
     __tablename__ = "email_recipients"
+    # "The user emailed this address": the emails sent to an address, read from the index alone.
+    __table_args__ = (Index("ix_email_recipients_address_activity", "address_lower", "activity_id"),)
 
     activity_id: Mapped[str] = mapped_column(fk("activities.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(2), primary_key=True)  # "to" | "cc"
     position: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(String(320))
-    address_lower: Mapped[str] = mapped_column(String(320), index=True)
+    address_lower: Mapped[str] = mapped_column(String(320))
 
     def __repr__(self) -> str:
         return (
