@@ -1,7 +1,7 @@
 """insights
 
 Revision ID: 0006_insights
-Revises: 0004 (digests)
+Revises: 0005_rules_perf
 Create Date: 2026-11-29 17:28:35.963739
 """
 
