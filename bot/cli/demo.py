@@ -15,7 +15,7 @@ from bot.digest.render import render_text
 from crm.db import session_scope
 from crm.demo.generator import DEMO_ORG_NAME, write_dataset
 from crm.isotime import format_time
-from crm.models import Base, Org, Role, User
+from crm.models import ActivityDeal, Base, Deal, Org, Role, User
 from rules.engine import evaluate
 
 SHOWN_REPS = 50
@@ -89,3 +89,21 @@ def print_rep_days(context: Context, now: Any) -> None:
                 f"salesbot digest --user {reps[0].email} [--json]",
                 file=context.out,
             )
+            print(
+                f"Their Home tab: salesbot home --user {reps[0].email} --tab deals [--json]", file=context.out
+            )
+            # The rep's deal with the most activities: the one with the most to say.
+            deal = session.scalar(
+                select(Deal.id)
+                .join(ActivityDeal, ActivityDeal.deal_id == Deal.id)
+                .where(Deal.owner_id == reps[0].id)
+                .group_by(Deal.id)
+                .order_by(func.count().desc(), Deal.id)
+                .limit(1)
+            )
+            if deal is not None:
+                print(
+                    f"Deal insights (CRM risks; AI text with OPENAI_API_KEY): "
+                    f"salesbot insights {deal} --as {reps[0].email}",
+                    file=context.out,
+                )
