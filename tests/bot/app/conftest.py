@@ -7,11 +7,15 @@ verification included), then waits for the work the listeners handed over after 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import urlencode
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -230,3 +234,27 @@ def ana_world(world: World) -> World:
 
 def day_before() -> datetime:
     return NOW - timedelta(days=1)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def wsgi_server(app: Any) -> Iterator[str]:
+    """Serve a WSGI application on a free loopback port (the stdlib server, stopped cleanly); yields
+    ``host:port``. Production serves the same application with waitress (``salesbot serve``)."""
+    server = make_server("127.0.0.1", 0, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -13,14 +12,13 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
-from waitress.server import create_server
 
 from bot.app import build_app
 from bot.digest import render
 from bot.runtime import Services
 from bot.server import SlackWSGI
 from crm.models import Activity
-from tests.bot.app.conftest import SECRET, SlackRequests, ana_world
+from tests.bot.app.conftest import SECRET, SlackRequests, ana_world, wsgi_server
 from tests.conftest import NOW
 from tests.fakes.slack_api import FakeSlack
 from tests.rules.world import World
@@ -39,12 +37,8 @@ def oauth_app(engine: Engine, slack: FakeSlack, services: Services) -> Iterator[
         }
     )
     app = build_app(services)
-    server = create_server(SlackWSGI(app, SECRET), host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield SlackRequests(app, services, slack), f"127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(5)
+    with wsgi_server(SlackWSGI(app, SECRET)) as host:
+        yield SlackRequests(app, services, slack), host
 
 
 def get(host: str, path: str, cookie: str | None = None) -> http.client.HTTPResponse:

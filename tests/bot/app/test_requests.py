@@ -4,7 +4,6 @@ database."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -16,7 +15,6 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
-from waitress.server import create_server
 
 from bot.app import build_app
 from bot.digest import render
@@ -24,7 +22,7 @@ from bot.runtime import Services
 from bot.server import SlackWSGI
 from crm.db import make_engine
 from crm.models import Activity, SlackEvent, SlackIdentity
-from tests.bot.app.conftest import SECRET, SlackRequests, ana_world, send_digest
+from tests.bot.app.conftest import SECRET, SlackRequests, ana_world, send_digest, wsgi_server
 from tests.conftest import NOW
 from tests.fakes.slack_api import FakeSlack
 from tests.rules.world import World
@@ -138,13 +136,8 @@ def test_a_click_acks_when_the_database_is_down_and_the_user_is_told(
 
 @pytest.fixture
 def http(services: Services, slack: FakeSlack) -> Iterator[str]:
-    wsgi = SlackWSGI(build_app(services), SECRET)
-    server = create_server(wsgi, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(5)
+    with wsgi_server(SlackWSGI(build_app(services), SECRET)) as host:
+        yield f"http://{host}"
 
 
 def post(
