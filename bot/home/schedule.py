@@ -12,10 +12,18 @@ from bot.digest.content import clip, format_clock
 from bot.home.context import HomeContext
 from crm.localtime import local_date
 from crm.models import Sequence
-from crm.queries.schedule import FeedGroup, contact_names, feed, schedule
+from crm.queries.schedule import (
+    FeedGroup,
+    ScheduleRow,
+    contact_names,
+    contacts_with_meetings_today,
+    feed,
+    schedule,
+)
 
 SCHEDULE_PAGE = 30
 FEED_PAGE = 10
+CONTACTS_TODAY = 30
 
 
 @dataclass(frozen=True)
@@ -38,52 +46,52 @@ class ScheduleData:
 
 
 def load_schedule(session: Session, ctx: HomeContext) -> ScheduleData:
+    """One page of the range, counted and paged in SQL; the builder groups the page by local day."""
+    now = ctx.now
+    rows, total = schedule(
+        session,
+        ctx.subject,
+        ctx.viewer,
+        now,
+        ctx.state.range,
+        offset=ctx.state.page * SCHEDULE_PAGE,
+        limit=SCHEDULE_PAGE,
+        busy=ctx.masked,
+    )
+    names = {} if ctx.masked else contact_names(session, ctx.viewer, [r.id for r in rows])
+    contacts_today = (
+        []
+        if ctx.masked
+        else contacts_with_meetings_today(session, ctx.subject, ctx.viewer, now, CONTACTS_TODAY)
+    )
+    return ScheduleData([_item(r, names.get(r.id, []), ctx) for r in rows], total, contacts_today)
+
+
+def _item(row: ScheduleRow, people: list[str], ctx: HomeContext) -> Item:
     tz, now = ctx.tz, ctx.now
-    meetings, tasks = schedule(session, ctx.subject, ctx.viewer, now, ctx.state.range)
-    names = {} if ctx.masked else contact_names(session, ctx.viewer, [a.id for a in meetings + tasks])
-    items = []
-    today = local_date(now, tz)
-    contacts_today: list[str] = []
-    for m in meetings:
-        start = m.start_at or now
-        when = format_clock(start, tz) + (f"–{format_clock(m.end_at, tz)}" if m.end_at else "")
-        day = local_date(start, tz)
-        if ctx.masked:
-            items.append(Item(m.id, day, "meeting", when, "Busy", ""))
-            continue
-        people = names.get(m.id, [])
-        if day == today:
-            contacts_today += [p for p in people if p not in contacts_today]
-        past = (m.end_at or start) < now and m.outcome in (None, "", "scheduled")
-        items.append(
-            Item(
-                m.id,
-                day,
-                "meeting",
-                when,
-                clip(m.title) or "Meeting",
-                clip(", ".join(people[:3])),
-                m.link,
-                past,
-            )
+    day = local_date(row.at, tz)
+    if row.kind == "task":
+        return Item(
+            row.id,
+            day,
+            "task",
+            format_clock(row.at, tz),
+            clip(row.title) or "Task",
+            clip(people[0] if people else ""),
         )
-    for t in tasks:
-        due = t.due_at or now
-        people = names.get(t.id, [])
-        items.append(
-            Item(
-                t.id,
-                local_date(due, tz),
-                "task",
-                format_clock(due, tz),
-                clip(t.title) or "Task",
-                clip(", ".join(people[:1])),
-            )
-        )
-    items.sort(key=lambda i: (i.day, i.when, i.kind, i.id))
-    page = ctx.state.page
-    return ScheduleData(
-        items[page * SCHEDULE_PAGE : (page + 1) * SCHEDULE_PAGE], len(items), contacts_today[:30]
+    when = format_clock(row.at, tz) + (f"–{format_clock(row.end_at, tz)}" if row.end_at else "")
+    if ctx.masked:
+        return Item(row.id, day, "meeting", when, "Busy", "")
+    past = (row.end_at or row.at) < now and row.outcome in (None, "", "scheduled")
+    return Item(
+        row.id,
+        day,
+        "meeting",
+        when,
+        clip(row.title) or "Meeting",
+        clip(", ".join(people[:3])),
+        row.link,
+        past,
     )
 
 

@@ -8,7 +8,7 @@ what lets them view it). Everything else is refused like a missing record. Nothi
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
@@ -32,6 +32,8 @@ from crm.permissions import Kind, PermissionDenied, visible
 LOG_TYPES = ("call", "meeting", "note")
 NAME_LIMIT = 200
 BODY_LIMIT = 5000
+MEETING_MINUTES = (5, 480)  # the duration a logged meeting may have
+DEFAULT_MEETING_MINUTES = 30
 
 
 def may_change(actor: User, owner_id: str | None) -> bool:
@@ -171,10 +173,14 @@ def log_activity(
     now: datetime,
     *,
     title: str | None = None,
+    minutes: int = DEFAULT_MEETING_MINUTES,
 ) -> Activity:
-    """A call, meeting or note by the actor on a deal or lead they may change, linked to its contacts."""
+    """A call, meeting or note by the actor on a deal or lead they may change, linked to its contacts. A
+    meeting lasts ``minutes`` from ``at``."""
     if type_ not in LOG_TYPES:
         raise ValueError(f"log one of {', '.join(LOG_TYPES)}")
+    if type_ == "meeting" and not MEETING_MINUTES[0] <= minutes <= MEETING_MINUTES[1]:
+        raise ValueError(f"a meeting lasts {MEETING_MINUTES[0]} to {MEETING_MINUTES[1]} minutes")
     body = body.strip()
     if len(body) > BODY_LIMIT:
         raise ValueError(f"at most {BODY_LIMIT} characters")
@@ -186,7 +192,8 @@ def log_activity(
     if type_ == "call":
         activity.started_at, activity.duration_s, activity.status = at, 0, "completed"
     elif type_ == "meeting":
-        activity.start_at, activity.end_at, activity.title = at, at, (title or "Meeting")[:NAME_LIMIT]
+        activity.start_at, activity.end_at = at, at + timedelta(minutes=minutes)
+        activity.title = (title or "Meeting")[:NAME_LIMIT]
         activity.outcome = "completed" if at <= now else "scheduled"
     else:
         activity.created_at = at

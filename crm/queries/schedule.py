@@ -7,15 +7,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import String, Subquery, and_, cast, exists, func, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from crm.localtime import day_bounds, local_date
 from crm.models import Activity, ActivityContact, Company, Contact, EngagementEvent, Enrollment, User
+from crm.models.base import UTCDateTime
 from crm.permissions import visible, visible_clause
-from crm.queries.workspace import open_tasks
+from crm.queries.workspace import open_tasks, todays_meetings
 
-ITEM_LIMIT = 500
 FEED_DAYS = 365
 EVENTS_PER_CONTACT = 5
 
@@ -31,14 +31,39 @@ def range_days(name: str, today: date) -> tuple[date, date]:
     return today, today + timedelta(days=1)
 
 
-def schedule(
-    session: Session, subject: User, viewer: User, now: datetime, name: str
-) -> tuple[list[Activity], list[Activity]]:
-    """The meetings (canceled ones left out) and open tasks of the range, in time order."""
+@dataclass(frozen=True)
+class ScheduleRow:
+    """A meeting or open task of a range. ``title`` and ``link`` are None for a busy meeting (never read)."""
+
+    id: str
+    kind: str  # meeting | task
+    at: datetime  # a meeting's start, a task's due time
+    end_at: datetime | None
+    outcome: str | None
+    title: str | None
+    link: str | None
+
+
+def _range(subject: User, now: datetime, name: str) -> tuple[datetime, datetime]:
     first, after = range_days(name, local_date(now, subject.timezone))
-    start, end = day_bounds(first, subject.timezone)[0], day_bounds(after, subject.timezone)[0]
+    return day_bounds(first, subject.timezone)[0], day_bounds(after, subject.timezone)[0]
+
+
+def schedule_items(subject: User, viewer: User, now: datetime, name: str, *, busy: bool = False) -> Subquery:
+    """The meetings (canceled ones left out) and open tasks of the range as one UNION ALL, with the columns
+    of ``ScheduleRow``. ``busy``: meetings' title and link are NULL in SQL, so they are never read."""
+    start, end = _range(subject, now, name)
+    no_text = cast(null(), String)
     meetings = visible(
-        select(Activity).where(
+        select(
+            Activity.id,
+            literal_column("'meeting'", String).label("kind"),
+            Activity.start_at.label("at"),
+            Activity.end_at,
+            Activity.outcome,
+            (no_text if busy else Activity.title).label("title"),
+            (no_text if busy else Activity.link).label("link"),
+        ).where(
             Activity.type == "meeting",
             Activity.owner_id == subject.id,
             Activity.start_at >= start,
@@ -48,11 +73,74 @@ def schedule(
         viewer,
         "activities",
     )
-    tasks = open_tasks(subject, now, viewer).where(Activity.due_at >= start, Activity.due_at < end)
-    return (
-        list(session.scalars(meetings.order_by(Activity.start_at, Activity.id).limit(ITEM_LIMIT))),
-        list(session.scalars(tasks.order_by(Activity.due_at, Activity.id).limit(ITEM_LIMIT))),
+    tasks = (
+        open_tasks(subject, now, viewer)
+        .with_only_columns(
+            Activity.id,
+            literal_column("'task'", String).label("kind"),
+            Activity.due_at.label("at"),
+            cast(null(), UTCDateTime()).label("end_at"),
+            no_text.label("outcome"),
+            Activity.title,
+            no_text.label("link"),
+        )
+        .where(Activity.due_at >= start, Activity.due_at < end)
     )
+    return union_all(meetings, tasks).subquery("schedule_items")
+
+
+def schedule(
+    session: Session,
+    subject: User,
+    viewer: User,
+    now: datetime,
+    name: str,
+    *,
+    offset: int,
+    limit: int,
+    busy: bool = False,
+) -> tuple[list[ScheduleRow], int]:
+    """A page of the range's meetings and open tasks in time order (ties: meetings first, then by id: a
+    total order, so pages never overlap or skip), and how many there are in all; both counted in SQL."""
+    items = schedule_items(subject, viewer, now, name, busy=busy)
+    total = session.scalar(select(func.count()).select_from(items)) or 0
+    rows = session.execute(
+        select(items).order_by(items.c.at, items.c.kind, items.c.id).offset(offset).limit(limit)
+    )
+    return [ScheduleRow(*row) for row in rows], total
+
+
+def contacts_with_meetings_today(
+    session: Session, subject: User, viewer: User, now: datetime, limit: int
+) -> list[str]:
+    """The names of the contacts (that the viewer may see) of the subject's meetings today, in meeting order,
+    each name once, at most ``limit``."""
+    meetings = todays_meetings(subject, now, viewer).subquery()
+    rows = session.execute(
+        visible(
+            select(Contact.first_name, Contact.last_name, Contact.email)
+            .join(ActivityContact, ActivityContact.contact_id == Contact.id)
+            .join(meetings, meetings.c.id == ActivityContact.activity_id)
+            .order_by(meetings.c.start_at, meetings.c.id, ActivityContact.position),
+            viewer,
+            "contacts",
+        ).execution_options(yield_per=100)
+    )
+    names: list[str] = []
+    try:
+        for first, last, email in rows:
+            name = contact_name(first, last, email)
+            if name not in names:
+                names.append(name)
+                if len(names) == limit:
+                    break
+    finally:
+        rows.close()
+    return names
+
+
+def contact_name(first: str | None, last: str | None, email: str | None) -> str:
+    return f"{first or ''} {last or ''}".strip() or email or "a contact"
 
 
 def contact_names(session: Session, viewer: User, activity_ids: list[str]) -> dict[str, list[str]]:
@@ -71,7 +159,7 @@ def contact_names(session: Session, viewer: User, activity_ids: list[str]) -> di
     )
     out: dict[str, list[str]] = defaultdict(list)
     for activity_id, first, last, email in rows:
-        out[activity_id].append(f"{first or ''} {last or ''}".strip() or email or "a contact")
+        out[activity_id].append(contact_name(first, last, email))
     return out
 
 
@@ -139,10 +227,7 @@ def feed(
         .offset(page * size)
         .limit(size)
     ).all()
-    groups = {
-        r[0]: FeedGroup(r[0], f"{r[1] or ''} {r[2] or ''}".strip() or r[3] or "a contact", r[4], bool(r[5]))
-        for r in rows
-    }
+    groups = {r[0]: FeedGroup(r[0], contact_name(r[1], r[2], r[3]), r[4], bool(r[5])) for r in rows}
     if groups:
         events = session.scalars(
             select(EngagementEvent)

@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
     Block,
     DatePickerElement,
     InputBlock,
+    NumberInputElement,
     Option,
     PlainTextInputElement,
     SectionBlock,
@@ -24,6 +25,7 @@ from bot.blocks.queue import MEETING_LABELS
 from bot.blocks.views import modal
 from bot.slack.mrkdwn import escape, truncate
 from crm.changes.outcomes import MEETING_OUTCOMES
+from crm.changes.records import DEFAULT_MEETING_MINUTES, MEETING_MINUTES
 from crm.models import Pipeline
 
 DEAL_STAGE_VIEW = "home.deal_stage"
@@ -37,6 +39,7 @@ OUTCOME_VIEW = "home.outcome"
 STAGE = ("m.stage", "value")
 DATE = ("m.date", "value")
 TIME = ("m.time", "value")
+DURATION = ("m.duration", "value")
 TYPE = ("m.type", "value")
 TITLE = ("m.title", "value")
 BODY = ("m.body", "value")
@@ -124,6 +127,18 @@ def log_modal(name: str, today: date, clock: str, meta: str) -> dict[str, Any]:
         ),
         InputBlock(
             block_id=TIME[0], label="Time", element=TimePickerElement(action_id=TIME[1], initial_time=clock)
+        ),
+        InputBlock(
+            block_id=DURATION[0],
+            label="Duration in minutes (meetings)",
+            optional=True,
+            element=NumberInputElement(
+                action_id=DURATION[1],
+                is_decimal_allowed=False,
+                initial_value=DEFAULT_MEETING_MINUTES,
+                min_value=MEETING_MINUTES[0],
+                max_value=MEETING_MINUTES[1],
+            ),
         ),
     ]
     return modal(

@@ -36,6 +36,17 @@ def _date(view: dict[str, Any], required: bool) -> tuple[date | None, str | None
         return None, "Choose a date."
 
 
+def _minutes(view: dict[str, Any]) -> tuple[int, str | None]:
+    """A meeting's duration in whole minutes (the default when left empty), or the problem with it."""
+    text = (input_value(view, m.DURATION) or "").strip()
+    if not text:
+        return records.DEFAULT_MEETING_MINUTES, None
+    low, high = records.MEETING_MINUTES
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        return records.DEFAULT_MEETING_MINUTES, f"Give the duration in whole minutes, {low} to {high}."
+    return int(text), None
+
+
 def _parse(callback: str, view: dict[str, Any], ref: str) -> tuple[Change | None, dict[str, str]]:
     """The change a submission asks for, or the errors to show by block id."""
     kind, _, record_id = ref.partition(":")
@@ -88,6 +99,11 @@ def _parse_log(view: dict[str, Any], kind: str, record_id: str) -> tuple[Change 
         hh, mm = (int(x) for x in clock.split(":"))
     except ValueError:
         errors[m.TIME[0]] = "Choose a time."
+    minutes = records.DEFAULT_MEETING_MINUTES
+    if type_ == "meeting":
+        minutes, problem = _minutes(view)
+        if problem:
+            errors[m.DURATION[0]] = problem
     if kind not in ("deal", "lead"):
         errors["m.about"] = "This form is not valid."
     if errors or day is None:
@@ -105,6 +121,7 @@ def _parse_log(view: dict[str, Any], kind: str, record_id: str) -> tuple[Change 
             at,
             now,
             title=title,
+            minutes=minutes,
         )
 
     return change, {}

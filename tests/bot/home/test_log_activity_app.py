@@ -4,7 +4,7 @@ input), the written activity's fields and associations, and refusal on a record 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -43,8 +43,9 @@ def values(
     title: str | None = None,
     day: str | None = "2026-11-23",
     clock: str | None = "10:00",
+    minutes: str | None = None,
 ) -> dict[str, Any]:
-    return {
+    form = {
         m.TYPE[0]: {
             m.TYPE[1]: {
                 "type": "static_select",
@@ -56,6 +57,9 @@ def values(
         m.DATE[0]: {m.DATE[1]: {"type": "datepicker", "selected_date": day}},
         m.TIME[0]: {m.TIME[1]: {"type": "timepicker", "selected_time": clock}},
     }
+    if minutes is not None:
+        form[m.DURATION[0]] = {m.DURATION[1]: {"type": "number_input", "value": minutes}}
+    return form
 
 
 def logged(session: Session, type_: str) -> list[Activity]:
@@ -214,3 +218,65 @@ def test_a_rep_who_may_view_a_teammates_deal_still_may_not_log_on_it(
     bolt.view_submission(m.LOG_VIEW, values("call"), metadata=m.metadata("deal:d2", HOME))
     assert not logged(session, "call")
     assert "Nothing changed" in str(slack.calls("chat.postMessage")[-1].params.get("text"))
+
+
+def test_the_log_modal_offers_a_meetings_duration_of_30_minutes(
+    world: World, slack: FakeSlack, bolt: SlackRequests
+) -> None:
+    arrange(world)
+    home_click(bolt, {"private_metadata": HOME, "blocks": []}, b.LOG, value="deal:d1")
+    modal = slack.calls("views.open")[-1].params["view"]
+    [duration] = [blk for blk in modal["blocks"] if blk.get("block_id") == m.DURATION[0]]
+    element = duration["element"]
+    assert element["type"] == "number_input" and element["initial_value"] == "30"
+    assert (element["min_value"], element["max_value"], element["is_decimal_allowed"]) == ("5", "480", False)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"), [(None, 30), ("", 30), ("5", 5), ("45", 45), (" 480 ", 480)]
+)
+def test_a_logged_meeting_ends_after_its_duration(
+    minutes: str | None,
+    expected: int,
+    world: World,
+    slack: FakeSlack,
+    bolt: SlackRequests,
+    session: Session,
+) -> None:
+    arrange(world)
+    response = bolt.view_submission(
+        m.LOG_VIEW,
+        values("meeting", day="2026-11-30", clock="15:30", minutes=minutes),
+        metadata=m.metadata("deal:d1", HOME),
+    )
+    assert response.status == 200 and not response.body
+    [meeting] = logged(session, "meeting")
+    start = datetime(2026, 11, 30, 14, 30, tzinfo=UTC)
+    end = start + timedelta(minutes=expected)
+    assert utc(meeting.start_at) == start and utc(meeting.end_at) == end
+    assert utc(meeting.occurred_at) == start and utc(meeting.ended_at) == end  # derived columns follow
+
+
+@pytest.mark.parametrize("minutes", ["0", "4", "481", "10000", "-30", "30.5", "half an hour", "³"])
+def test_a_meeting_duration_outside_5_to_480_minutes_is_an_inline_error_and_writes_nothing(
+    minutes: str, world: World, slack: FakeSlack, bolt: SlackRequests, session: Session
+) -> None:
+    arrange(world)
+    response = bolt.view_submission(
+        m.LOG_VIEW, values("meeting", minutes=minutes), metadata=m.metadata("deal:d1", HOME)
+    )
+    body = json.loads(response.body)
+    assert body["response_action"] == "errors" and list(body["errors"]) == [m.DURATION[0]]
+    assert "5 to 480" in body["errors"][m.DURATION[0]]
+    assert not logged(session, "meeting") and not slack.calls("views.publish")
+
+
+def test_a_call_ignores_the_meeting_duration(
+    world: World, slack: FakeSlack, bolt: SlackRequests, session: Session
+) -> None:
+    arrange(world)
+    response = bolt.view_submission(
+        m.LOG_VIEW, values("call", minutes="1000"), metadata=m.metadata("deal:d1", HOME)
+    )
+    assert response.status == 200 and not response.body
+    assert len(logged(session, "call")) == 1
