@@ -34,6 +34,20 @@ from tests.rules.world import World
 SECRET = "s3cret"
 
 
+def element_action(
+    action_id: str, *, value: str | None = None, selected: str | None = None, block_id: str = "b1"
+) -> dict[str, Any]:
+    """One entry of a block_actions payload's ``actions``: a button's ``value`` or a menu's ``selected``."""
+    if selected is not None:
+        return {
+            "action_id": action_id,
+            "block_id": block_id,
+            "type": "static_select",
+            "selected_option": {"value": selected},
+        }
+    return {"action_id": action_id, "block_id": block_id, "type": "button", "value": value}
+
+
 class SlackRequests:
     def __init__(self, app: App, services: Services, slack: FakeSlack) -> None:
         self.app = app
@@ -159,14 +173,7 @@ class SlackRequests:
         self, action_id: str, *, value: str | None = None, selected: str | None = None, user: str = "UANA"
     ) -> BoltResponse:
         """A click on an ephemeral answer (no stored message): a button ``value`` or a menu ``selected``."""
-        action: dict[str, Any] = {"action_id": action_id, "block_id": "b1", "type": "button", "value": value}
-        if selected is not None:
-            action = {
-                "action_id": action_id,
-                "block_id": "b1",
-                "type": "static_select",
-                "selected_option": {"value": selected},
-            }
+        action = element_action(action_id, value=value, selected=selected)
         payload = {
             "type": "block_actions",
             "team": {"id": "T0001"},

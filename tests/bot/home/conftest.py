@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.bot.app.conftest import SlackRequests
+from tests.bot.app.conftest import SlackRequests, element_action
 from tests.bot.app.conftest import bolt as bolt
 from tests.bot.app.conftest import clock as clock
 from tests.bot.app.conftest import services as services
@@ -35,14 +35,7 @@ def home_click(
     block_id: str = "b1",
 ) -> Any:
     """A click on the published Home ``view``: a button ``value`` or a menu's ``selected`` option."""
-    action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": "button", "value": value}
-    if selected is not None:
-        action = {
-            "action_id": action_id,
-            "block_id": block_id,
-            "type": "static_select",
-            "selected_option": {"value": selected},
-        }
+    action = element_action(action_id, value=value, selected=selected, block_id=block_id)
     payload = {
         "type": "block_actions",
         "team": {"id": "T0001"},
