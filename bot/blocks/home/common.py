@@ -31,17 +31,23 @@ def nav_id(name: str) -> str:
     return f"{NAV}.{name}"
 
 
-def tab_row(state: HomeState) -> Block:
+def choices(block_id: str, key: str, options: Sequence[tuple[str, str]], current: str) -> Block:
+    """A row of navigation buttons setting ``key`` to one of ``options`` (value, label); the current one is
+    highlighted."""
     buttons = [
         ButtonElement(
-            text=TAB_LABELS[tab],
-            action_id=nav_id(f"tab.{tab}"),
-            value=f"tab={tab}",
-            style="primary" if tab == state.tab else None,
+            text=label,
+            action_id=nav_id(f"{key}.{value}"),
+            value=f"{key}={value}",
+            style="primary" if value == current else None,
         )
-        for tab in TABS
+        for value, label in options
     ]
-    return ActionsBlock(block_id="home.tabs", elements=buttons)
+    return ActionsBlock(block_id=block_id, elements=buttons)
+
+
+def tab_row(state: HomeState) -> Block:
+    return choices("home.tabs", "tab", [(tab, TAB_LABELS[tab]) for tab in TABS], state.tab)
 
 
 def option(value: str, label: str) -> Option:

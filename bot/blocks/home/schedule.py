@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.home.common import menu, nav_id, note, pager
+from bot.blocks.home.common import choices, menu, note, pager
 from bot.digest.content import format_day
 from bot.digest.render import JOIN
 from bot.home.modals import OUTCOME
@@ -22,19 +22,13 @@ from bot.slack import limits
 from bot.slack.mrkdwn import escape, safe_url, truncate
 
 
+RANGES = (("day", "Day"), ("week", "Week"), ("month", "Month"))
+
+
 def schedule_blocks(data: ScheduleData, state: HomeState, tz: str) -> list[Block]:
     blocks: list[Block] = [
-        ActionsBlock(
-            block_id="schedule.range",
-            elements=[
-                ButtonElement(
-                    text=label,
-                    action_id=nav_id(f"range.{value}"),
-                    value=f"range={value}",
-                    style="primary" if state.range == value else None,
-                )
-                for value, label in (("day", "Day"), ("week", "Week"), ("month", "Month"))
-            ],
+        choices(
+            "schedule.range", "range", (("day", "Day"), ("week", "Week"), ("month", "Month")), state.range
         )
     ]
     if data.contacts_today:

@@ -4,7 +4,6 @@ progress (meetings and completed tasks this week, each goal as a bar)."""
 from __future__ import annotations
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
     ButtonElement,
     DividerBlock,
@@ -13,7 +12,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.home.common import nav_id, note, pager
+from bot.blocks.home.common import choices, note, pager
 from bot.digest.render import line_blocks
 from bot.home.state import HomeState
 from bot.home.summary import GUIDED_PAGE, SummaryData
@@ -21,6 +20,9 @@ from crm.queries.progress import GoalProgress
 
 START_QUEUE = "home.queue"  # value: the bucket (today | overdue | tomorrow)
 BAR = 10
+
+
+GUIDED_FILTERS = (("all", "All"), ("closing", "Closing"), ("prospecting", "Prospecting"))
 
 
 def bar(done: int, target: int) -> str:
@@ -56,17 +58,11 @@ def summary_blocks(data: SummaryData, state: HomeState) -> list[Block]:
         _count("tomorrow", "due tomorrow", c.due_tomorrow),
         DividerBlock(block_id="summary.div1"),
         HeaderBlock(block_id="summary.guided", text=f"Guided actions ({data.guided_total})"),
-        ActionsBlock(
-            block_id="summary.guided.filter",
-            elements=[
-                ButtonElement(
-                    text=label,
-                    action_id=nav_id(f"guided.{value}"),
-                    value=f"guided={value}",
-                    style="primary" if state.guided == value else None,
-                )
-                for value, label in (("all", "All"), ("closing", "Closing"), ("prospecting", "Prospecting"))
-            ],
+        choices(
+            "summary.guided.filter",
+            "guided",
+            (("all", "All"), ("closing", "Closing"), ("prospecting", "Prospecting")),
+            state.guided,
         ),
     ]
     for line in data.guided:
