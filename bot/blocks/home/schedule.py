@@ -21,7 +21,6 @@ from bot.home.state import EVENT_TYPES, HomeState
 from bot.slack import limits
 from bot.slack.mrkdwn import escape, safe_url, truncate
 
-
 RANGES = (("day", "Day"), ("week", "Week"), ("month", "Month"))
 
 
