@@ -7,7 +7,7 @@ Prints:
   server's floor (messages / workspace rate), and the duplicates and losses (targets: within 1.2x the floor,
   zero duplicates, zero lost). The server runs in a process of its own, so the time is the sender's alone.
 
-Usage: python bench/digest.py [--db-url URL] [--rate 50] [--workers 4]
+Usage: python bench/digest.py [--db-url URL] [--rate 50] [--workers 4] [--processes 2]
 (default: the SQLite database bench/rules.py left in /tmp/salesbot-bench; the large profile is generated and
 imported first when that database is empty). The send run makes every rep due (their digest settings are
 restored afterwards) and deletes the database's digest deliveries.
@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--db-url")
     parser.add_argument("--rate", type=int, default=50, help="the fake workspace's messages per second")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--processes", type=int, default=2, help="worker processes building digests")
     parser.add_argument("--messages", type=int, default=1000)
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -112,7 +113,7 @@ def main() -> None:
     slack = FakeSlackProcess(workspace_rate=args.rate, channel_interval=1.0).start()
     try:
         client = delivery_client(settings=Settings(slack_bot_token=slack.token, slack_api_url=slack.url))
-        config = DeliveryConfig(workers=args.workers, run_budget_s=600)
+        config = DeliveryConfig(workers=args.workers, processes=args.processes, run_budget_s=600)
         started = time.perf_counter()
         report = send_due(engine, client, NOW, config=config)
         seconds = time.perf_counter() - started
