@@ -16,6 +16,7 @@ restored afterwards) and deletes the database's digest deliveries.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import time
@@ -114,9 +115,16 @@ def main() -> None:
     try:
         client = delivery_client(settings=Settings(slack_bot_token=slack.token, slack_api_url=slack.url))
         config = DeliveryConfig(workers=args.workers, processes=args.processes, run_budget_s=600)
+        cpu_before = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         report = send_due(engine, client, NOW, config=config)
         seconds = time.perf_counter() - started
+        # The build processes have been joined by now (the fake Slack's not yet): their CPU is counted.
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_own = time.process_time() - cpu_before[0]
+        cpu_builders = (children.ru_utime + children.ru_stime) - (
+            cpu_before[1].ru_utime + cpu_before[1].ru_stime
+        )
         record = slack.record()
     finally:
         slack.stop()
@@ -125,6 +133,8 @@ def main() -> None:
                 enabled, at, weekdays, empty, slack_id = saved[user.id]
                 user.digest_enabled, user.digest_time, user.digest_weekdays = enabled, at, weekdays
                 user.digest_send_when_empty, user.slack_user_id = empty, slack_id
+    fake_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    fake_cpu_s = (fake_cpu.ru_utime + fake_cpu.ru_stime) - (children.ru_utime + children.ru_stime)
     per_channel = Counter(m["channel"] for m in record.messages)
     duplicates = sum(n - 1 for n in per_channel.values() if n > 1)
     lost = len(users) - len(per_channel)
@@ -136,6 +146,12 @@ def main() -> None:
     print(
         f"                      {report.rate_limited} answers 429, {duplicates} duplicates, {lost} lost, "
         f"{report.retry} left to retry, {report.failed} failed"
+    )
+    sent = max(1, len(record.messages))
+    print(
+        f"sender CPU            {(cpu_own + cpu_builders) / sent * 1000:.1f} ms per digest: "
+        f"{cpu_own / sent * 1000:.1f} in the sending process, {cpu_builders / sent * 1000:.1f} in "
+        f"{args.processes} build processes; the fake Slack server {fake_cpu_s / sent * 1000:.1f}"
     )
 
 

@@ -82,7 +82,9 @@ PERMANENT_ERRORS = frozenset(
 class DeliveryConfig:
     lease: timedelta = timedelta(minutes=5)  # a claim older than this was left by a crashed sender
     workers: int = 4
-    processes: int = 0  # worker processes that build digests; 0: the sending threads build them
+    # Worker processes that build digests; 0: the sending threads build them. Each process adds two sending
+    # threads, so that while some threads send, others have digests waiting in every build process.
+    processes: int = 0
     first_backoff: timedelta = timedelta(minutes=1)
     max_backoff: timedelta = timedelta(minutes=30)
     run_budget_s: float = 50.0  # stop picking up new digests after this long; the next tick goes on
@@ -327,9 +329,11 @@ class Sender:
             due = [(user.id, day) for user, day in due_users(session, self.now)]
         self.report.due = len(due)
         if due:
+            processes = min(self.config.processes, len(due))
+            threads = self.config.workers + 2 * processes
             with (
-                Builders(self.engine, min(self.config.processes, len(due))) as self._builders,
-                ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="digest") as pool,
+                Builders(self.engine, processes) as self._builders,
+                ThreadPoolExecutor(max_workers=threads, thread_name_prefix="digest") as pool,
             ):
                 for future in [pool.submit(self._deliver_safely, user_id, day) for user_id, day in due]:
                     future.result()
