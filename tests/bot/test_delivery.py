@@ -228,6 +228,8 @@ def test_a_sender_killed_mid_delivery_never_causes_a_duplicate(
     slack: FakeSlack,
     client: WebClient,
 ) -> None:
+    if processes and not Path("/proc/self/stat").exists():
+        pytest.skip("finds the sender's build processes in Linux's /proc")
     add_user(world, "u3", "a@acme.test")
     world.commit()
     release = slack.hang("chat.postMessage", record=posted_before_crash)
