@@ -55,7 +55,7 @@ def digest_tick(
         client,
         now,
         clock=clock,
-        config=DeliveryConfig(workers=settings.salesbot_digest_workers),
+        config=DeliveryConfig.from_settings(settings),
         home_url=settings.home_url,
     )
     log.info("%s at %s: %s", DIGEST_JOB, now.isoformat(), report.summary())

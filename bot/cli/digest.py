@@ -68,7 +68,7 @@ def run_send_due(context: Context) -> int:
         context.now(),
         # With --now the run is pinned to it; otherwise leases and back-off follow the wall clock.
         clock=None if context.args.now else wall_clock,
-        config=DeliveryConfig(workers=settings.salesbot_digest_workers),
+        config=DeliveryConfig.from_settings(settings),
         home_url=settings.home_url,
     )
     print(f"Digests: {report.summary()}", file=context.out)

@@ -17,6 +17,10 @@ A sender killed between 1 and 2 leaves a claim that another run takes over after
 between 2 and 3 has posted: before posting again, a take-over looks in the DM's history for a message
 carrying this delivery's id and records that one instead.
 
+Building a digest is most of its CPU; with ``DeliveryConfig.processes`` it happens in worker processes
+(:mod:`bot.digest.building`) while claims, pacing, sending and recording stay in this process's threads, so
+one pacer still paces the whole workspace and nothing about exactly-once changes.
+
 Failures: 429 pauses every worker for ``Retry-After`` and teaches the pacer the workspace's rate; the
 message is retried in the same run. 5xx and network errors (after the client's own retries) put the row in
 ``retry`` with exponential back-off, and the run goes on with everyone else. Slack errors that will not get
@@ -42,9 +46,9 @@ from sqlalchemy import CursorResult, Engine, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.digest.content import load_digest
-from bot.digest.render import message_payload
+from bot.digest.building import Builders
 from bot.slack.users import cached_slack_id, remember_dm_channel, slack_id_for
+from crm.config import Settings
 from crm.db import session_scope
 from crm.localtime import zone
 from crm.models import DigestDelivery, SlackIdentity, User
@@ -78,10 +82,17 @@ PERMANENT_ERRORS = frozenset(
 class DeliveryConfig:
     lease: timedelta = timedelta(minutes=5)  # a claim older than this was left by a crashed sender
     workers: int = 4
+    # Worker processes that build digests; 0: the sending threads build them. Each process adds two sending
+    # threads, so that while some threads send, others have digests waiting in every build process.
+    processes: int = 0
     first_backoff: timedelta = timedelta(minutes=1)
     max_backoff: timedelta = timedelta(minutes=30)
     run_budget_s: float = 50.0  # stop picking up new digests after this long; the next tick goes on
     channel_interval_s: float = 1.0  # chat.postMessage: one message per second per channel
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DeliveryConfig:
+        return cls(workers=settings.salesbot_digest_workers, processes=settings.salesbot_digest_processes)
 
 
 @dataclass
@@ -309,6 +320,7 @@ class Sender:
         self.pacer = Pacer(self.config.channel_interval_s)
         self.report = SendReport()
         self._deadline = 0.0
+        self._builders: Builders | None = None
 
     def run(self) -> SendReport:
         started = time.monotonic()
@@ -317,9 +329,15 @@ class Sender:
             due = [(user.id, day) for user, day in due_users(session, self.now)]
         self.report.due = len(due)
         if due:
-            with ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="digest") as pool:
+            processes = min(self.config.processes, len(due))
+            threads = self.config.workers + 2 * processes
+            with (
+                Builders(self.engine, processes) as self._builders,
+                ThreadPoolExecutor(max_workers=threads, thread_name_prefix="digest") as pool,
+            ):
                 for future in [pool.submit(self._deliver_safely, user_id, day) for user_id, day in due]:
                     future.result()
+            self._builders = None
         self.report.seconds = time.monotonic() - started
         log.info("digest tick at %s: %s", self.now.isoformat(), self.report.summary())
         return self.report
@@ -354,27 +372,20 @@ class Sender:
         if claim_ is None:
             self.report.add("claimed_elsewhere")
             return
-        # Building only reads: outside a write transaction, so on SQLite it does not hold the database's one
-        # write lock while other workers wait to claim or record.
-        with session_scope(self.engine) as session:
-            user = session.get(User, user_id)
-            assert user is not None
-            digest = load_digest(session, user, self.now, channel=slack_id)
-            send_when_empty = user.digest_send_when_empty
-        items = digest.items()
-        if digest.is_empty and not send_when_empty:
+        builders = self._builders or Builders(self.engine, 0)
+        built = builders.build(user_id, self.now, slack_id, self.home_url)
+        if built.payload is None:
             with session_scope(self.engine, write=True) as session:
-                finish(session, claim_, DeliveryState.SKIPPED, items=items)
+                finish(session, claim_, DeliveryState.SKIPPED, items=built.items)
             self.report.add("skipped_empty")
             return
-        payload = message_payload(digest, home_url=self.home_url)
         if claim_.taken_over:
             with session_scope(self.engine, write=True) as session:
                 user = session.get(User, user_id)
                 assert user is not None
                 if self._already_posted(session, user, claim_):
                     return
-        self._post(user_id, claim_, payload, items)
+        self._post(user_id, claim_, built.payload, built.items)
 
     def _already_posted(self, session: Session, user: User, claim_: Claim) -> bool:
         """After a crashed attempt: was the message posted before the crash? Record it if so."""

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -36,6 +37,22 @@ def add_user(world: World, id_: str, email: str, *, task: bool = True, **fields:
 def deliveries(session: Session) -> dict[tuple[str, date], DigestDelivery]:
     session.rollback()  # end the read snapshot the session may hold, to see the senders' commits
     return {(d.user_id, d.local_date): d for d in session.scalars(select(DigestDelivery))}
+
+
+def _stat(pid: int | str) -> list[str]:
+    """State, parent id... of a process from Linux's /proc (empty when it is gone)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def children_of(pid: int) -> list[int]:
+    return [int(p.name) for p in Path("/proc").glob("[0-9]*") if _stat(p.name)[1:2] == [str(pid)]]
+
+
+def running(pid: int) -> bool:
+    return _stat(pid)[:1] not in ([], ["Z"], ["X"])  # a zombie has exited
 
 
 def posted_to(slack: FakeSlack) -> list[str]:
@@ -198,9 +215,12 @@ def test_wrong_token_is_retried_not_lost(
     assert deliveries(session)[("u3", date(2026, 11, 23))].last_error == "invalid_auth"
 
 
-@pytest.mark.parametrize("posted_before_crash", [False, True])
+@pytest.mark.parametrize(
+    ("posted_before_crash", "processes"), [(False, 0), (True, 0), (True, 2)], ids=["0", "posted", "posted-2p"]
+)
 def test_a_sender_killed_mid_delivery_never_causes_a_duplicate(
     posted_before_crash: bool,
+    processes: int,
     world: World,
     session: Session,
     engine: Engine,
@@ -208,6 +228,8 @@ def test_a_sender_killed_mid_delivery_never_causes_a_duplicate(
     slack: FakeSlack,
     client: WebClient,
 ) -> None:
+    if processes and not Path("/proc/self/stat").exists():
+        pytest.skip("finds the sender's build processes in Linux's /proc")
     add_user(world, "u3", "a@acme.test")
     world.commit()
     release = slack.hang("chat.postMessage", record=posted_before_crash)
@@ -216,6 +238,7 @@ def test_a_sender_killed_mid_delivery_never_causes_a_duplicate(
         "DATABASE_URL": db_url,
         "SLACK_BOT_TOKEN": slack.token,
         "SLACK_API_URL": slack.url,
+        "SALESBOT_DIGEST_PROCESSES": str(processes),  # digests built in worker processes, or not
         "PYTHONPATH": str(ROOT),
     }
     proc = subprocess.Popen(
@@ -227,10 +250,17 @@ def test_a_sender_killed_mid_delivery_never_causes_a_duplicate(
     )
     try:
         assert slack.hanging.wait(60), proc.communicate(timeout=5)
+        children = children_of(proc.pid)
+        assert bool(children) == bool(processes)  # its build process (and multiprocessing's helper)
         proc.send_signal(signal.SIGKILL)  # killed between claim and the end of the send
         proc.wait(10)
     finally:
         release.set()
+    # ...and its build processes leave with it.
+    deadline = time.monotonic() + 10
+    while any(map(running, children)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if running(pid)]
     row = deliveries(session)[("u3", date(2026, 11, 23))]
     assert row.state == "claimed"
     assert len(slack.messages) == int(posted_before_crash)
