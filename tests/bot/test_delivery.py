@@ -135,8 +135,9 @@ def test_daylight_saving_day(world: World, engine: Engine, slack: FakeSlack, cli
     assert send_due(engine, client, datetime(2027, 3, 28, 6, 0, tzinfo=UTC)).sent == 1
 
 
+@pytest.mark.parametrize("processes", [0, 2], ids=["in-process", "build-processes"])
 def test_two_senders_at_once_send_each_digest_once(
-    world: World, session: Session, engine: Engine, slack: FakeSlack, client: WebClient
+    processes: int, world: World, session: Session, engine: Engine, slack: FakeSlack, client: WebClient
 ) -> None:
     for i in range(3, 23):
         add_user(world, f"u{i}", f"rep{i}@acme.test")
@@ -146,7 +147,8 @@ def test_two_senders_at_once_send_each_digest_once(
 
     def run() -> None:
         barrier.wait()
-        reports.append(send_due(engine, client, MONDAY_6, config=DeliveryConfig(workers=4)))
+        config = DeliveryConfig(workers=4, processes=processes)
+        reports.append(send_due(engine, client, MONDAY_6, config=config))
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 from datetime import date
 
 from slack_sdk import WebClient
@@ -43,32 +42,6 @@ def test_digests_built_in_two_processes_are_each_sent_once(
         assert message.metadata is not None
         assert message.metadata["event_payload"]["delivery_id"] == rows[(user_id, TODAY)].id
         assert message.channel == rows[(user_id, TODAY)].channel
-
-
-def test_two_senders_with_build_processes_send_each_digest_once(
-    world: World, session: Session, engine: Engine, slack: FakeSlack, client: WebClient
-) -> None:
-    for i in range(3, 23):
-        add_user(world, f"u{i}", f"rep{i}@acme.test")
-    world.commit()
-    barrier = threading.Barrier(2)
-    reports = []
-
-    def run() -> None:
-        barrier.wait()
-        reports.append(send_due(engine, client, MONDAY_6, config=DeliveryConfig(workers=4, processes=2)))
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(slack.messages) == 20
-    assert len(set(posted_to(slack))) == 20
-    assert sum(r.sent for r in reports) == 20
-    # Each user is either taken by the other sender or already final when this one looks: at most 20.
-    assert sum(r.claimed_elsewhere for r in reports) <= 20
-    assert all(d.state == "sent" for d in deliveries(session).values())
 
 
 def test_a_dead_build_process_falls_back_to_building_in_the_sender(world: World, engine: Engine) -> None:
