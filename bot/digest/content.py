@@ -4,30 +4,29 @@
 the items of each section, in order, each already described in words (names, subjects, local times). The
 renderers (``bot.digest.render``) only lay it out; they never query.
 
-Every CRM record named in a line is read through ``crm.permissions.visible``: a guided action about a
+Every CRM record named in a line is read through ``crm.permissions.visible`` (its statements are
+``crm.queries.digest``'s, built once per permission shape): a guided action about a
 contact the user may no longer see says "a contact", not the contact's name.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import Row, Select
 from sqlalchemy.orm import Session
 
 from crm.localtime import local_date, zone
-from crm.models import Action, Activity, ActivityContact, Company, Contact, Deal, User
-from crm.models.action import ActionState
-from crm.permissions import visible
-from crm.queries.workspace import open_tasks_by_day, todays_meetings
+from crm.models import User
+from crm.permissions import permission_params
+from crm.queries.digest import SECTION_LIMIT, digest_params, digest_statements
+from crm.queries.workspace import tasks_by_day
 from rules.registry import RULES_BY_CODE, DigestEntry, digest_entries
 
-# Items loaded per section: more than a message can show (the rest is counted as "+N more").
-SECTION_LIMIT = 25
 TOMORROW_PREVIEW = 3
 VALUE_LIMIT = 150  # characters of one CRM value (a name, a subject) in a line
 
@@ -123,21 +122,10 @@ def load_digest(
     """The digest of ``user`` at ``now``. ``guided_limit`` caps the guided-action lines described (a message
     shows fewer anyway; the rest is counted); None describes them all, for a terminal."""
     today = local_date(now, user.timezone)
-    tasks = open_tasks_by_day(session, user, now, limit=SECTION_LIMIT)
-    meetings = session.execute(
-        todays_meetings(user, now)
-        .with_only_columns(
-            Activity.id,
-            Activity.title,
-            Activity.start_at,
-            Activity.end_at,
-            Activity.link,
-            func.count().over().label("total"),  # counted before the limit applies
-        )
-        .order_by(Activity.start_at, Activity.id)
-        .limit(SECTION_LIMIT)
-    ).all()
-    entries = digest_entries(_live_actions(session, user, now))
+    statements, params = digest_statements(user), digest_params(user, now)
+    tasks = tasks_by_day(session.execute(statements.tasks, params))
+    meetings = session.execute(statements.meetings, params).all()
+    entries = digest_entries([ActionRow(*row) for row in session.execute(statements.actions, params)])
     high, overdue, due_today, tomorrow = (
         tasks.first["high_priority"],
         tasks.first["overdue"],
@@ -210,23 +198,8 @@ class ActionRow:
 
 def _live_actions(session: Session, user: User, now: datetime) -> list[ActionRow]:
     """The user's guided actions to show: open ones, and snoozed ones whose snooze is over."""
-    stmt = select(
-        Action.id,
-        Action.rule,
-        Action.category,
-        Action.created_at,
-        Action.subject_type,
-        Action.subject_id,
-        Action.contact_id,
-        Action.company_id,
-    ).where(
-        Action.user_id == user.id,
-        or_(
-            Action.state == ActionState.OPEN.value,
-            and_(Action.state == ActionState.SNOOZED.value, Action.snoozed_until <= now),
-        ),
-    )
-    return [ActionRow(*row) for row in session.execute(stmt)]
+    rows = session.execute(digest_statements(user).actions, {"owner_id": user.id, "now": now})
+    return [ActionRow(*row) for row in rows]
 
 
 BUNDLE_NOUNS = {"R04": "task", "R06": "meeting", "R08": "call", "R13": "task"}
@@ -268,6 +241,8 @@ class _Describer:
     def __init__(self, session: Session, user: User) -> None:
         self.session = session
         self.user = user
+        self.statements = digest_statements(user)
+        self.params = permission_params(user)
         self.contacts: dict[str, str] = {}
         self.companies: dict[str, str] = {}
         self.deals: dict[str, str] = {}
@@ -290,46 +265,29 @@ class _Describer:
         contact_ids = {a.contact_id for a in actions if a.contact_id}
         company_ids = {a.company_id for a in actions if a.company_id}
         if activity_ids:
-            activities = visible(
-                select(
-                    Activity.id, Activity.subject, Activity.title, Activity.start_at, Activity.started_at
-                ).where(Activity.id.in_(activity_ids)),
-                self.user,
-                "activities",
-            )
-            self.activities = {row.id: row for row in self.session.execute(activities)}
+            self.activities = {
+                row.id: row for row in self._by_id(self.statements.activities_by_id, activity_ids)
+            }
         if deal_ids:
-            deals = visible(select(Deal.id, Deal.name).where(Deal.id.in_(deal_ids)), self.user, "deals")
-            self.deals = {row.id: row.name for row in self.session.execute(deals)}
+            self.deals = {row.id: row.name for row in self._by_id(self.statements.deals_by_id, deal_ids)}
         linked = [t.id for t in tasks] + [m.id for m in meetings]
         if linked:
-            links = self.session.execute(
-                select(ActivityContact.activity_id, ActivityContact.contact_id)
-                .where(ActivityContact.activity_id.in_(linked))
-                .order_by(ActivityContact.activity_id, ActivityContact.position)
-            ).all()
             meeting_ids = {m.id for m in meetings}
-            for activity_id, contact_id in links:
+            for activity_id, contact_id in self._by_id(self.statements.contact_links, linked):
                 contact_ids.add(contact_id)
                 self.first_contact.setdefault(activity_id, contact_id)
                 if activity_id in meeting_ids:
                     self.meeting_contacts[activity_id].append(contact_id)
         if contact_ids:
-            contacts = visible(
-                select(Contact.id, Contact.first_name, Contact.last_name, Contact.email).where(
-                    Contact.id.in_(contact_ids)
-                ),
-                self.user,
-                "contacts",
-            )
-            for row in self.session.execute(contacts):
+            for row in self._by_id(self.statements.contacts_by_id, contact_ids):
                 name = f"{row.first_name} {row.last_name}".strip() or row.email or "a contact"
                 self.contacts[row.id] = clip(name)
         if company_ids:
-            companies = visible(
-                select(Company.id, Company.name).where(Company.id.in_(company_ids)), self.user, "companies"
-            )
-            self.companies = {row.id: clip(row.name) for row in self.session.execute(companies)}
+            companies = self._by_id(self.statements.companies_by_id, company_ids)
+            self.companies = {row.id: clip(row.name) for row in companies}
+
+    def _by_id(self, stmt: Select[*tuple[Any, ...]], ids: Iterable[str]) -> list[Row[*tuple[Any, ...]]]:
+        return list(self.session.execute(stmt, {**self.params, "ids": list(ids)}))
 
     # --- lines ---------------------------------------------------------------------------------------
 

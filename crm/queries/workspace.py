@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,29 +29,43 @@ def open_tasks(user: User, now: datetime, viewer: User | None = None) -> Select[
     """The user's own open tasks (a task is open unless its status is ``completed``), except those the user
     snoozed until after ``now``. ``viewer`` (default: the user) is whose permission filter applies: a super
     admin viewing another user's Home sees that user's tasks minus their private ones."""
+    return open_tasks_of(user.id, now, viewer or user)
+
+
+def open_tasks_of(owner_id: Any, now: Any, viewer: User, *, bound: bool = False) -> Select[Activity]:
+    """``open_tasks`` with the owner's id and ``now`` given as values or, with ``bound``, as bind parameters
+    (then the viewer's permission filter is bound too: see ``crm.permissions``)."""
     snoozed = select(TaskSnooze.activity_id).where(
         TaskSnooze.activity_id == Activity.id, TaskSnooze.until > now
     )
     stmt = select(Activity).where(
         Activity.type == "task",
-        Activity.owner_id == user.id,
+        Activity.owner_id == owner_id,
         Activity.status.is_distinct_from("completed"),
         ~snoozed.exists(),
     )
-    return visible(stmt, viewer or user, "activities")
+    return visible(stmt, viewer, "activities", bound=bound)
 
 
 def todays_meetings(user: User, now: datetime, viewer: User | None = None) -> Select[Activity]:
     """The user's own meetings starting on their local day of ``now``, canceled ones left out."""
     start, end = day_bounds(local_date(now, user.timezone), user.timezone)
+    return meetings_between(user.id, start, end, viewer or user)
+
+
+def meetings_between(
+    owner_id: Any, start: Any, end: Any, viewer: User, *, bound: bool = False
+) -> Select[Activity]:
+    """The owner's meetings starting in ``[start, end)``, canceled ones left out; values or bind parameters
+    as in ``open_tasks_of``."""
     stmt = select(Activity).where(
         Activity.type == "meeting",
-        Activity.owner_id == user.id,
+        Activity.owner_id == owner_id,
         Activity.start_at >= start,
         Activity.start_at < end,
         Activity.outcome.is_distinct_from("canceled"),
     )
-    return visible(stmt, viewer or user, "activities")
+    return visible(stmt, viewer, "activities", bound=bound)
 
 
 def task_days(user: User, now: datetime) -> tuple[datetime, datetime, datetime]:
@@ -116,6 +131,18 @@ def open_tasks_by_day(session: Session, user: User, now: datetime, *, limit: int
     """The counts and first rows of every day section in one query (window functions: SQLite 3.25+ and
     PostgreSQL), instead of a count query and a query per section."""
     today_start, tomorrow_start, day_after_start = task_days(user, now)
+    stmt = tasks_by_day_select(
+        user.id, now, (today_start, tomorrow_start, day_after_start), user, limit=limit
+    )
+    return tasks_by_day(session.execute(stmt))
+
+
+def tasks_by_day_select(
+    owner_id: Any, now: Any, days: tuple[Any, Any, Any], viewer: User, *, limit: int, bound: bool = False
+) -> Select[Any]:
+    """The statement of ``open_tasks_by_day``: ``days`` are the starts of the owner's local today, tomorrow
+    and the day after (``task_days``); values or bind parameters as in ``open_tasks_of``."""
+    today_start, tomorrow_start, day_after_start = days
     due = Activity.due_at
     section = case(
         (due < today_start, "overdue"),
@@ -124,7 +151,7 @@ def open_tasks_by_day(session: Session, user: User, now: datetime, *, limit: int
         else_="tomorrow",
     )
     numbered = (
-        open_tasks(user, now)
+        open_tasks_of(owner_id, now, viewer, bound=bound)
         .with_only_columns(
             Activity.id,
             Activity.title,
@@ -136,9 +163,11 @@ def open_tasks_by_day(session: Session, user: User, now: datetime, *, limit: int
         .where(due < day_after_start)
         .subquery()
     )
-    rows = session.execute(
-        select(numbered).where(numbered.c.n <= limit).order_by(numbered.c.section, numbered.c.n)
-    )
+    return select(numbered).where(numbered.c.n <= limit).order_by(numbered.c.section, numbered.c.n)
+
+
+def tasks_by_day(rows: Iterable[Row[*tuple[Any, ...]]]) -> TasksByDay:
+    """``TasksByDay`` from the rows of ``tasks_by_day_select``."""
     result = TasksByDay({key: [] for key in DAY_SECTIONS}, dict.fromkeys(DAY_SECTIONS, 0))
     for row in rows:
         result.first[row.section].append(row)

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from bot.digest.content import load_digest
 from bot.digest.render import render_text
 from crm.models import Action, TaskSnooze
+from crm.permissions import permission_shape
+from crm.queries.digest import _built
 from tests.conftest import NOW
 from tests.rules.world import World, ago, ahead
 
@@ -120,3 +122,28 @@ def test_empty_day(world: World, session: Session) -> None:
     digest = load_digest(session, world.users["u1"], NOW)
     assert digest.is_empty
     assert "Nothing due today." in render_text(digest)
+
+
+def test_statements_shared_by_users_of_one_permission_shape_read_each_users_own_records(
+    world: World, session: Session
+) -> None:
+    """The digest's statements are built once per permission shape; run for another user of that shape they
+    read that user's tasks and names, and never those of the user they were built for."""
+    world.contact("ana-contact", owner="u1")
+    world.contact("bo-contact", owner="u2")
+    world.task("ana-task", due=ahead(hours=2), contacts=["ana-contact"])
+    world.task("ana-task-2", due=ahead(hours=3), contacts=["bo-contact"])
+    world.task("bo-task", due=ahead(hours=2), owner="u2", contacts=["bo-contact"])
+    world.task("bo-task-2", due=ahead(hours=3), owner="u2", contacts=["ana-contact"])
+    world.commit()
+    ana, bo = world.users["u1"], world.users["u2"]
+    assert permission_shape(ana) == permission_shape(bo)
+    for first, second in ((bo, ana), (ana, bo)):  # whichever builds the statements
+        _built.clear()
+        digests = {u.id: load_digest(session, u, NOW) for u in (first, second)}
+        assert len(_built) == 1
+        assert digests["u1"].items()["today"] == ["task:ana-task", "task:ana-task-2"]
+        assert digests["u2"].items()["today"] == ["task:bo-task", "task:bo-task-2"]
+        texts = {user_id: render_text(digest) for user_id, digest in digests.items()}
+        assert "ana-contact" in texts["u1"] and "bo-contact" not in texts["u1"]
+        assert "bo-contact" in texts["u2"] and "ana-contact" not in texts["u2"]

@@ -11,13 +11,24 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from crm.models import Activity, Company, Contact, Deal, EngagementEvent, Lead, Pipeline, Stage, Team, User
-from crm.permissions import KINDS, MODELS, Kind, PermissionDenied, can_view, require_view, visible
+from crm.permissions import (
+    KINDS,
+    MODELS,
+    Kind,
+    PermissionDenied,
+    can_view,
+    permission_params,
+    permission_shape,
+    require_view,
+    visible,
+)
 from tests.conftest import NOW
 
 # root -> child -> grandchild; sibling is child's sibling under root; island is a separate, unrelated tree.
@@ -257,6 +268,30 @@ def test_visible_returns_exactly_what_the_spec_allows_for_every_user_and_kind(
                     (person.id, kind, {"unexpected": sorted(got - want), "missing": sorted(want - got)})
                 )
     assert mismatches == []
+
+
+def test_the_bound_filter_built_for_one_user_serves_every_user_of_the_same_shape(
+    session: Session, world: World
+) -> None:
+    """``visible(..., bound=True)`` is built once per permission shape (by the first user of it) and run with
+    each user's parameters: every user still sees exactly what the spec allows."""
+    built: dict[tuple[object, ...], Select[Any]] = {}
+    builders: dict[tuple[object, ...], str] = {}
+    mismatches = []
+    for person in PEOPLE:
+        viewer = user(session, person.id)
+        for kind in KINDS:
+            key = (*permission_shape(viewer), kind)
+            if key not in built:
+                built[key] = visible(select(MODELS[kind].id), viewer, kind, bound=True)
+                builders[key] = person.id
+            got = set(session.scalars(built[key], permission_params(viewer)))
+            want = world.expected(person, kind)
+            if got != want:
+                mismatches.append((person.id, builders[key], kind, sorted(got ^ want)))
+    assert mismatches == []
+    # Shapes are shared: many statements served users other than the one they were built for.
+    assert len(PEOPLE) * len(KINDS) - len(built) >= 50
 
 
 # Owners whose records every viewer is checked against one by one (the full owner set is checked through
