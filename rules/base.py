@@ -83,6 +83,9 @@ Expirations = list[tuple[str, ColumnElement[bool]]]
 # The engine's conditions on a candidate, given its columns (``CANDIDATE_COLUMNS``) as SQL expressions.
 Exclusion = Callable[[Mapping[str, ColumnElement[Any]]], Sequence[ColumnElement[bool]]]
 
+# Conditions on the rows of a rule's candidates query, given that query.
+Restriction = Callable[[Select[Any]], Sequence[ColumnElement[bool]]]
+
 
 class Rule(ABC):
     """One guided-action rule. Subclasses set the class attributes and the two SQL builders, and their
@@ -105,18 +108,24 @@ class Rule(ABC):
 
     # --- derived -----------------------------------------------------------------------------------------
 
-    def creates(self, ctx: RuleContext, *, exclude: Exclusion | None = None) -> Select[Any]:
+    def creates(
+        self, ctx: RuleContext, *, exclude: Exclusion | None = None, restrict: Restriction | None = None
+    ) -> Select[Any]:
         """The candidates whose expiration conditions do not already hold at ``now``.
 
         ``exclude`` adds the engine's own conditions (keys already used, live actions of the same subject),
         given the candidate columns' SQL expressions. They go inside the candidates' own query, *ahead* of
         its criteria (``where_first``): a no-change re-run then spends one index look-up per existing action
-        rather than re-checking its criteria and expiration conditions.
+        rather than re-checking its criteria and expiration conditions. ``restrict``, given the candidates'
+        own query, adds conditions on its rows that go first of all (an incremental run's slice).
         """
         candidates = self.candidates(ctx)
+        first = list(restrict(candidates)) if restrict is not None else []
         if exclude is not None:
             columns = {name: candidates.selected_columns[name] for name in CANDIDATE_COLUMNS}
-            candidates = where_first(candidates, *exclude(columns))
+            first += exclude(columns)
+        if first:
+            candidates = where_first(candidates, *first)
         candidate = candidates.subquery(f"{self.code.lower()}_candidates")
         ref = ActionRef(
             user_id=candidate.c.user_id,

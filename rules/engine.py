@@ -11,6 +11,10 @@ Per rule a handful of statements over the whole CRM, never a query per record:
    CONFLICT DO NOTHING``. R10, R05 and R09 run in that order and each skips an email that already has one
    of the three for that user: the spec's one-action-per-email precedence.
 
+Incremental (``rules/incremental.py``): a rule whose inputs did not change since its last run runs only the
+statements, or the slices of them, that ``now`` moving can have changed; ``incremental=False`` forces every
+rule to run in full. Either way the result is the same.
+
 Two evaluations at once (two clock processes) take turns: the first statement takes a transaction-scoped
 lock (PostgreSQL advisory lock; on SQLite a write, which holds SQLite's single write lock until commit), so
 the second sees what the first created. The unique constraints of ``actions`` stay the last line of defence:
@@ -32,6 +36,9 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Dialect,
+    Executable,
+    FromClause,
     Select,
     Table,
     Update,
@@ -44,16 +51,29 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from crm.models import Action
+from crm.models import Action, Base
 from crm.models.action import LIVE_STATES, ActionState
-from rules.base import CANDIDATE_COLUMNS, Rule
+from rules.base import CANDIDATE_COLUMNS, Restriction, Rule
 from rules.context import RuleContext, read_settings
+from rules.incremental import (
+    Mode,
+    Runs,
+    Shape,
+    compiled_sql,
+    fingerprint,
+    input_names,
+    own_rows,
+    shape_of,
+    slice_condition,
+    slice_parameters,
+)
 from rules.registry import ALL_RULES, EMAIL_PRECEDENCE
 from rules.sql import is_live, rows_of
 
 log = logging.getLogger(__name__)
 
 ACTIONS = cast(Table, Action.__table__)
+TABLES = Base.metadata.tables
 # Any constant works; it names "the rule engine" among PostgreSQL advisory locks.
 ADVISORY_LOCK_ID = 0x5A1E5B07
 
@@ -67,6 +87,8 @@ class RuleReport:
     skipped: int = 0  # candidates a concurrent writer had already inserted
     seconds: float = 0.0  # wall time spent on this rule's statements, expiring and creating
     expire_seconds: float = 0.0  # the part of ``seconds`` spent expiring
+    mode: Mode = Mode.FULL
+    statements: Counter[str] = field(default_factory=Counter)  # how each statement ran: full, sliced, skipped
 
     @property
     def expired_total(self) -> int:
@@ -88,11 +110,26 @@ class EvaluationReport:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One statement of a rule's evaluation: in full, restricted to the rows whose own time columns crossed
+    (None when it has none), and its shape (``rules.incremental``)."""
+
+    full: Executable
+    sliced: Executable | None
+    shape: Shape
+
+
+@dataclass(frozen=True)
 class RulePlan:
     """A rule's statements, built once per set of time zones and run with each evaluation's parameters."""
 
-    expirations: tuple[tuple[str, Update], ...]
-    creation: Select[Any]
+    expirations: tuple[tuple[str, Step], ...]
+    creation: Step
+    inputs: tuple[str, ...]  # the version names it depends on
+    parameters: frozenset[str]  # the parameters besides the time ones its statements use
+
+    def statements(self) -> list[Executable]:
+        return [step.full for _, step in self.expirations] + [self.creation.full]
 
 
 class Planner:
@@ -101,6 +138,7 @@ class Planner:
     def __init__(self, zones: tuple[str, ...]) -> None:
         self.context = RuleContext(zones)
         self._plans: dict[Rule, RulePlan] = {}
+        self._sql: dict[tuple[Rule, str], str] = {}
         self._lock = threading.Lock()
 
     def plan(self, rule: Rule) -> RulePlan:
@@ -110,13 +148,26 @@ class Planner:
                 plan = self._plans[rule] = build_plan(rule, self.context)
             return plan
 
+    def sql(self, rule: Rule, dialect: Dialect) -> str:
+        """The rule's statements as the database gets them (part of its fingerprint)."""
+        plan = self.plan(rule)
+        with self._lock:
+            key = (rule, dialect.name)
+            if key not in self._sql:
+                constants = [c for _, step in plan.expirations for c in step.shape.constants]
+                constants += plan.creation.shape.constants
+                self._sql[key] = compiled_sql(plan.statements(), dialect) + repr(constants)
+            return self._sql[key]
+
 
 @lru_cache(maxsize=16)
 def planner(zones: tuple[str, ...]) -> Planner:
     return Planner(zones)
 
 
-def evaluate(session: Session, now: datetime, *, rules: Sequence[Rule] = ALL_RULES) -> EvaluationReport:
+def evaluate(
+    session: Session, now: datetime, *, rules: Sequence[Rule] = ALL_RULES, incremental: bool = True
+) -> EvaluationReport:
     """Create and expire guided actions as of ``now`` (aware). Does not commit."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
@@ -128,30 +179,106 @@ def evaluate(session: Session, now: datetime, *, rules: Sequence[Rule] = ALL_RUL
     rule_plans = {rule: plans.plan(rule) for rule in ordered}
     params = plans.context.parameters(now, final_stages)
     report = EvaluationReport(now=now, rules={r.code: RuleReport(r.code, r.title) for r in rules})
+    runs = Runs.load(session, now)
+    dialect = session.get_bind().dialect
+    run = Run(session, runs, {})
+    for rule in rules:
+        plan = rule_plans[rule]
+        inputs = runs.inputs(plan.inputs)
+        print_ = fingerprint(plans.sql(rule, dialect), plan.parameters, params)
+        mode = runs.mode(rule.code, inputs, print_) if incremental else Mode.FULL
+        run.decisions[rule.code] = (mode, inputs, print_)
+        report.rules[rule.code].mode = mode
     for rule in rules:
         started = time.perf_counter()
-        expire(session, rule_plans[rule], params, report.rules[rule.code])
+        expire(run, rule, rule_plans[rule], params, report.rules[rule.code])
         report.rules[rule.code].expire_seconds = time.perf_counter() - started
         report.rules[rule.code].seconds += report.rules[rule.code].expire_seconds
     for rule in ordered:
         started = time.perf_counter()
-        create(session, rule, rule_plans[rule], params, report.rules[rule.code])
+        create(run, rule, rule_plans[rule], params, report.rules[rule.code])
         report.rules[rule.code].seconds += time.perf_counter() - started
-    log.info("rules evaluated at %s: %d created, %d expired", now.isoformat(), report.created, report.expired)
+    for rule in rules:
+        _, inputs, print_ = run.decisions[rule.code]
+        runs.record(session, rule.code, inputs, print_)
+    session.flush()
+    modes = Counter(r.mode.value for r in report.rules.values())
+    log.info(
+        "rules evaluated at %s: %d created, %d expired (rules: %s)",
+        now.isoformat(),
+        report.created,
+        report.expired,
+        ", ".join(f"{n} {mode}" for mode, n in sorted(modes.items())),
+    )
     return report
 
 
+@dataclass
+class Run:
+    """One evaluation's session, the rules' last runs, and each rule's (mode, inputs, fingerprint)."""
+
+    session: Session
+    runs: Runs
+    decisions: dict[str, tuple[Mode, dict[str, int], str]]
+
+    def choose(self, rule: Rule, step: Step, report: RuleReport) -> tuple[Executable, dict[str, Any]] | None:
+        """The statement to run for ``step`` (and its extra parameters), or None when it cannot have
+        anything to do."""
+        mode = self.decisions[rule.code][0]
+        chosen: tuple[Executable, dict[str, Any]] | None = None
+        if mode is Mode.FULL:
+            chosen = (step.full, {})
+        elif mode is Mode.INCREMENTAL:
+            then = self.runs.then(rule.code)
+            shape = step.shape
+            crossed = any(self.runs.crossed(self.session, TABLES, c, then) for c in shape.crossings)
+            if not shape.sliceable or crossed:
+                chosen = (step.full, {})
+            elif step.sliced is not None:
+                chosen = (step.sliced, slice_parameters([shape], then, self.runs.now))
+        how = "skipped" if chosen is None else "full" if chosen[0] is step.full else "sliced"
+        report.statements[how] += 1
+        return chosen
+
+
 def build_plan(rule: Rule, ctx: RuleContext) -> RulePlan:
-    expirations = tuple(
-        (
-            reason,
-            update(ACTIONS)
-            .where(ACTIONS.c.id.in_(ids), ACTIONS.c.state.in_(LIVE_STATES))
-            .values(state=ActionState.EXPIRED.value, expired_reason=reason, ended_at=ctx.now),
-        )
-        for reason, ids in rule.expires(ctx)
+    expirations = []
+    for reason, ids in rule.expires(ctx):
+        shape = shape_of(ids, own_rows(ids))
+        condition = slice_condition(shape.own)
+        sliced = None if condition is None else _expiry(ids.where(condition), reason, ctx)
+        expirations.append((reason, Step(_expiry(ids, reason, ctx), sliced, shape)))
+
+    own: list[FromClause] = []
+
+    def note(candidates: Select[Any]) -> list[ColumnElement[bool]]:
+        own.extend(own_rows(candidates))
+        return []
+
+    def restrict(candidates: Select[Any]) -> list[ColumnElement[bool]]:
+        condition = slice_condition(shape_of(candidates, own_rows(candidates)).own)
+        return [] if condition is None else [condition]
+
+    full = creatable(rule, ctx, restrict=note)
+    shape = shape_of(full, own)
+    creation = Step(full, creatable(rule, ctx, restrict=restrict) if shape.own else None, shape)
+    shapes = [creation.shape, *(step.shape for _, step in expirations)]
+    tables: frozenset[str] = frozenset().union(*(s.tables for s in shapes))
+    trio = [code for code in EMAIL_PRECEDENCE if code != rule.code] if rule.code in EMAIL_PRECEDENCE else []
+    return RulePlan(
+        expirations=tuple(expirations),
+        creation=creation,
+        inputs=input_names(rule.code, tables, trio),
+        parameters=frozenset().union(*(s.parameters for s in shapes)),
     )
-    return RulePlan(expirations=expirations, creation=creatable(rule, ctx))
+
+
+def _expiry(ids: Select[Any], reason: str, ctx: RuleContext) -> Update:
+    return (
+        update(ACTIONS)
+        .where(ACTIONS.c.id.in_(ids), ACTIONS.c.state.in_(LIVE_STATES))
+        .values(state=ActionState.EXPIRED.value, expired_reason=reason, ended_at=ctx.now)
+    )
 
 
 def take_evaluation_lock(session: Session) -> None:
@@ -189,15 +316,30 @@ def creation_order(rules: Sequence[Rule]) -> list[Rule]:
     return [next(ranked) if rule.code in EMAIL_PRECEDENCE else rule for rule in rules]
 
 
-def expire(session: Session, plan: RulePlan, params: dict[str, Any], report: RuleReport) -> None:
-    for reason, stmt in plan.expirations:
-        result = session.connection().execute(stmt, params)
+def expire(run: Run, rule: Rule, plan: RulePlan, params: dict[str, Any], report: RuleReport) -> None:
+    for reason, step in plan.expirations:
+        chosen = run.choose(rule, step, report)
+        if chosen is None:
+            continue
+        stmt, extra = chosen
+        result = run.session.connection().execute(stmt, {**params, **extra})
         if result.rowcount:
             report.expired[reason] += result.rowcount
 
 
-def create(session: Session, rule: Rule, plan: RulePlan, params: dict[str, Any], report: RuleReport) -> None:
-    rows = [dict(row) for row in session.connection().execute(plan.creation, params).mappings()]
+def create(run: Run, rule: Rule, plan: RulePlan, params: dict[str, Any], report: RuleReport) -> None:
+    chosen = run.choose(rule, plan.creation, report)
+    if chosen is None:
+        return
+    stmt, extra = chosen
+    insert_new(run.session, rule, stmt, {**params, **extra}, report)
+
+
+def insert_new(
+    session: Session, rule: Rule, stmt: Executable, params: dict[str, Any], report: RuleReport
+) -> None:
+    """Insert the new actions ``stmt`` selects (``CANDIDATE_COLUMNS``), skipping conflicts."""
+    rows = [dict(row) for row in session.connection().execute(stmt, params).mappings()]
     if not rows:
         return
     for row in rows:
@@ -210,7 +352,7 @@ def create(session: Session, rule: Rule, plan: RulePlan, params: dict[str, Any],
         log.warning("skipped %d %s action(s) already created by another evaluation", skipped, rule.code)
 
 
-def creatable(rule: Rule, ctx: RuleContext) -> Select[Any]:
+def creatable(rule: Rule, ctx: RuleContext, *, restrict: Restriction | None = None) -> Select[Any]:
     """The rule's new actions: candidates not already expired, whose key was never used for the user, whose
     subject has no live action of the rule for the user (and, for R10/R05/R09, whose email has none of the
     three for the user); at most one per subject and user."""
@@ -243,7 +385,7 @@ def creatable(rule: Rule, ctx: RuleContext) -> Select[Any]:
             )
         return conditions
 
-    new = rule.creates(ctx, exclude=exclude).subquery("new_actions")
+    new = rule.creates(ctx, exclude=exclude, restrict=restrict).subquery("new_actions")
     # Two candidate rows for one subject and user (several deals, contacts sharing an address...) make one
     # action: the first by key, then by contact.
     first = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from crm.models import Action, User
 from crm.queries.actions import user_actions, user_by_email
 from rules.actions import unsnooze_due
 from rules.engine import EvaluationReport, evaluate
+from rules.incremental import Mode
 from rules.registry import ALL_RULES, RULES_BY_CODE, ranked
 
 
@@ -25,6 +27,12 @@ def register(commands: Any) -> None:
         "run", help="create and expire guided actions, reopen snoozed ones that are due"
     )
     p.add_argument("--now", help="ISO 8601 instant to evaluate at (default: now)")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="evaluate every rule over the whole CRM (by default a rule whose inputs did not change since "
+        "its last run re-checks only what time moving can have changed; the result is the same)",
+    )
     p.set_defaults(handler=run_rules)
 
     p = commands.add_parser("actions", help="list a user's guided actions (open ones by default)")
@@ -38,10 +46,18 @@ def register(commands: Any) -> None:
 def run_rules(context: Context) -> int:
     now = context.now()
     with session_scope(context.engine) as session:
-        report = evaluate(session, now)  # first in its transaction: it takes the evaluation lock
+        # First in its transaction: it takes the evaluation lock.
+        report = evaluate(session, now, incremental=not context.args.full)
         unsnoozed = unsnooze_due(session, now)
     print(format_report(report, unsnoozed), file=context.out)
     return 0
+
+
+MODE_LABELS = (
+    (Mode.FULL, "in full"),
+    (Mode.INCREMENTAL, "incrementally (inputs unchanged: only what time moving can change)"),
+    (Mode.UNCHANGED, "not at all (inputs and time unchanged)"),
+)
 
 
 def format_report(report: EvaluationReport, unsnoozed: int) -> str:
@@ -51,6 +67,9 @@ def format_report(report: EvaluationReport, unsnoozed: int) -> str:
         reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.expired.items()))
         line = f"{rule.code} {rule.title}: {counts.created} created, {counts.expired_total} expired"
         lines.append(line + (f" ({reasons})" if reasons else ""))
+    modes = Counter(r.mode for r in report.rules.values())
+    ran = [f"{modes[mode]} {label}" for mode, label in MODE_LABELS if modes[mode]]
+    lines.append("Rules run: " + ", ".join(ran))
     lines.append(f"Total: {report.created} created, {report.expired} expired, {unsnoozed} un-snoozed")
     return "\n".join(lines)
 

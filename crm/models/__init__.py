@@ -21,6 +21,7 @@ from crm.models.lead import Lead
 from crm.models.org import Org
 from crm.models.pipeline import Pipeline, Stage
 from crm.models.preference import UserPreference
+from crm.models.rule_run import RuleInputVersion, RuleRun
 from crm.models.sequence import Enrollment, Sequence
 from crm.models.slack import SlackEvent, SlackIdentity
 from crm.models.snooze import TaskSnooze
@@ -56,6 +57,8 @@ __all__ = [
     "Org",
     "Pipeline",
     "Role",
+    "RuleInputVersion",
+    "RuleRun",
     "Sequence",
     "SlackEvent",
     "SlackIdentity",

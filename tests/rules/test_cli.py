@@ -40,8 +40,20 @@ def test_rules_run_prints_what_it_created_per_rule(db_url: str, world: World) ->
     assert lines[0] == "Rules evaluated at 2026-11-23T12:00:00Z"
     assert "R01 Newly assigned contacts: 2 created, 0 expired" in lines
     assert "R12 Prepare for upcoming meetings: 1 created, 0 expired" in lines
+    assert lines[-2] == "Rules run: 19 in full"
     assert lines[-1] == "Total: 3 created, 0 expired, 0 un-snoozed"
-    assert len(lines) == 21
+    assert len(lines) == 22
+
+
+def test_rules_run_again_checks_only_what_changed_unless_told_full(db_url: str, world: World) -> None:
+    at = ("--now", "2026-11-23T12:00:00Z")
+    run_cli("--database-url", db_url, "rules", "run", *at)
+    _, again, _ = run_cli("--database-url", db_url, "rules", "run", *at)
+    assert "Rules run: 19 not at all (inputs and time unchanged)" in again.splitlines()
+    _, later, _ = run_cli("--database-url", db_url, "rules", "run", "--now", "2026-11-23T12:05:00Z")
+    assert "Rules run: 19 incrementally (inputs unchanged: only what time moving can change)" in later
+    _, full, _ = run_cli("--database-url", db_url, "rules", "run", "--now", "2026-11-23T12:06:00Z", "--full")
+    assert full.splitlines()[-2] == "Rules run: 19 in full"
 
 
 def test_rules_run_prints_expirations_with_their_reasons(db_url: str, world: World) -> None:

@@ -17,7 +17,7 @@ from crm.db import session_scope
 from crm.models import Action, User
 from rules import engine as rules_engine
 from rules.actions import complete, dismiss, snooze
-from rules.engine import RulePlan, RuleReport, evaluate, insert_skipping_conflicts
+from rules.engine import RuleReport, evaluate, insert_skipping_conflicts
 from tests.conftest import NOW
 from tests.rules.helpers import actions, run, summary
 from tests.rules.world import ANA, BO, World, ago, ahead
@@ -283,10 +283,10 @@ def test_a_conflicting_insert_is_skipped_and_logged(
         "company_id": None,
     }
     rows = [{**row, "key": key, "category": "prospecting"} for key in ("c1", "c1-again")]
-    plan = RulePlan(expirations=(), creation=select(*(literal(v).label(k) for k, v in rows[0].items())))
+    stmt = select(*(literal(v).label(k) for k, v in rows[0].items()))
     report = RuleReport("R01", "Newly assigned contacts")
     with caplog.at_level(logging.WARNING, logger="rules.engine"), session_scope(engine) as session:
-        rules_engine.create(session, rules_engine.ALL_RULES[0], plan, {"now": NOW}, report)
+        rules_engine.insert_new(session, rules_engine.ALL_RULES[0], stmt, {"now": NOW}, report)
         more = [{**row, "rule": "R01", "state": "open", "created_at": NOW} for row in rows[1:]]
         assert insert_skipping_conflicts(session, more) == 0
     assert (report.created, report.skipped) == (0, 1)

@@ -43,14 +43,14 @@ def test_where_first_refuses_what_it_cannot_rebuild() -> None:
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)
 def test_the_never_again_look_ups_sit_inside_the_rules_candidates(rule: Rule) -> None:
-    sql = str(build_plan(rule, CONTEXT).creation.compile(dialect=sqlite.dialect()))
+    sql = str(build_plan(rule, CONTEXT).creation.full.compile(dialect=sqlite.dialect()))
     assert "FROM actions AS used" in sql[: sql.index(f"AS {rule.code.lower()}_candidates")]
 
 
 @pytest.mark.parametrize("code", EMAIL_PRECEDENCE)
 def test_the_one_per_email_look_up_states_the_partial_index_word_for_word(code: str) -> None:
     (rule,) = [rule for rule in ALL_RULES if rule.code == code]
-    sql = str(build_plan(rule, CONTEXT).creation.compile(dialect=sqlite.dialect()))
+    sql = str(build_plan(rule, CONTEXT).creation.full.compile(dialect=sqlite.dialect()))
     assert "used.rule IN ('R05', 'R09', 'R10')" in sql
 
 
@@ -65,14 +65,14 @@ def test_the_report_times_every_rule(engine: Engine) -> None:
 @pytest.mark.parametrize("code", EMAIL_PRECEDENCE)
 def test_the_email_rules_look_up_the_one_per_email_index_first(code: str) -> None:
     (rule,) = [rule for rule in ALL_RULES if rule.code == code]
-    sql = str(build_plan(rule, CONTEXT).creation.compile(dialect=sqlite.dialect()))
+    sql = str(build_plan(rule, CONTEXT).creation.full.compile(dialect=sqlite.dialect()))
     assert sql.index("used.rule IN ('R05', 'R09', 'R10')") < sql.index('used."key"')
 
 
 @pytest.mark.parametrize("code", ["R06", "R07"])
 def test_the_meeting_rules_state_the_partial_index_word_for_word(code: str) -> None:
     (rule,) = [rule for rule in ALL_RULES if rule.code == code]
-    sql = str(build_plan(rule, CONTEXT).creation.compile(dialect=sqlite.dialect()))
+    sql = str(build_plan(rule, CONTEXT).creation.full.compile(dialect=sqlite.dialect()))
     assert "activities_1.type = 'meeting'" in sql
 
 
@@ -97,5 +97,5 @@ def test_r19_finds_an_emails_recipients_by_the_email_not_by_the_open_deal_pairs(
     # With the (address_lower, activity_id) index, SQLite would otherwise probe it once per pair of the
     # open-deal set for every email: minutes instead of seconds on the large profile.
     (rule,) = [rule for rule in ALL_RULES if rule.code == "R19"]
-    sql = str(build_plan(rule, CONTEXT).creation.compile(dialect=sqlite.dialect()))
+    sql = str(build_plan(rule, CONTEXT).creation.full.compile(dialect=sqlite.dialect()))
     assert re.search(r"\(\+email_recipients_\d+\.address_lower, activities_1\.owner_id\) IN", sql)

@@ -1,0 +1,42 @@
+"""What the rule engine needs to evaluate incrementally (rules/incremental.py).
+
+``rule_input_versions``: how many times each table the rules read has changed, kept by database triggers
+(migration 0009), so no writer can forget to say so. On SQLite one row per name holds a counter; on
+PostgreSQL each changing statement appends a row (no row is ever updated, so concurrent writers never wait on
+one another) and the engine sums them, folding them into one row per name from time to time. Either way a
+name's version is ``SUM(version)`` over its rows, counted in the reader's snapshot: a change committed later
+is seen by the next evaluation. Names are table names, and ``actions:<rule>`` for a rule's actions (changes
+that can let the rule create again: an action ending other than by expiring, deleted, or its identity
+changed), ``actions:*`` for a TRUNCATE of all actions.
+
+``rule_runs``: per rule, the ``now`` of its last evaluation, the versions of its inputs it saw, and the
+fingerprint of everything else its result depends on (its statements, the org's settings, the local days).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.models.base import Base, UTCDateTime
+
+
+class RuleInputVersion(Base):
+    __tablename__ = "rule_input_versions"
+    __table_args__ = (Index("ix_rule_input_versions_name", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+class RuleRun(Base):
+    __tablename__ = "rule_runs"
+
+    rule: Mapped[str] = mapped_column(String(3), primary_key=True)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)

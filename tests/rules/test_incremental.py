@@ -1,0 +1,431 @@
+"""Incremental evaluation (rules/incremental.py) decides exactly what a full evaluation decides.
+
+The main test walks a demo CRM through a seeded random sequence of clock ticks (none, minutes, hours, days,
+across local midnights) and changes (tasks completed, meetings logged, emails arriving, contacts reassigned,
+deals closed, engagement, actions dismissed or snoozed by their users). At every step it evaluates in full
+inside a savepoint, records the actions, rolls back, evaluates incrementally, and compares. Then the pieces:
+the triggers that count changes, the modes, and the shape analysis that decides what may be sliced.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, bindparam, func, select, text
+from sqlalchemy.orm import Session
+
+from crm.db import session_scope
+from crm.demo.generator import write_dataset
+from crm.importer.load import import_dataset
+from crm.models import (
+    Action,
+    Activity,
+    Contact,
+    Deal,
+    EmailRecipient,
+    EngagementEvent,
+    Org,
+    RuleInputVersion,
+    RuleRun,
+    Stage,
+    User,
+)
+from crm.models.base import UTCDateTime
+from crm.models.org import ORG_ROW_ID
+from rules import actions as action_changes
+from rules.context import RuleContext
+from rules.engine import EvaluationReport, build_plan, evaluate
+from rules.incremental import Mode, offset_of, own_rows, read_versions, shape_of
+from rules.registry import ALL_RULES, RULES_BY_CODE
+from tests.conftest import NOW
+from tests.rules.helpers import run
+from tests.rules.world import World, ago
+
+STEPS = [timedelta(0), timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=37)]
+STEPS += [timedelta(hours=2), timedelta(hours=9), timedelta(days=1), timedelta(days=3)]
+
+
+def state(session: Session) -> list[tuple[Any, ...]]:
+    """Every action, without its id (a rolled-back insert may leave a gap in the ids)."""
+    rows = session.execute(
+        select(
+            Action.rule,
+            Action.user_id,
+            Action.key,
+            Action.subject_type,
+            Action.subject_id,
+            Action.contact_id,
+            Action.company_id,
+            Action.category,
+            Action.state,
+            Action.expired_reason,
+            Action.created_at,
+            Action.ended_at,
+            Action.snoozed_until,
+        )
+    )
+    return sorted(tuple(row) for row in rows)
+
+
+def evaluate_both_ways(engine: Engine, now: datetime) -> EvaluationReport:
+    """Evaluate in full in a savepoint, roll it back, evaluate incrementally: both must leave the same
+    actions. Returns the incremental report."""
+    with session_scope(engine) as session:
+        savepoint = session.begin_nested()
+        evaluate(session, now, incremental=False)
+        expected = state(session)
+        savepoint.rollback()
+        report = evaluate(session, now)
+        got = state(session)
+        missing, extra = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
+        how = {code: (r.mode.value, dict(r.statements)) for code, r in report.rules.items()}
+        assert (missing, extra) == ([], []), f"at {now.isoformat()}: {how}"
+    return report
+
+
+class Changes:
+    """Random changes of the kinds Salesbot and the daily import make, on a demo CRM."""
+
+    def __init__(self, engine: Engine, seed: int) -> None:
+        self.engine = engine
+        self.random = random.Random(seed)
+        self.serial = 0
+
+    def apply(self, now: datetime) -> str:
+        kind = self.random.choice(
+            [
+                self.complete_task,
+                self.log_meeting,
+                self.reply_arrives,
+                self.user_emails,
+                self.reassign_contact,
+                self.close_deal,
+                self.engagement,
+                self.end_action,
+                self.snooze_action,
+            ]
+        )
+        with session_scope(self.engine) as session:
+            kind(session, now)
+        return kind.__name__
+
+    def _pick(self, session: Session, stmt: Any) -> Any:
+        rows = session.scalars(stmt.order_by(text("1"))).all()
+        return self.random.choice(rows) if rows else None
+
+    def complete_task(self, session: Session, now: datetime) -> None:
+        task = self._pick(
+            session, select(Activity).where(Activity.type == "task", Activity.status != "completed")
+        )
+        if task is not None:
+            task.status, task.completed_at = "completed", now
+
+    def log_meeting(self, session: Session, now: datetime) -> None:
+        meeting = self._pick(
+            session, select(Activity).where(Activity.type == "meeting", Activity.end_at < now)
+        )
+        if meeting is not None:
+            meeting.outcome = "completed"
+
+    def _email(self, session: Session, now: datetime, *, incoming: bool) -> None:
+        contact = self._pick(
+            session, select(Contact).where(Contact.owner_id.is_not(None), Contact.email_lower.is_not(None))
+        )
+        if contact is None:
+            return
+        owner = session.get(User, contact.owner_id)
+        assert owner is not None
+        earlier = session.scalar(
+            select(Activity)
+            .join(EmailRecipient, EmailRecipient.activity_id == Activity.id)
+            .where(Activity.owner_id == owner.id, EmailRecipient.address_lower == contact.email_lower)
+            .limit(1)
+        )
+        sender, to = (contact.email, owner.email) if incoming else (owner.email, contact.email)
+        self.serial += 1
+        email = Activity(
+            id=f"inc-email-{self.serial}",
+            type="email",
+            owner_id=owner.id,
+            direction="incoming" if incoming else "outgoing",
+            tracked=False,
+            sent_at=now - timedelta(minutes=self.random.choice([0, 3, 90])),
+            from_address=sender,
+            from_lower=sender.lower(),
+            subject="Re: next steps",
+            thread_id=earlier.thread_id if earlier is not None else None,
+            in_reply_to=earlier.id if earlier is not None and incoming else None,
+        )
+        email.recipients = [EmailRecipient(kind="to", position=0, address=to, address_lower=to.lower())]
+        email.refresh_times()
+        session.add(email)
+
+    def reply_arrives(self, session: Session, now: datetime) -> None:
+        self._email(session, now, incoming=True)
+
+    def user_emails(self, session: Session, now: datetime) -> None:
+        self._email(session, now, incoming=False)
+
+    def reassign_contact(self, session: Session, now: datetime) -> None:
+        contact = self._pick(session, select(Contact).where(Contact.owner_id.is_not(None)))
+        reps = session.scalars(select(User.id).where(User.role == "rep").order_by(User.id)).all()
+        if contact is not None:
+            contact.owner_id, contact.owner_assigned_at = self.random.choice(reps), now
+
+    def close_deal(self, session: Session, now: datetime) -> None:
+        deal = self._pick(session, select(Deal))
+        if deal is None:
+            return
+        stages = session.scalars(
+            select(Stage).where(Stage.pipeline_id == deal.pipeline_id).order_by(Stage.id)
+        ).all()
+        deal.stage_id = self.random.choice(stages).id
+
+    def engagement(self, session: Session, now: datetime) -> None:
+        contact = self._pick(session, select(Contact))
+        if contact is not None:
+            self.serial += 1
+            session.add(
+                EngagementEvent(
+                    id=f"inc-event-{self.serial}", contact_id=contact.id, type="page_view", at=now
+                )
+            )
+
+    def end_action(self, session: Session, now: datetime) -> None:
+        action = self._pick(session, select(Action).where(Action.state == "open"))
+        if action is not None:
+            user = session.get(User, action.user_id)
+            assert user is not None
+            end = self.random.choice([action_changes.complete, action_changes.dismiss])
+            end(session, action.id, user, now)
+
+    def snooze_action(self, session: Session, now: datetime) -> None:
+        action = self._pick(session, select(Action).where(Action.state == "open"))
+        if action is not None:
+            user = session.get(User, action.user_id)
+            assert user is not None
+            action_changes.snooze(session, action.id, user, now + timedelta(hours=2), now)
+
+
+@pytest.fixture
+def world(engine: Engine) -> Iterator[World]:
+    w = World(engine)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def demo(engine: Engine, tmp_path: Path) -> Engine:
+    path = tmp_path / "demo.json"
+    write_dataset(path, NOW, reps=4)
+    import_dataset(engine, path)
+    return engine
+
+
+def test_incremental_evaluation_decides_exactly_what_a_full_one_does(demo: Engine) -> None:
+    changes = Changes(demo, seed=11)
+    shuffle = random.Random(5)
+    now = NOW - timedelta(hours=6)
+    modes: Counter[str] = Counter()
+    statements: Counter[str] = Counter()
+    made: Counter[str] = Counter()
+    decided_incrementally = 0  # actions created or expired by rules that ran incrementally
+    for _ in range(28):
+        for _ in range(shuffle.choice([0, 0, 1, 2])):
+            made[changes.apply(now)] += 1
+        report = evaluate_both_ways(demo, now)
+        for rule_report in report.rules.values():
+            modes[rule_report.mode] += 1
+            statements.update(rule_report.statements)
+            if rule_report.mode is Mode.INCREMENTAL:
+                decided_incrementally += rule_report.created + rule_report.expired_total
+        now += shuffle.choice(STEPS)
+    # The sequence did exercise every path: full runs, incremental ones, and unchanged ones; sliced, skipped
+    # and full statements; and most kinds of change.
+    assert {Mode.FULL, Mode.INCREMENTAL, Mode.UNCHANGED} <= set(modes), modes
+    assert {"full", "sliced", "skipped"} <= set(statements), statements
+    assert len(made) >= 6, made
+    assert decided_incrementally >= 10, decided_incrementally
+
+
+# --- what counts as a change ---------------------------------------------------------------------------
+
+
+def versions(engine: Engine) -> dict[str, int]:
+    with session_scope(engine) as session:
+        return read_versions(session)
+
+
+def test_every_table_the_rules_read_counts_its_changes(engine: Engine, world: World) -> None:
+    world.contact("c1")
+    world.sent("c1@globex.test")
+    world.commit()
+    before = versions(engine)
+    world.contacts["c1"].first_name = "Renamed"
+    world.commit()
+    after = versions(engine)
+    assert after["contacts"] == before["contacts"] + 1
+    assert after["activities"] == before["activities"]
+    with session_scope(engine) as session:
+        session.execute(text("DELETE FROM email_recipients"))
+    assert versions(engine)["email_recipients"] > after["email_recipients"]
+    tables = set()
+    for rule in ALL_RULES:
+        tables |= {name for name in build_plan(rule, RuleContext(("UTC",))).inputs if ":" not in name}
+    assert tables == triggered_tables(engine) & tables, "a table the rules read has no change triggers"
+
+
+def triggered_tables(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            rows = connection.execute(
+                text(
+                    "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE t.tgname = 'rule_inputs_changed'"
+                )
+            )
+            return {name for (name,) in rows}
+        rows = connection.execute(
+            text("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rule_inputs_%'")
+        )
+        found = Counter(name for (name,) in rows)
+        return {name for name, n in found.items() if n == 3}  # insert, update and delete
+
+
+def test_a_users_ending_an_action_counts_but_the_engines_own_writes_do_not(
+    engine: Engine, world: World
+) -> None:
+    world.contact("c1")
+    world.contact("c2")
+    run(engine, world)
+    start = versions(engine).get("actions:R01", 0)
+    # The engine expiring an action (reassigned) and creating one: not a change for the next run.
+    world.contacts["c2"].owner_id = "u2"
+    run(engine, world, now=NOW + timedelta(minutes=5))
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).where(Action.state == "expired")) == 1
+    assert versions(engine).get("actions:R01", 0) == start
+    # Snoozing keeps it live: not a change either; dismissing is.
+    with session_scope(engine) as session:
+        (open_action,) = session.scalars(
+            select(Action).where(Action.subject_id == "c1", Action.user_id == "u1")
+        )
+        user = session.get(User, "u1")
+        assert user is not None
+        action_changes.snooze(session, open_action.id, user, NOW + timedelta(hours=1), NOW)
+    assert versions(engine).get("actions:R01", 0) == start
+    with session_scope(engine) as session:
+        user = session.get(User, "u1")
+        assert user is not None
+        action_changes.dismiss(session, open_action.id, user, NOW)
+    assert versions(engine)["actions:R01"] == start + 1
+
+
+def test_postgresql_folds_the_appended_rows_keeping_every_sum(engine: Engine, world: World) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps one counter row per name")
+    world.contact("c1")
+    world.commit()
+    for i in range(5):
+        world.contacts["c1"].first_name = f"Name {i}"
+        world.commit()
+    with session_scope(engine) as session:
+        rows_before = session.scalar(select(func.count()).select_from(RuleInputVersion))
+        sums_before = dict(
+            session.execute(
+                select(RuleInputVersion.name, func.sum(RuleInputVersion.version)).group_by(
+                    RuleInputVersion.name
+                )
+            ).all()
+        )
+    folded = versions(engine)
+    with session_scope(engine) as session:
+        rows_after = session.scalar(select(func.count()).select_from(RuleInputVersion))
+    assert folded == {name: int(total) for name, total in sums_before.items()}
+    assert rows_after == len(folded) < (rows_before or 0)
+
+
+# --- modes -----------------------------------------------------------------------------------------------
+
+
+def test_modes_follow_the_inputs_the_fingerprint_and_the_clock(engine: Engine, world: World) -> None:
+    world.contact("c1")
+    first = run(engine, world)
+    assert {r.mode for r in first.rules.values()} == {Mode.FULL}
+    assert {r.mode for r in run(engine).rules.values()} == {Mode.UNCHANGED}
+    later = run(engine, now=NOW + timedelta(minutes=5))
+    assert Mode.INCREMENTAL in {r.mode for r in later.rules.values()}
+    # The clock going back: in full.
+    assert {r.mode for r in run(engine, now=NOW).rules.values()} == {Mode.FULL}
+    # A CRM change: the rules reading that table in full, the others not.
+    world.contacts["c1"].first_name = "Renamed"
+    changed = run(engine, world, now=NOW + timedelta(minutes=10))
+    assert changed.rules["R01"].mode is Mode.FULL  # reads contacts
+    assert changed.rules["R17"].mode is Mode.INCREMENTAL  # deals and their contacts only
+    # The org's final lifecycle stages (a parameter): in full for the rules using them.
+    with session_scope(engine) as session:
+        org = session.get(Org, ORG_ROW_ID)
+        assert org is not None
+        org.final_lifecycle_stages = ["customer"]
+    settings = run(engine, now=NOW + timedelta(minutes=15))
+    assert settings.rules["R01"].mode is Mode.FULL
+    # Forcing a full run.
+    with session_scope(engine) as session:
+        forced = evaluate(session, NOW + timedelta(minutes=20), incremental=False)
+    assert {r.mode for r in forced.rules.values()} == {Mode.FULL}
+
+
+def test_a_local_midnight_reruns_the_rules_of_local_days_in_full(engine: Engine, world: World) -> None:
+    world.users["u1"].timezone = "Pacific/Auckland"  # 12:00 UTC is 01:00 the next day there
+    world.task("t1", due=ago(hours=1, minutes=30), priority="high")  # 23:30 on the 23rd there
+    world.task("t2", due=ago(hours=-3), priority="high")  # 04:00 on the 24th
+    run(engine, world, now=NOW - timedelta(hours=2))
+    before_midnight = run(engine, now=NOW - timedelta(hours=1, minutes=5))
+    assert before_midnight.rules["R13"].mode is Mode.INCREMENTAL
+    after_midnight = run(engine, now=NOW)
+    assert after_midnight.rules["R13"].mode is Mode.FULL
+    with session_scope(engine) as session:
+        keys = session.scalars(select(Action.key).where(Action.rule == "R13").order_by(Action.id)).all()
+    assert keys == ["u1|2026-11-23", "u1|2026-11-24"]
+
+
+def test_runs_are_recorded_per_rule_with_their_inputs(engine: Engine, world: World) -> None:
+    run(engine, world)
+    with session_scope(engine) as session:
+        runs = {r.rule: r for r in session.scalars(select(RuleRun))}
+    assert set(runs) == set(RULES_BY_CODE)
+    assert runs["R05"].evaluated_at == NOW
+    assert {"actions:R05", "actions:R10", "actions:R09", "activities"} <= set(runs["R05"].inputs)
+    assert "deals" not in runs["R05"].inputs
+
+
+# --- the shape of a statement ----------------------------------------------------------------------------
+
+
+def test_a_time_parameter_inside_a_function_makes_a_statement_unsliceable() -> None:
+    now = bindparam("now", type_=UTCDateTime())
+    plain = select(Activity.id).where(Activity.sent_at > now)
+    wrapped = select(Activity.id).where(func.coalesce(Activity.sent_at, Activity.due_at) > now)
+    assert shape_of(plain, own_rows(plain)).sliceable
+    assert not shape_of(wrapped, own_rows(wrapped)).sliceable
+
+
+def test_own_rows_are_sliced_and_nested_tables_are_checked() -> None:
+    ctx = RuleContext(("UTC",))
+    shape = build_plan(RULES_BY_CODE["R05"], ctx).creation.shape
+    assert {parameter for _, parameter in shape.own} == {"now_minus_1209600s"}  # the reply's window
+    assert {(c.table, c.column, c.parameter) for c in shape.crossings} == {("activities", "sent_at", "now")}
+
+
+def test_offsets_of_time_parameters() -> None:
+    assert offset_of("now") == timedelta(0)
+    assert offset_of("now_minus_3600s") == timedelta(hours=-1)
+    assert offset_of("now_plus_86400s") == timedelta(days=1)
+    with pytest.raises(ValueError):
+        offset_of("zone_0_start")
