@@ -264,11 +264,12 @@ def build_plan(rule: Rule, ctx: RuleContext) -> RulePlan:
     creation = Step(full, creatable(rule, ctx, restrict=restrict) if shape.own else None, shape)
     shapes = [creation.shape, *(step.shape for _, step in expirations)]
     tables: frozenset[str] = frozenset().union(*(s.tables for s in shapes))
+    columns: frozenset[str] = frozenset().union(*(s.columns for s in shapes))
     trio = [code for code in EMAIL_PRECEDENCE if code != rule.code] if rule.code in EMAIL_PRECEDENCE else []
     return RulePlan(
         expirations=tuple(expirations),
         creation=creation,
-        inputs=input_names(rule.code, tables, trio),
+        inputs=input_names(rule.code, tables, columns, trio),
         parameters=frozenset().union(*(s.parameters for s in shapes)),
     )
 

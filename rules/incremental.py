@@ -24,7 +24,7 @@ not sliceable and runs in full whenever ``now`` moved. A rule whose inputs or fi
 never ran, or whose ``now`` went backwards, runs in full. Same inputs and the same ``now``: nothing runs.
 The engine's own writes do not count as changes (its expirations and insertions are decided by the run that
 makes them); a user completing or dismissing an action does (``actions:<rule>``), as does every write to a
-CRM table.
+CRM table the rule reads: rows inserted or deleted, or a column the rule reads updated.
 """
 
 from __future__ import annotations
@@ -107,10 +107,9 @@ class Shape:
     own: tuple[tuple[ColumnElement[Any], str], ...]  # (column of the statement's own rows, time parameter)
     crossings: frozenset[Crossing]
     parameters: frozenset[str]  # the other named parameters it uses (their values go into the fingerprint)
-    constants: tuple[
-        str, ...
-    ]  # the values of its anonymous parameters (literals), which its SQL does not show
+    constants: tuple[str, ...]  # the values of its anonymous parameters, which its SQL does not show
     tables: frozenset[str]
+    columns: frozenset[str]  # ``table.column`` of every table column it reads
 
 
 def own_rows(stmt: Select[Any]) -> list[FromClause]:
@@ -133,11 +132,14 @@ def shape_of(stmt: Executable, own: Sequence[FromClause] = ()) -> Shape:
     parameters: set[str] = set()
     constants: list[str] = []
     tables: set[str] = set()
+    columns: set[str] = set()
     time_uses = 0
     understood = 0
     for node in visitors.iterate(cast(ClauseElement, stmt)):
         if isinstance(node, Table):
             tables.add(node.name)
+        elif isinstance(node, ColumnClause) and (table := _base_table(node.table)) is not None:
+            columns.add(f"{table.name}.{node.name}")
         elif is_time_parameter(node):
             time_uses += 1
         elif isinstance(node, BindParameter):
@@ -170,6 +172,7 @@ def shape_of(stmt: Executable, own: Sequence[FromClause] = ()) -> Shape:
         parameters=frozenset(parameters),
         constants=tuple(constants),
         tables=frozenset(tables),
+        columns=frozenset(columns),
     )
 
 
@@ -214,10 +217,13 @@ def _base_table(element: Any) -> Table | None:
 TRUNCATED_ACTIONS = "actions:*"
 
 
-def input_names(code: str, tables: Iterable[str], also_actions_of: Iterable[str] = ()) -> tuple[str, ...]:
-    """The version names a rule depends on: its tables, and its own actions (and those of ``also_actions_of``)
-    instead of the whole ``actions`` table."""
+def input_names(
+    code: str, tables: Iterable[str], columns: Iterable[str], also_actions_of: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """The version names a rule depends on: its tables (rows inserted or deleted), the columns it reads (rows
+    updated), and its own actions (and those of ``also_actions_of``) instead of the ``actions`` table."""
     names = {table for table in tables if table != "actions"}
+    names |= {column for column in columns if not column.startswith("actions.")}
     names |= {f"actions:{c}" for c in (code, *also_actions_of)} | {TRUNCATED_ACTIONS}
     return tuple(sorted(names))
 

@@ -262,7 +262,7 @@ def versions(engine: Engine) -> dict[str, int]:
         return read_versions(session)
 
 
-def test_every_table_the_rules_read_counts_its_changes(engine: Engine, world: World) -> None:
+def test_every_table_and_column_the_rules_read_counts_its_changes(engine: Engine, world: World) -> None:
     world.contact("c1")
     world.sent("c1@globex.test")
     world.commit()
@@ -270,32 +270,44 @@ def test_every_table_the_rules_read_counts_its_changes(engine: Engine, world: Wo
     world.contacts["c1"].first_name = "Renamed"
     world.commit()
     after = versions(engine)
-    assert after["contacts"] == before["contacts"] + 1
+    assert after["contacts.first_name"] == before.get("contacts.first_name", 0) + 1
+    assert after["contacts"] == before["contacts"]  # no row inserted or deleted
+    assert after.get("contacts.owner_id") == before.get("contacts.owner_id")  # not changed
     assert after["activities"] == before["activities"]
     with session_scope(engine) as session:
         session.execute(text("DELETE FROM email_recipients"))
     assert versions(engine)["email_recipients"] > after["email_recipients"]
-    tables = set()
+    names: set[str] = set()
     for rule in ALL_RULES:
-        tables |= {name for name in build_plan(rule, RuleContext(("UTC",))).inputs if ":" not in name}
-    assert tables == triggered_tables(engine) & tables, "a table the rules read has no change triggers"
+        names |= {name for name in build_plan(rule, RuleContext(("UTC",))).inputs if ":" not in name}
+    assert "activities.status" in names and "contacts" in names
+    assert names - triggered(engine) == set(), "the rules read tables or columns that have no change triggers"
 
 
-def triggered_tables(engine: Engine) -> set[str]:
+def triggered(engine: Engine) -> set[str]:
+    """The names the triggers count: a table with insert and delete triggers, ``table.column`` with an
+    update trigger."""
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             rows = connection.execute(
                 text(
-                    "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                    "WHERE t.tgname = 'rule_inputs_changed'"
+                    "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE t.tgname LIKE 'rule_inputs_%'"
                 )
-            )
-            return {name for (name,) in rows}
+            ).all()
+            tables = {table for table, name in rows if name == "rule_inputs_changed"}
+            columns = {f"{t}.{n.removeprefix('rule_inputs_update_')}" for t, n in rows if "_update_" in n}
+            return tables | columns
         rows = connection.execute(
-            text("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rule_inputs_%'")
-        )
-        found = Counter(name for (name,) in rows)
-        return {name for name, n in found.items() if n == 3}  # insert, update and delete
+            text(
+                "SELECT tbl_name, name FROM sqlite_master "
+                "WHERE type = 'trigger' AND name LIKE 'rule_inputs_%'"
+            )
+        ).all()
+        names = {name for _, name in rows}
+        tables = {t for t, _ in rows if {f"rule_inputs_{t}_insert", f"rule_inputs_{t}_delete"} <= names}
+        columns = {f"{t}.{n.removeprefix(f'rule_inputs_{t}_update_')}" for t, n in rows if "_update_" in n}
+        return tables | columns
 
 
 def test_a_users_ending_an_action_counts_but_the_engines_own_writes_do_not(
@@ -363,11 +375,20 @@ def test_modes_follow_the_inputs_the_fingerprint_and_the_clock(engine: Engine, w
     assert Mode.INCREMENTAL in {r.mode for r in later.rules.values()}
     # The clock going back: in full.
     assert {r.mode for r in run(engine, now=NOW).rules.values()} == {Mode.FULL}
-    # A CRM change: the rules reading that table in full, the others not.
-    world.contacts["c1"].first_name = "Renamed"
+    # A CRM change: the rules reading what changed in full, the others not.
+    world.contacts["c1"].owner_id = "u2"
     changed = run(engine, world, now=NOW + timedelta(minutes=10))
-    assert changed.rules["R01"].mode is Mode.FULL  # reads contacts
+    assert changed.rules["R01"].mode is Mode.FULL  # reads contacts' owners
     assert changed.rules["R17"].mode is Mode.INCREMENTAL  # deals and their contacts only
+    world.contacts["c1"].first_name = "Renamed"  # a column no rule reads
+    renamed = run(engine, world, now=NOW + timedelta(minutes=11))
+    assert {r.mode for r in renamed.rules.values()} == {Mode.INCREMENTAL}
+    world.task("t1", due=ago(hours=1))
+    run(engine, world, now=NOW + timedelta(minutes=12))
+    world.activities["t1"].status = "completed"  # what Complete does
+    completed = run(engine, world, now=NOW + timedelta(minutes=13))
+    assert completed.rules["R13"].mode is Mode.FULL  # reads tasks' status
+    assert completed.rules["R05"].mode is Mode.INCREMENTAL  # reads emails only
     # The org's final lifecycle stages (a parameter): in full for the rules using them.
     with session_scope(engine) as session:
         org = session.get(Org, ORG_ROW_ID)

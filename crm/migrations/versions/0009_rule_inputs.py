@@ -1,7 +1,9 @@
 """rule inputs: change counters kept by triggers on the tables the rules read, and each rule's last run
 
 The rule engine evaluates a rule again in full only when one of its inputs changed since its last run
-(rules/incremental.py); these triggers are how it knows, whoever the writer.
+(rules/incremental.py); these triggers are how it knows, whoever the writer. Inserts and deletes count for a
+table (``activities``), updates for each column they change (``activities.status``): completing a task
+concerns the rules that read tasks' status, not every rule reading activities.
 
 Revision ID: 0009_rule_inputs
 Revises: 0008_insights_index
@@ -84,6 +86,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in TRACKED:
             op.execute(f"DROP TRIGGER IF EXISTS rule_inputs_changed ON {table}")
+            for column in _columns(table):
+                op.execute(f"DROP TRIGGER IF EXISTS rule_inputs_update_{column} ON {table}")
         for name in ("rule_inputs_update", "rule_inputs_delete", "rule_inputs_truncate"):
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON actions")
         op.execute("DROP FUNCTION IF EXISTS rule_inputs_table_changed()")
@@ -91,8 +95,10 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS rule_inputs_actions_truncated()")
     else:
         for table in TRACKED:
-            for event in ("insert", "update", "delete"):
+            for event in ("insert", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS rule_inputs_{table}_{event}")
+            for column in _columns(table):
+                op.execute(f"DROP TRIGGER IF EXISTS rule_inputs_{table}_update_{column}")
         for event in ("update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS rule_inputs_actions_{event}")
     op.drop_table("rule_runs")
@@ -109,13 +115,23 @@ def _sqlite_bump(name: str, when: str = "1") -> str:
     )
 
 
+def _columns(table: str) -> list[str]:
+    return [column["name"] for column in sa.inspect(op.get_bind()).get_columns(table)]
+
+
 def _sqlite_triggers() -> None:
     # SQLite has no statement-level triggers: a row trigger bumps a counter (one writer at a time, no waits).
     for table in TRACKED:
-        for event in ("INSERT", "UPDATE", "DELETE"):
+        for event in ("INSERT", "DELETE"):
             op.execute(
                 f"CREATE TRIGGER rule_inputs_{table}_{event.lower()} AFTER {event} ON {table}\n"
                 f"BEGIN\n{_sqlite_bump(repr(table))}\nEND"
+            )
+        for column in _columns(table):
+            op.execute(
+                f'CREATE TRIGGER rule_inputs_{table}_update_{column} AFTER UPDATE OF "{column}" ON {table}\n'
+                f'WHEN OLD."{column}" IS NOT NEW."{column}"\n'
+                f"BEGIN\n{_sqlite_bump(repr(f'{table}.{column}'))}\nEND"
             )
     changed = ACTION_CHANGED.replace("IS DISTINCT FROM", "IS NOT")
     old_rule = _sqlite_bump("'actions:' || OLD.rule")
@@ -129,20 +145,27 @@ def _sqlite_triggers() -> None:
 
 def _postgresql_triggers() -> None:
     # Statement-level, appending a row: concurrent writers never wait on a shared counter row.
+    # An update counts for every column in its SET list (a statement trigger does not compare values).
     op.execute(
         """
         CREATE FUNCTION rule_inputs_table_changed() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            INSERT INTO rule_input_versions (name, version) VALUES (TG_TABLE_NAME, 1);
+            INSERT INTO rule_input_versions (name, version)
+            VALUES (COALESCE(TG_ARGV[0], TG_TABLE_NAME), 1);
             RETURN NULL;
         END $$
         """
     )
     for table in TRACKED:
         op.execute(
-            f"CREATE TRIGGER rule_inputs_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+            f"CREATE TRIGGER rule_inputs_changed AFTER INSERT OR DELETE OR TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION rule_inputs_table_changed()"
         )
+        for column in _columns(table):
+            op.execute(
+                f'CREATE TRIGGER rule_inputs_update_{column} AFTER UPDATE OF "{column}" ON {table} '
+                f"FOR EACH STATEMENT EXECUTE FUNCTION rule_inputs_table_changed('{table}.{column}')"
+            )
     op.execute(
         """
         CREATE FUNCTION rule_inputs_action_changed() RETURNS trigger LANGUAGE plpgsql AS $$
