@@ -221,12 +221,14 @@ class Run:
     runs: Runs
     decisions: dict[str, tuple[Mode, dict[str, int], str]]
 
-    def choose(self, rule: Rule, step: Step, report: RuleReport) -> tuple[Executable, dict[str, Any]] | None:
+    def choose(
+        self, rule: Rule, step: Step, report: RuleReport, *, full: bool = False
+    ) -> tuple[Executable, dict[str, Any]] | None:
         """The statement to run for ``step`` (and its extra parameters), or None when it cannot have
-        anything to do."""
+        anything to do. ``full``: in full, whatever the rule's mode."""
         mode = self.decisions[rule.code][0]
         chosen: tuple[Executable, dict[str, Any]] | None = None
-        if mode is Mode.FULL:
+        if mode is Mode.FULL or full:
             chosen = (step.full, {})
         elif mode is Mode.INCREMENTAL:
             then = self.runs.then(rule.code)
@@ -329,7 +331,9 @@ def expire(run: Run, rule: Rule, plan: RulePlan, params: dict[str, Any], report:
 
 
 def create(run: Run, rule: Rule, plan: RulePlan, params: dict[str, Any], report: RuleReport) -> None:
-    chosen = run.choose(rule, plan.creation, report)
+    # An action this run expired frees its subject for a candidate with another key, wherever that candidate's
+    # time columns are: the engine's own writes are decided by the run that makes them, so in full.
+    chosen = run.choose(rule, plan.creation, report, full=report.expired_total > 0)
     if chosen is None:
         return
     stmt, extra = chosen

@@ -17,14 +17,17 @@ expire), except for the rows of such crossing intervals:
   run would; every other row is decided as last time;
 - where it belongs to a **nested** table (a correlated look-up: "the user emailed the contact after now"),
   a crossing row could change the answer for rows anywhere: if any row of that table has the column in its
-  interval, the statement runs in **full**; if none has, it is skipped.
+  interval, the statement runs in **full**; if none has, only its own rows' slice runs (nothing, when it has
+  no time columns of its own).
 
 A statement whose time parameters are used any other way (inside a function, against a derived column) is
 not sliceable and runs in full whenever ``now`` moved. A rule whose inputs or fingerprint changed, that
 never ran, or whose ``now`` went backwards, runs in full. Same inputs and the same ``now``: nothing runs.
-The engine's own writes do not count as changes (its expirations and insertions are decided by the run that
-makes them); a user completing or dismissing an action does (``actions:<rule>``), as does every write to a
-CRM table the rule reads: rows inserted or deleted, or a column the rule reads updated.
+The engine's own writes do not count as changes: the run that makes them decides their consequences (after
+expiring any of a rule's actions, it looks for the rule's new actions in full: an ended action frees its
+subject for a candidate with another key). A user completing or dismissing an action does count
+(``actions:<rule>``), as does every write to a CRM table the rule reads: rows inserted or deleted, or a
+column the rule reads updated.
 """
 
 from __future__ import annotations
@@ -264,7 +267,7 @@ class Runs:
     @classmethod
     def load(cls, session: Session, now: datetime) -> Runs:
         versions = read_versions(session)
-        previous = {run.rule: run for run in session.query(RuleRun)}
+        previous = {run.rule: run for run in session.scalars(select(RuleRun))}
         return cls(now=now, previous=previous, versions=versions)
 
     def inputs(self, names: Iterable[str]) -> dict[str, int]:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, bindparam, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, Select, bindparam, func, select, text
+from sqlalchemy.orm import Session, aliased
 
 from crm.db import session_scope
 from crm.demo.generator import write_dataset
@@ -39,10 +39,12 @@ from crm.models import (
 from crm.models.base import UTCDateTime
 from crm.models.org import ORG_ROW_ID
 from rules import actions as action_changes
+from rules.base import PROSPECTING, ActionRef, Expirations, Rule
 from rules.context import RuleContext
 from rules.engine import EvaluationReport, build_plan, evaluate
 from rules.incremental import Mode, offset_of, own_rows, read_versions, shape_of
 from rules.registry import ALL_RULES, RULES_BY_CODE
+from rules.sql import key_of
 from tests.conftest import NOW
 from tests.rules.helpers import run
 from tests.rules.world import World, ago
@@ -254,6 +256,57 @@ def test_incremental_evaluation_decides_exactly_what_a_full_one_does(demo: Engin
     assert decided_incrementally >= 10, decided_incrementally
 
 
+class EngagedContact(Rule):
+    """A rule made for a case no rule of the spec exhibits today: its key (contact + event) is not its
+    subject (the contact), and its action ages out. Creates, for a contact's owner, per engagement event so
+    far; expires two hours after creation."""
+
+    code = "T01"
+    title = "Engaged contact (test)"
+    category = PROSPECTING
+    subject_type = "contact"
+    key_description = "contact + event"
+
+    def candidates(self, ctx: RuleContext) -> Select[Any]:
+        c, event = aliased(Contact), aliased(EngagementEvent)
+        return (
+            select(
+                *self.candidate(
+                    user_id=c.owner_id,
+                    key=key_of(c.id, event.id),
+                    subject_id=c.id,
+                    contact_id=c.id,
+                    company_id=None,
+                )
+            )
+            .join_from(c, event, event.contact_id == c.id)
+            .where(c.owner_id.is_not(None), event.at <= ctx.now)
+        )
+
+    def expirations(self, ctx: RuleContext, action: ActionRef) -> Expirations:
+        return [("aged_out", action.created_at <= ctx.ago(hours=2))]
+
+
+def test_an_action_ending_in_an_incremental_run_frees_its_subject_for_another_key(
+    engine: Engine, world: World
+) -> None:
+    rule = EngagedContact()
+    world.contact("c1")
+    world.event("c1", at=ago(hours=2), id_="e1")
+    world.event("c1", at=ago(hours=1), id_="e2")  # a candidate too, but one action per subject: e1 first
+    world.commit()
+    run(engine, now=NOW, rules=[rule])
+    # Three hours later nothing changed but time: the first action ages out (a slice of the actions), and the
+    # second event, which crossed no window edge, now gets its action.
+    later = run(engine, now=NOW + timedelta(hours=3), rules=[rule])
+    assert later.rules["T01"].mode is Mode.INCREMENTAL
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Action.key, Action.state).where(Action.rule == "T01").order_by(Action.id)
+        )
+        assert [tuple(row) for row in rows] == [("c1|e1", "expired"), ("c1|e2", "open")]
+
+
 # --- what counts as a change ---------------------------------------------------------------------------
 
 
@@ -361,6 +414,45 @@ def test_postgresql_folds_the_appended_rows_keeping_every_sum(engine: Engine, wo
         rows_after = session.scalar(select(func.count()).select_from(RuleInputVersion))
     assert folded == {name: int(total) for name, total in sums_before.items()}
     assert rows_after == len(folded) < (rows_before or 0)
+
+
+def test_postgresql_counts_a_transaction_once_however_many_statements_it_runs(
+    engine: Engine, world: World
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite counts rows (one writer at a time: no rows appended)")
+    world.contact("c1")
+    world.commit()
+
+    def rows(name: str) -> int:
+        with engine.connect() as connection:
+            stmt = select(func.count()).where(RuleInputVersion.name == name)
+            return connection.execute(stmt).scalar_one()
+
+    before = rows("engagement_events")
+    with session_scope(engine) as session:  # what an import does: one transaction, a statement per row
+        for i in range(30):
+            session.execute(
+                EngagementEvent.__table__.insert().values(
+                    id=f"e{i}", contact_id="c1", type="page_view", at=NOW
+                )
+            )
+    assert rows("engagement_events") == before + 1
+    # A savepoint rolled back takes its count with it; what the transaction writes next is counted again.
+    with session_scope(engine) as session:
+        savepoint = session.begin_nested()
+        session.execute(
+            EngagementEvent.__table__.insert().values(id="gone", contact_id="c1", type="page_view", at=NOW)
+        )
+        savepoint.rollback()
+        assert (
+            session.scalar(select(func.count()).where(RuleInputVersion.name == "engagement_events"))
+            == before + 1
+        )
+        session.execute(
+            EngagementEvent.__table__.insert().values(id="kept", contact_id="c1", type="page_view", at=NOW)
+        )
+    assert rows("engagement_events") == before + 2
 
 
 # --- modes -----------------------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS rule_inputs_table_changed()")
         op.execute("DROP FUNCTION IF EXISTS rule_inputs_action_changed()")
         op.execute("DROP FUNCTION IF EXISTS rule_inputs_actions_truncated()")
+        op.execute("DROP FUNCTION IF EXISTS rule_inputs_count_change(text)")
     else:
         for table in TRACKED:
             for event in ("insert", "delete"):
@@ -143,15 +144,30 @@ def _sqlite_triggers() -> None:
     op.execute(f"CREATE TRIGGER rule_inputs_actions_delete AFTER DELETE ON actions\nBEGIN\n{old_rule}\nEND")
 
 
+# PostgreSQL: appends one row per (transaction, name), remembered in a transaction-local setting (undone with
+# the writes if a savepoint rolls back): a bulk import of millions of single-row statements adds one row, not
+# millions. ``count_change(name)`` does it.
+COUNT_CHANGE = """
+CREATE FUNCTION rule_inputs_count_change(changed text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    setting text := 'salesbot_rule_inputs.n' || md5(changed);
+BEGIN
+    IF coalesce(current_setting(setting, true), '') = '' THEN
+        INSERT INTO rule_input_versions (name, version) VALUES (changed, 1);
+        PERFORM set_config(setting, 'counted', true);
+    END IF;
+END $$
+"""
+
+
 def _postgresql_triggers() -> None:
-    # Statement-level, appending a row: concurrent writers never wait on a shared counter row.
-    # An update counts for every column in its SET list (a statement trigger does not compare values).
+    op.execute(COUNT_CHANGE)
+    # Statement-level: an update counts for every column in its SET list (it does not compare values).
     op.execute(
         """
         CREATE FUNCTION rule_inputs_table_changed() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            INSERT INTO rule_input_versions (name, version)
-            VALUES (COALESCE(TG_ARGV[0], TG_TABLE_NAME), 1);
+            PERFORM rule_inputs_count_change(COALESCE(TG_ARGV[0], TG_TABLE_NAME));
             RETURN NULL;
         END $$
         """
@@ -170,9 +186,9 @@ def _postgresql_triggers() -> None:
         """
         CREATE FUNCTION rule_inputs_action_changed() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            INSERT INTO rule_input_versions (name, version) VALUES ('actions:' || OLD.rule, 1);
+            PERFORM rule_inputs_count_change('actions:' || OLD.rule);
             IF TG_OP = 'UPDATE' AND NEW.rule IS DISTINCT FROM OLD.rule THEN
-                INSERT INTO rule_input_versions (name, version) VALUES ('actions:' || NEW.rule, 1);
+                PERFORM rule_inputs_count_change('actions:' || NEW.rule);
             END IF;
             RETURN NULL;
         END $$
@@ -190,7 +206,7 @@ def _postgresql_triggers() -> None:
         """
         CREATE FUNCTION rule_inputs_actions_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            INSERT INTO rule_input_versions (name, version) VALUES ('actions:*', 1);
+            PERFORM rule_inputs_count_change('actions:*');
             RETURN NULL;
         END $$
         """
