@@ -44,4 +44,7 @@ def import_dataset(
             transaction.rollback()
             raise DatasetInvalid(validation.errors, validation.truncated)
         writer.finish()
+        # Fresh planner statistics: the rule engine's statements, planned without them (or with those of the
+        # database before the import), can take minutes instead of seconds on a large CRM.
+        connection.exec_driver_sql("ANALYZE")
         return ImportResult(counts=dict(validation.counts))

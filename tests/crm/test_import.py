@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from bot.cli.main import main
@@ -92,6 +92,24 @@ def test_export_then_import_round_trips_the_spec_example(engine: Engine, tmp_pat
                         assert exported_by_id[record["id"]][key][kind] == ids
                 else:
                     assert exported_by_id[record["id"]][key] == value, (name, record["id"], key)
+
+
+def test_an_import_leaves_fresh_planner_statistics(engine: Engine) -> None:
+    """The rules' statements planned without statistics can take minutes on a large CRM."""
+    import_dataset(engine, EXAMPLE)
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            analyzed = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_user_tables "
+                    "WHERE relname = 'activities' AND last_analyze IS NOT NULL"
+                )
+            ).scalar_one()
+        else:
+            analyzed = connection.execute(
+                text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'activities'")
+            ).scalar_one()
+    assert analyzed >= 1
 
 
 def test_importing_the_same_file_twice_leaves_the_same_database(engine: Engine) -> None:
