@@ -32,6 +32,9 @@ class RuleInputVersion(Base):
     name: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(BigInteger)
 
+    def __repr__(self) -> str:
+        return f"RuleInputVersion(name={self.name!r}, version={self.version!r})"
+
 
 class RuleRun(Base):
     __tablename__ = "rule_runs"
@@ -40,3 +43,6 @@ class RuleRun(Base):
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fingerprint: Mapped[str] = mapped_column(String(64))
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"RuleRun(rule={self.rule!r}, evaluated_at={self.evaluated_at!r})"

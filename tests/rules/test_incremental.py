@@ -41,8 +41,9 @@ from crm.models.org import ORG_ROW_ID
 from rules import actions as action_changes
 from rules.base import PROSPECTING, ActionRef, Expirations, Rule
 from rules.context import RuleContext
-from rules.engine import EvaluationReport, build_plan, evaluate
+from rules.engine import EvaluationReport, evaluate
 from rules.incremental import Mode, offset_of, own_rows, read_versions, shape_of
+from rules.plan import build_plan
 from rules.registry import ALL_RULES, RULES_BY_CODE
 from rules.sql import key_of
 from tests.conftest import NOW

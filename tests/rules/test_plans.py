@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from rules.base import Rule
 from rules.context import RuleContext
-from rules.engine import build_plan
+from rules.plan import build_plan
 from rules.registry import ALL_RULES, EMAIL_PRECEDENCE
 from rules.sql import key_of, key_text, last_key_part, unindexed, where_first
 from tests.conftest import NOW
