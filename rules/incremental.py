@@ -64,6 +64,7 @@ from sqlalchemy.sql.selectable import Alias, FromClause
 
 from crm.models import RuleInputVersion, RuleRun
 from crm.models.base import UTCDateTime
+from crm.models.rule_run import EVERYTHING
 
 # Bump when the way results are decided changes in a way the statements' SQL does not show.
 FORMAT = "1"
@@ -227,7 +228,7 @@ def input_names(
     updated), and its own actions (and those of ``also_actions_of``) instead of the ``actions`` table."""
     names = {table for table in tables if table != "actions"}
     names |= {column for column in columns if not column.startswith("actions.")}
-    names |= {f"actions:{c}" for c in (code, *also_actions_of)} | {TRUNCATED_ACTIONS}
+    names |= {f"actions:{c}" for c in (code, *also_actions_of)} | {TRUNCATED_ACTIONS, EVERYTHING}
     return tuple(sorted(names))
 
 

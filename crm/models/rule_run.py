@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Connection, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, UTCDateTime
@@ -46,3 +46,20 @@ class RuleRun(Base):
 
     def __repr__(self) -> str:
         return f"RuleRun(rule={self.rule!r}, evaluated_at={self.evaluated_at!r})"
+
+
+EVERYTHING = "*"
+
+
+def count_everything_changed(connection: Connection) -> None:
+    """Say that anything may have changed: every rule depends on ``*``, so each runs in full next time."""
+    if connection.dialect.name != "postgresql":
+        updated = connection.execute(
+            text("UPDATE rule_input_versions SET version = version + 1 WHERE name = :name"),
+            {"name": EVERYTHING},
+        )
+        if updated.rowcount:
+            return
+    connection.execute(
+        text("INSERT INTO rule_input_versions (name, version) VALUES (:name, 1)"), {"name": EVERYTHING}
+    )
