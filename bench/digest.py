@@ -21,7 +21,6 @@ import statistics
 import sys
 import time
 from collections import Counter
-from datetime import datetime
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -29,6 +28,7 @@ sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resol
 
 from sqlalchemy import delete, select
 
+from bench.common import NOW, percentile
 from bench.rules import ensure_data
 from bot.digest.content import load_digest
 from bot.digest.delivery import DeliveryConfig, send_due
@@ -39,13 +39,6 @@ from crm.db import make_engine, session_scope, upgrade
 from crm.models import Action, DigestDelivery, Role, SlackIdentity, User
 from rules.engine import evaluate
 from tests.fakes.slack_process import FakeSlackProcess
-
-NOW = datetime.fromisoformat("2026-11-23T12:00:00+00:00")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ import os
 import statistics
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -25,18 +24,12 @@ sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resol
 from slack_sdk import WebClient
 from sqlalchemy import text
 
+from bench.common import NOW, percentile
 from bot.home import service as home
 from bot.home.state import HomeState
 from crm.db import make_engine, session_scope, upgrade
 from crm.models import User
 from tests.fakes.slack_api import FakeSlack
-
-NOW = datetime.fromisoformat("2026-11-23T12:00:00+00:00")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def prepare(engine, rep_id: str) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -25,6 +25,7 @@ sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resol
 from pydantic import SecretStr
 from sqlalchemy import Engine, insert, text
 
+from bench.common import NOW
 from crm.config import Settings
 from crm.db import make_engine, session_scope, upgrade
 from crm.models import Activity, ActivityDeal, Deal, Org, Pipeline, Stage, User
@@ -33,7 +34,6 @@ from insights.model import chat_model
 from insights.service import get_insights
 from tests.fakes.openai_api import FakeOpenAI
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 SIZES = (100, 1_000, 10_000)
 BODY = (
     (

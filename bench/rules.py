@@ -31,6 +31,7 @@ sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resol
 
 from sqlalchemy import Engine, delete, func, select, text
 
+from bench.common import NOW
 from crm.db import make_engine, session_scope, upgrade
 from crm.models import (
     Action,
@@ -47,8 +48,6 @@ from crm.models import (
     User,
 )
 from rules.engine import EvaluationReport, RuleReport, evaluate
-
-NOW_TEXT = "2026-11-23T12:00:00+00:00"
 
 # The columns the rules read, table by table: a bare scan fetches exactly these.
 SCANNED = {
@@ -180,7 +179,7 @@ def main() -> None:
     engine = make_engine(args.db_url or f"sqlite:///{args.workdir / 'bench.db'}")
     upgrade(engine)
     ensure_data(engine, args.workdir)
-    now = datetime.fromisoformat(NOW_TEXT)
+    now = NOW
     with session_scope(engine) as session:
         session.execute(delete(Action))
     if engine.dialect.name == "sqlite":

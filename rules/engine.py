@@ -103,7 +103,7 @@ def evaluate(
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     take_evaluation_lock(session)
-    ensure_planner_statistics(session)
+    prepare_planner(session)
     zones, final_stages = read_settings(session)
     plans = planner(zones)
     ordered = creation_order(rules)
@@ -179,24 +179,26 @@ def take_evaluation_lock(session: Session) -> None:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(ADVISORY_LOCK_ID)))
-        # The rules' correlated look-ups make the planner's cost estimates huge, which turns on JIT
-        # compilation: up to a second per statement, for index look-ups that take milliseconds.
-        session.execute(text("SET LOCAL jit = off"))
     else:
         # A write that changes nothing still takes SQLite's write lock, held until commit or rollback.
         session.execute(update(ACTIONS).where(false()).values(state=ACTIONS.c.state))
 
 
-def ensure_planner_statistics(session: Session) -> None:
-    """Gather SQLite's planner statistics if the database has never had them.
+def prepare_planner(session: Session) -> None:
+    """Set the database's planner up for the rules' statements, for this transaction.
 
-    The rules' correlated look-ups need the planner to know that ``activities.type`` is far less selective
-    than ``from_lower`` or a contact id; without ``sqlite_stat1`` SQLite guesses, and some statements go from
-    seconds to hours on a large CRM. PostgreSQL's autovacuum keeps its statistics itself.
+    SQLite: gather its statistics if the database has never had them. The rules' correlated look-ups need
+    the planner to know that ``activities.type`` is far less selective than ``from_lower`` or a contact id;
+    without ``sqlite_stat1`` SQLite guesses, and some statements go from seconds to hours on a large CRM
+    (imports analyze at their end: ``crm.importer.load``).
+
+    PostgreSQL: no JIT. The correlated look-ups make the planner's cost estimates huge, which turns JIT
+    compilation on: up to a second per statement, for index look-ups that take milliseconds.
     """
-    if session.get_bind().dialect.name != "sqlite":
-        return
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL jit = off"))
+        return
     has_stats = connection.exec_driver_sql(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
     ).first()

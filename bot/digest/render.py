@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from functools import cache
 from typing import Any, cast
 
@@ -165,21 +166,20 @@ def _serialised(piece: _SerialisedOnce) -> _SerialisedOnce:
 @cache
 def snooze_menu() -> StaticSelectElement:
     """The Snooze menu of every task and guided-action line (shared: do not change it)."""
-    menu = _SameMenu(
-        placeholder=PlainTextObject(text="Snooze"),
-        action_id=SNOOZE,
-        options=[Option(value=value, label=label) for value, label in SNOOZE_OPTIONS],
-    )
-    return cast(StaticSelectElement, _serialised(menu))
+    return _shared_menu("Snooze", SNOOZE, SNOOZE_OPTIONS)
 
 
 @cache
 def feedback_menu() -> StaticSelectElement:
     """The feedback menu of every guided-action line (shared: do not change it)."""
+    return _shared_menu("Helpful?", FEEDBACK, FEEDBACK_OPTIONS)
+
+
+def _shared_menu(placeholder: str, action_id: str, options: Sequence[tuple[str, str]]) -> StaticSelectElement:
     menu = _SameMenu(
-        placeholder=PlainTextObject(text="Helpful?"),
-        action_id=FEEDBACK,
-        options=[Option(value=value, label=label) for value, label in FEEDBACK_OPTIONS],
+        placeholder=PlainTextObject(text=placeholder),
+        action_id=action_id,
+        options=[Option(value=value, label=label) for value, label in options],
     )
     return cast(StaticSelectElement, _serialised(menu))
 
