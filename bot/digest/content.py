@@ -125,7 +125,7 @@ def load_digest(
     statements, params = digest_statements(user), digest_params(user, now)
     tasks = tasks_by_day(session.execute(statements.tasks, params))
     meetings = session.execute(statements.meetings, params).all()
-    entries = digest_entries([ActionRow(*row) for row in session.execute(statements.actions, params)])
+    entries = digest_entries(_live_actions(session, user, now))
     high, overdue, due_today, tomorrow = (
         tasks.first["high_priority"],
         tasks.first["overdue"],

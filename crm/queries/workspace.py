@@ -112,7 +112,7 @@ def workspace_summary(
     )
 
 
-# The task sections of a day, as ``open_tasks_by_day`` names them.
+# The task sections of a day, as ``tasks_by_day_select`` names them.
 DAY_SECTIONS = ("high_priority", "overdue", "today", "tomorrow")
 
 
@@ -127,21 +127,13 @@ class TasksByDay:
     total: dict[str, int] = field(default_factory=dict)
 
 
-def open_tasks_by_day(session: Session, user: User, now: datetime, *, limit: int) -> TasksByDay:
-    """The counts and first rows of every day section in one query (window functions: SQLite 3.25+ and
-    PostgreSQL), instead of a count query and a query per section."""
-    today_start, tomorrow_start, day_after_start = task_days(user, now)
-    stmt = tasks_by_day_select(
-        user.id, now, (today_start, tomorrow_start, day_after_start), user, limit=limit
-    )
-    return tasks_by_day(session.execute(stmt))
-
-
 def tasks_by_day_select(
     owner_id: Any, now: Any, days: tuple[Any, Any, Any], viewer: User, *, limit: int, bound: bool = False
 ) -> Select[Any]:
-    """The statement of ``open_tasks_by_day``: ``days`` are the starts of the owner's local today, tomorrow
-    and the day after (``task_days``); values or bind parameters as in ``open_tasks_of``."""
+    """The counts and first ``limit`` rows of every day section of the owner's open tasks in one query (window
+    functions: SQLite 3.25+ and PostgreSQL), instead of a count query and a query per section. ``days`` are
+    the starts of the owner's local today, tomorrow and the day after (``task_days``); values or bind
+    parameters as in ``open_tasks_of``. Read the rows with ``tasks_by_day``."""
     today_start, tomorrow_start, day_after_start = days
     due = Activity.due_at
     section = case(
