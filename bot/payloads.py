@@ -1,9 +1,10 @@
 """A first look at a signed request's body, before Bolt: is it a payload Slack would send?
 
 Bolt raises on a body that is not JSON and fails inside its middleware on fields of the wrong shape (an
-``actions`` that is not a list, a ``user`` that is not an object), which a server reports as 500. Here such
-a body gets a clear 400 instead, and the server keeps serving. Only the fields Salesbot's listeners rely on
-are checked; anything else Slack adds is allowed.
+``actions`` that is not a list, an ``event.user`` that is a number), which a server reports as 500. Here such
+a body gets a clear 400 instead, and the server keeps serving. One schema per payload kind names, with their
+types, every field Bolt reads to route a payload and every field a listener reads (a string is a string, not
+a number; an option is an object with a string ``value``); anything else Slack adds is allowed.
 """
 
 from __future__ import annotations
@@ -12,57 +13,146 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 
 
 class _Loose(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+Text = StrictStr
+
+
+class _Ref(_Loose):
+    """An object Bolt reads an ``id`` from (a user, channel, team or enterprise)."""
+
+    id: Text | None = None
+
+
+class _Authorization(_Loose):
+    team_id: Text | None = None
+    enterprise_id: Text | None = None
+    user_id: Text | None = None
+    is_enterprise_install: StrictBool | None = None
+
+
+class _Ids(_Loose):
+    """What Bolt reads from any payload (and from an event inside one) to find who and where, before it
+    routes: each a string or an object with a string ``id``. A number there makes Bolt raise."""
+
+    user: Text | _Ref | None = None
+    user_id: Text | None = None
+    channel: Text | _Ref | None = None
+    channel_id: Text | None = None
+    team: Text | _Ref | None = None
+    team_id: Text | None = None
+    enterprise: Text | _Ref | None = None
+    enterprise_id: Text | None = None
+    authorizations: list[_Authorization] | None = None
+    is_enterprise_install: StrictBool | Text | None = None
+    function_execution_id: Text | None = None
+
+
+class _Common(_Ids):
+    type: Text
+    response_url: Text | None = None
+    trigger_id: Text | None = None
+    api_app_id: Text | None = None
+
+
 class _User(_Loose):
-    id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
 
 
-class _Action(_Loose):
-    action_id: str = Field(min_length=1, max_length=255)
+class _Option(_Loose):
+    value: Text
 
 
-class _BlockActions(_Loose):
-    type: str
-    user: _User
-    actions: list[_Action] = Field(min_length=1)
+class _Element(_Loose):
+    """An input's or a clicked element's value, as the listeners read it."""
+
+    type: Text | None = None
+    value: Text | None = None
+    selected_option: _Option | None = None
+    selected_options: list[_Option] | None = None
+    selected_date: Text | None = None
+    selected_time: Text | None = None
+
+
+class _Action(_Element):
+    action_id: Text = Field(min_length=1, max_length=255)
+    block_id: Text | None = None
+
+
+class _State(_Loose):
+    values: dict[str, dict[str, _Element]] = Field(default_factory=dict)
 
 
 class _View(_Loose):
-    callback_id: str
-    id: str | None = None
-    private_metadata: str | None = None
+    id: Text | None = None
+    type: Text | None = None
+    hash: Text | None = None
+    callback_id: Text | None = None
+    private_metadata: Text | None = None
+    app_installed_team_id: Text | None = None
+    state: _State | None = None
+    blocks: list[dict[str, Any]] | None = None
 
 
-class _ViewPayload(_Loose):
-    type: str
-    user: _User
-    view: _View
+class _SubmittedView(_View):
+    type: Text
+    callback_id: Text
 
 
-class _Event(_Loose):
-    type: str
+class _Container(_Loose):
+    type: Text | None = None
+    message_ts: Text | None = None
+    channel_id: Text | None = None
+    view_id: Text | None = None
+    is_ephemeral: StrictBool | None = None
 
 
-class _EventCallback(_Loose):
-    type: str
-    event_id: str = Field(min_length=1)
+class _Message(_Ids):
+    ts: Text | None = None
+    text: Text | None = None
+    blocks: list[dict[str, Any]] | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class _BlockActions(_Common):
+    user: _User  # type: ignore[assignment]  # required here, an object
+    actions: list[_Action] = Field(min_length=1)
+    container: _Container | None = None
+    message: _Message | None = None
+    view: _View | None = None
+
+
+class _ViewPayload(_Common):
+    user: _User  # type: ignore[assignment]  # required here, an object
+    view: _SubmittedView
+
+
+class _Event(_Ids):
+    type: Text
+    tab: Text | None = None
+    message: _Message | None = None
+    previous_message: _Message | None = None
+    item: _Ids | None = None
+
+
+class _EventCallback(_Common):
+    event_id: Text = Field(min_length=1)
     event: _Event
 
 
 class _Command(_Loose):
-    command: str = Field(min_length=1)
-    user_id: str = Field(min_length=1)
+    command: Text = Field(min_length=1)
+    user_id: Text = Field(min_length=1)
 
 
 class _UrlVerification(_Loose):
-    type: str
-    challenge: str
+    type: Text
+    challenge: Text
 
 
 SHAPES: dict[str, type[BaseModel]] = {
@@ -95,9 +185,8 @@ def problem(body: str, content_type: str) -> str | None:
         return f"malformed slash command: {_first(exc)}"
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         return "the payload has no type"
-    shape = SHAPES.get(data["type"])
-    if shape is None:
-        return None  # a kind Salesbot does not handle: Bolt answers it (404, unhandled)
+    # A kind Salesbot does not handle still has what Bolt reads before answering it (404, unhandled).
+    shape = SHAPES.get(data["type"], _Common)
     try:
         shape.model_validate(data)
     except ValidationError as exc:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import openai
@@ -63,10 +65,27 @@ def _reason(exc: BaseException) -> str:
     return "the AI model failed"
 
 
-def ask_model(model: BaseChatModel, context: DealContext) -> InsightOutput:
-    """The model's raw structured answer for ``context``; ``ModelFailure`` when there is none."""
+def _invoke(model: BaseChatModel, context: DealContext, deadline_s: float | None) -> Any:
+    """The chain's answer, given up after ``deadline_s`` seconds in all (the client's retries and their
+    back-off included): the call runs on a thread of its own, left to end on its client's per-call timeout."""
+    if deadline_s is None:
+        return build_chain(model).invoke(context)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insights-model")
     try:
-        result = build_chain(model).invoke(context)
+        return pool.submit(build_chain(model).invoke, context).result(timeout=deadline_s)
+    except FutureTimeout:
+        raise TimeoutError(f"no answer within {deadline_s:g} s") from None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def ask_model(
+    model: BaseChatModel, context: DealContext, *, deadline_s: float | None = None
+) -> InsightOutput:
+    """The model's raw structured answer for ``context``; ``ModelFailure`` when there is none, or none within
+    ``deadline_s`` seconds (the whole step: every attempt and the waits between them)."""
+    try:
+        result = _invoke(model, context, deadline_s)
     except Exception as exc:  # every failure of a remote model is an answer without AI text, never a crash
         reason = _reason(exc)
         log.warning(

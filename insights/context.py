@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CTE, Row, Select, func, literal, or_, select, union_all
+from sqlalchemy import CTE, Row, Select, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from crm.models import Activity, ActivityDeal, Company, Contact, Deal, DealContact, Pipeline, Stage, User
@@ -198,17 +198,21 @@ def _deal_links(deal_id: str) -> CTE:
     )
 
 
-def deal_activities(deal_id: str, user: User, now: datetime, limit: int) -> Select[*tuple[Any, ...]]:
+def deal_activities(
+    deal_id: str, user: User, now: datetime, limit: int, *, public: bool = False
+) -> Select[*tuple[Any, ...]]:
     """``ACTIVITY_COLUMNS`` and a ``scheduled`` flag of the ``limit`` most recent emails, calls, meetings and
     notes, then the ``limit`` soonest future meetings and open tasks, of the deal's activities ``user`` may
-    view. One statement: the deal's activities are walked once, narrow, both lists picked from that walk
-    (two queries would each read every activity row of a big deal), and only the picked rows read whole."""
+    view (``public``: and that are not private, for a text others will read). One statement: the deal's
+    activities are walked once, narrow, both lists picked from that walk (two queries would each read every
+    activity row of a big deal), and only the picked rows read whole."""
     links = _deal_links(deal_id)
     walk = visible(
         select(Activity.id, Activity.type, Activity.occurred_at, Activity.start_at, Activity.due_at,
                Activity.outcome, Activity.status)
         .select_from(links)
-        .join(Activity, Activity.id == links.c.activity_id),
+        .join(Activity, Activity.id == links.c.activity_id)
+        .where(Activity.private.is_(false()) if public else true()),
         user,
         "activities",
     ).cte("deal_activities").prefix_with("MATERIALIZED", dialect="sqlite")  # fmt: skip
@@ -250,9 +254,9 @@ def deal_activities(deal_id: str, user: User, now: datetime, limit: int) -> Sele
 
 
 def _load_activities(
-    session: Session, deal_id: str, user: User, now: datetime, limit: int
+    session: Session, deal_id: str, user: User, now: datetime, limit: int, public: bool
 ) -> tuple[list[Row[Any]], list[Row[Any]]]:
-    rows: list[Row[Any]] = list(session.execute(deal_activities(deal_id, user, now, limit)))
+    rows: list[Row[Any]] = list(session.execute(deal_activities(deal_id, user, now, limit, public=public)))
     return [r for r in rows if not r.scheduled], [r for r in rows if r.scheduled]
 
 
@@ -286,10 +290,17 @@ class DealReading:
 
 
 def read_deal(
-    session: Session, deal_id: str, user: User, now: datetime, *, recent_limit: int = RECENT_LIMIT
+    session: Session,
+    deal_id: str,
+    user: User,
+    now: datetime,
+    *,
+    recent_limit: int = RECENT_LIMIT,
+    public: bool = False,
 ) -> DealReading:
     """Everything the insights of ``deal_id`` rest on, read through the permission filter;
-    ``PermissionDenied`` unless ``user`` may view the deal (the same for a missing deal)."""
+    ``PermissionDenied`` unless ``user`` may view the deal (the same for a missing deal). ``public``: for a
+    text others will read (shared to a channel), private activities are left out, even the user's own."""
     deal = load_deal(session, deal_id, user)
     stage = session.get(Stage, (deal.pipeline_id, deal.stage_id))
     pipeline = session.get(Pipeline, deal.pipeline_id)
@@ -312,7 +323,7 @@ def read_deal(
         if deal.company_id
         else None
     )
-    recent, scheduled = _load_activities(session, deal.id, user, now, recent_limit)
+    recent, scheduled = _load_activities(session, deal.id, user, now, recent_limit, public)
     median_age, peers = _stage_ages(session, deal, user, now)
     context = DealContext(
         deal_id=deal.id,

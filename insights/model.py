@@ -9,6 +9,7 @@ from langchain_openai import ChatOpenAI
 from crm.config import Settings
 
 MAX_RETRIES = 1
+DEADLINE_CALLS = 2  # the model step ends after this many per-call timeouts, however it went
 
 
 def chat_model(settings: Settings, *, max_retries: int = MAX_RETRIES) -> BaseChatModel | None:
@@ -22,6 +23,11 @@ def chat_model(settings: Settings, *, max_retries: int = MAX_RETRIES) -> BaseCha
         max_retries=max_retries,
         temperature=0,
     )
+
+
+def deadline_s(settings: Settings) -> float:
+    """The whole model step's deadline, retries and back-off included: twice the per-call timeout."""
+    return settings.salesbot_llm_timeout_s * DEADLINE_CALLS
 
 
 def model_name(model: BaseChatModel) -> str:

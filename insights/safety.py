@@ -70,6 +70,39 @@ def clean_ids(ids: Iterable[str], allowed: frozenset[str]) -> list[str]:
     return out[:IDS_MAX]
 
 
+def same_text_key(text: str) -> str:
+    """Two texts with this key say the same thing: case, spacing and end punctuation aside."""
+    return " ".join(text.casefold().split()).rstrip(" .!;:,")
+
+
+def merge_goals(goals: Iterable[BuyerGoal]) -> list[BuyerGoal]:
+    """Each goal once, in first-seen order, citing every activity its repeats cited."""
+    merged: dict[str, BuyerGoal] = {}
+    for g in goals:
+        key = same_text_key(g.goal)
+        if key in merged:
+            first = merged[key]
+            ids = [*first.activity_ids, *(i for i in g.activity_ids if i not in first.activity_ids)]
+            merged[key] = BuyerGoal(goal=first.goal, activity_ids=ids[:IDS_MAX])
+        else:
+            merged[key] = g
+    return list(merged.values())
+
+
+def merge_model_risks(risks: Iterable[ModelRisk]) -> list[ModelRisk]:
+    """Each risk title once (the first one's detail), citing every activity its repeats cited."""
+    merged: dict[str, ModelRisk] = {}
+    for r in risks:
+        key = same_text_key(r.title)
+        if key in merged:
+            first = merged[key]
+            ids = [*first.activity_ids, *(i for i in r.activity_ids if i not in first.activity_ids)]
+            merged[key] = ModelRisk(title=first.title, detail=first.detail, activity_ids=ids[:IDS_MAX])
+        else:
+            merged[key] = r
+    return list(merged.values())
+
+
 def validate_output(output: InsightOutput, allowed_ids: frozenset[str]) -> InsightOutput:
     """The model's answer reduced to what is safe and grounded; empty entries are dropped."""
     risks = [
@@ -86,6 +119,6 @@ def validate_output(output: InsightOutput, allowed_ids: frozenset[str]) -> Insig
     ]
     return InsightOutput(
         summary=clean_text(output.summary, SUMMARY_MAX),
-        risks=[r for r in risks if r.title][:MAX_RISKS],
-        buyer_goals=[g for g in goals if g.goal][:MAX_GOALS],
+        risks=merge_model_risks(r for r in risks if r.title)[:MAX_RISKS],
+        buyer_goals=merge_goals(g for g in goals if g.goal)[:MAX_GOALS],
     )

@@ -37,10 +37,10 @@ from insights import cache
 from insights.budget import fit_to_budget
 from insights.chain import ModelFailure, ask_model
 from insights.context import DEFAULT_BUDGET, DealContext, DealReading, load_deal, read_deal
-from insights.model import chat_model, model_name
+from insights.model import chat_model, deadline_s, model_name
 from insights.prompt import PROMPT_VERSION
 from insights.risks import Risk, RiskThresholds, crm_risks
-from insights.safety import validate_output
+from insights.safety import merge_goals, merge_model_risks, validate_output
 from insights.schemas import InsightOutput
 from insights.text import clean_body, tidy
 
@@ -151,7 +151,7 @@ def merge_risks(crm: list[Risk], model: InsightOutput | None) -> list[Risk]:
     """CRM risks, then the model's that say something new (a title sharing most words with one shown is a
     duplicate)."""
     merged = list(crm)
-    for r in model.risks if model else []:
+    for r in merge_model_risks(model.risks) if model else []:
         if any(_same_risk(r.title, m.title) for m in merged):
             continue
         merged.append(Risk(r.title, r.detail, "model", tuple(r.activity_ids)))
@@ -167,6 +167,7 @@ def _ai_text(
     refresh: bool,
     now: datetime,
     budget: int,
+    deadline: float | None = None,
 ) -> tuple[InsightOutput | None, str | None, bool, str]:
     """(validated output, reason when none, served from cache, inputs hash).
 
@@ -186,7 +187,7 @@ def _ai_text(
             return hit, None, True, digest
     context = fit_to_budget(facts, reading.bodies, budget)
     try:
-        raw = ask_model(model, context)
+        raw = ask_model(model, context, deadline_s=deadline)
     except ModelFailure as failure:
         return None, f"AI text is unavailable: {failure.reason}.", False, digest
     output = validate_output(raw, context.activity_ids)  # what the prompt had, not what was left out
@@ -222,8 +223,11 @@ def get_insights(
     refresh: bool = False,
     thresholds: RiskThresholds | None = None,
     budget: int = DEFAULT_BUDGET,
+    public: bool = False,
 ) -> InsightResult:
     """Insights on ``deal_id`` as ``user`` sees them. ``model`` defaults to the one ``settings`` configure.
+    ``public``: for a text others will read (Share to channel): built without any private activity, the
+    user's own included, so neither the list nor the model's text can show one.
 
     Raises ``PermissionDenied`` (the same for a missing deal) and ``InsightsDisabled``. Writes only the
     cache; the caller commits.
@@ -232,11 +236,13 @@ def get_insights(
     if not org.customer_analysis_enabled:
         load_deal(session, deal_id, user)  # a hidden deal is refused as such, revealing nothing more
         raise InsightsDisabled(_disabled_message(session))
-    reading = read_deal(session, deal_id, user, now)
+    reading = read_deal(session, deal_id, user, now, public=public)
     if model is None and not org.sensitive_data_enabled:
-        model = chat_model(settings or get_settings())
+        settings = settings or get_settings()
+        model = chat_model(settings)
+    deadline = deadline_s(settings) if settings is not None else None
     output, reason, cached, digest = _ai_text(
-        session, reading, org, model, refresh=refresh, now=now, budget=budget
+        session, reading, org, model, refresh=refresh, now=now, budget=budget, deadline=deadline
     )
     # The CRM's part rests on every visible recent activity, including any the prompt had to leave out.
     facts = reading.context
@@ -249,7 +255,9 @@ def get_insights(
         summary=output.summary if output else None,
         activities=tuple(RecentActivity(a.id, a.type, a.at, a.title) for a in facts.recent[:RECENT_SHOWN]),
         risks=tuple(merge_risks(crm_risks(facts, thresholds), output)),
-        buyer_goals=tuple(Goal(g.goal, tuple(g.activity_ids)) for g in output.buyer_goals) if output else (),
+        buyer_goals=tuple(Goal(g.goal, tuple(g.activity_ids)) for g in merge_goals(output.buyer_goals))
+        if output
+        else (),
         inputs_hash=digest,
         cached=cached,
         timezone=user.timezone,

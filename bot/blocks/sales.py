@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.slack import limits
+from bot.slack.keys import key
 from bot.slack.mrkdwn import escape, truncate
 
 PICK_DEAL = "insights.pick"
@@ -33,7 +34,8 @@ USAGE = (
 
 
 def help_message(note: str | None = None) -> dict[str, Any]:
-    text = f"{escape(note)}\n\n{USAGE}" if note else USAGE
+    """The usage after ``note`` (plain text, may echo what the user typed: escaped and cut to fit)."""
+    text = f"{truncate(escape(note), limits.TEXT - len(USAGE) - 2)}\n\n{USAGE}" if note else USAGE
     payload = {"text": "How to use /sales", "blocks": [SectionBlock(block_id="help", text=text).to_dict()]}
     limits.check_message(payload)
     return payload
@@ -42,7 +44,7 @@ def help_message(note: str | None = None) -> dict[str, Any]:
 def deal_picker(query: str, deals: list[tuple[str, str]]) -> dict[str, Any]:
     """Several deals match ``query``: choose one (``deals`` is ``(id, name)``, at most 100)."""
     options = [
-        Option(value=deal_id, label=truncate(name or deal_id, limits.OPTION_TEXT))
+        Option(value=key(deal_id), label=truncate(name or deal_id, limits.OPTION_TEXT))
         for deal_id, name in deals[:100]
     ]
     blocks = [

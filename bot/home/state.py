@@ -34,7 +34,7 @@ RANGES = ("day", "week", "month")
 EVENT_TYPES = ("email_open", "email_click", "email_reply", "page_view", "form_submission", "meeting_booked")
 ANY = ""  # an unset filter
 MAX_PAGE = 10_000
-ID_LIMIT = 64
+ID_LIMIT = 255  # the importer's longest id (Slack payloads carry them as bot.slack.keys.key)
 
 
 class StateError(ValueError):

@@ -8,12 +8,14 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.slack.keys import key, restore
 from crm.changes.tasks import Associations, create_task, visible_associations
 from crm.localtime import zone
 from crm.models import Activity, Company, Contact, Deal, Lead, User
 from crm.permissions import visible
 
 KIND_LABELS = {"contacts": "Contact", "companies": "Company", "deals": "Deal", "leads": "Lead"}
+ID_COLUMNS = {"contacts": Contact.id, "companies": Company.id, "deals": Deal.id, "leads": Lead.id}
 DUE_TIME = time(17, 0)  # a task due on a day is due at the end of the working day, in the user's zone
 
 
@@ -38,11 +40,11 @@ def _names(session: Session, actor: User, kind: str, ids: list[str]) -> dict[str
 
 
 def link_choices(session: Session, actor: User, task_id: str) -> list[LinkChoice]:
-    """The completed task's records the actor may view, as checkbox choices (``kind:id``)."""
+    """The completed task's records the actor may view, as checkbox choices (``kind:key(id)``)."""
     choices: list[LinkChoice] = []
     for kind, ids in visible_associations(session, actor, task_id).items():
         names = _names(session, actor, kind, ids)
-        choices += [LinkChoice(f"{kind}:{i}", f"{KIND_LABELS[kind]}: {names.get(i, i)}") for i in ids]
+        choices += [LinkChoice(f"{kind}:{key(i)}", f"{KIND_LABELS[kind]}: {names.get(i, i)}") for i in ids]
     return choices
 
 
@@ -69,7 +71,7 @@ def create_follow_up(session: Session, actor: User, data: FollowUpInput, now: da
         kind, _, id_ = value.partition(":")
         if kind not in by_kind or not id_:
             raise ValueError("unknown record")
-        by_kind[kind].append(id_)
+        by_kind[kind].append(restore(session, id_, ID_COLUMNS[kind]))
     due_at = datetime.combine(data.due, DUE_TIME, zone(actor.timezone))
     return create_task(
         session,

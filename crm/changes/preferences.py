@@ -56,13 +56,14 @@ def settings_problems(settings: DigestSettings) -> dict[str, str]:
     """What is wrong with ``settings``, by field name (empty when they are valid)."""
     problems: dict[str, str] = {}
     hh, sep, mm = settings.time.partition(":")
-    if not (sep and hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60 and len(mm) == 2):
+    digits = sep and 1 <= len(hh) <= 2 and len(mm) == 2 and (hh + mm).isascii() and (hh + mm).isdigit()
+    if not (digits and int(hh) < 24 and int(mm) < 60):
         problems["time"] = "Give a time as HH:MM."
     if not settings.weekdays or any(d not in range(1, 8) for d in settings.weekdays):
         problems["weekdays"] = "Choose at least one weekday."
     try:
         ZoneInfo(settings.timezone)
-    except (ValueError, ZoneInfoNotFoundError):
+    except (ValueError, ZoneInfoNotFoundError, OSError):  # OSError: a folder, or too long a name
         problems["timezone"] = "Not a time zone name (e.g. Europe/Warsaw)."
     return problems
 

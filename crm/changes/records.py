@@ -23,6 +23,7 @@ from crm.models import (
     DealCloseDate,
     DealContact,
     Lead,
+    Pipeline,
     Role,
     Stage,
     User,
@@ -55,10 +56,15 @@ def changeable(session: Session, actor: User, kind: Kind, record_id: str) -> Dea
     return record
 
 
-def _stage(session: Session, pipeline_id: str, stage_id: str) -> Stage:
+def _stage(session: Session, pipeline_id: str, stage_id: str, kind: str | None = None) -> Stage:
+    """The stage, when it is in ``pipeline_id`` (and that pipeline is one of ``kind``'s: deal or lead)."""
     stage = session.get(Stage, (pipeline_id, stage_id))
     if stage is None:
         raise ValueError("that stage is not in the record's pipeline")
+    if kind is not None:
+        pipeline = session.get(Pipeline, pipeline_id)
+        if pipeline is None or pipeline.object != kind:
+            raise ValueError(f"that is not a {kind} pipeline")
     return stage
 
 
@@ -100,7 +106,10 @@ def parse_amount(text: str | None) -> Decimal | None:
         amount = Decimal(text)
     except InvalidOperation:
         raise ValueError("give the amount as a number, e.g. 12000") from None
-    if amount < 0 or amount >= Decimal(10) ** 16 or not amount.is_finite():
+    # NaN, sNaN and Infinity parse: refused before any comparison (NaN's raise InvalidOperation).
+    if not amount.is_finite():
+        raise ValueError("give the amount as a number, e.g. 12000")
+    if amount < 0 or amount >= Decimal(10) ** 16:
         raise ValueError("give a positive amount")
     return amount.quantize(Decimal("0.01"))
 
@@ -120,7 +129,7 @@ def create_deal(
     name = " ".join(name.split())
     if not name or len(name) > NAME_LIMIT:
         raise ValueError(f"a deal name has 1 to {NAME_LIMIT} characters")
-    stage = _stage(session, pipeline_id, stage_id)
+    stage = _stage(session, pipeline_id, stage_id, "deal")
     deal = Deal(
         id=f"sb-{uuid.uuid4().hex[:16]}",
         name=name,

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.home.state import TAB_LABELS, TABS, HomeState
-from bot.slack import limits
+from bot.slack import keys, limits
 from bot.slack.mrkdwn import escape, truncate
 
 NAV = "home.nav"  # prefix of every navigation action id
@@ -57,8 +57,11 @@ def option(value: str, label: str) -> Option:
 def menu(
     name: str, placeholder: str, choices: Sequence[tuple[str, str]], selected: str | None
 ) -> StaticSelectElement:
-    """A filter menu: ``choices`` are ``(key=value, label)``; ``selected`` the chosen ``key=value``."""
-    options = [option(value, label) for value, label in choices[:100]]
+    """A filter menu: ``choices`` are ``(key=value, label)``; ``selected`` the chosen ``key=value``. Each
+    value travels as ``bot.slack.keys.key(value)`` (a CRM id of any length fits an option); the Home
+    navigation listener restores it."""
+    options = [option(_keyed(value), label) for value, label in choices[:100]]
+    selected = _keyed(selected) if selected is not None else None
     initial = next((o for o in options if o.value == selected), None)
     return StaticSelectElement(
         action_id=nav_id(name),
@@ -66,6 +69,11 @@ def menu(
         options=options,
         initial_option=initial,
     )
+
+
+def _keyed(patch: str) -> str:
+    name, sep, value = patch.partition("=")
+    return f"{name}{sep}{keys.key(value)}" if sep else patch
 
 
 def view_as(people: Sequence[tuple[str, str]], subject_id: str) -> Block:

@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 from bot.blocks.home.common import option
 from bot.blocks.queue import MEETING_LABELS
 from bot.blocks.views import modal
+from bot.slack.keys import key
 from bot.slack.mrkdwn import escape, truncate
 from crm.changes.outcomes import MEETING_OUTCOMES
 from crm.changes.records import DEFAULT_MEETING_MINUTES, MEETING_MINUTES
@@ -67,12 +68,19 @@ def _about(name: str) -> Block:
     return SectionBlock(block_id="m.about", text=f"*{escape(truncate(name, 200))}*")
 
 
+def _keyed(value: str) -> str:
+    return "/".join(key(part) for part in value.split("/", 1))
+
+
 def _stage_select(stages: list[tuple[str, str]], current: str | None) -> StaticSelectElement:
-    options = [option(value, label) for value, label in stages[:100]]
+    """``stages`` are (stage id, label), or ("pipeline id/stage id", label): each id travels as its
+    ``bot.slack.keys.key``."""
+    options = [option(_keyed(value), label) for value, label in stages[:100]]
+    chosen = _keyed(current) if current is not None else None
     return StaticSelectElement(
         action_id=STAGE[1],
         options=options,
-        initial_option=next((o for o in options if o.value == current), None),
+        initial_option=next((o for o in options if o.value == chosen), None),
     )
 
 

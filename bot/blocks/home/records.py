@@ -18,6 +18,7 @@ from bot.blocks.home.common import menu, note, pager
 from bot.blocks.insights import SHOW as INSIGHTS
 from bot.home.records import DEALS_PAGE, LEADS_PAGE, DealsData, LeadsData
 from bot.home.state import DEAL_CATEGORIES, HomeState
+from bot.slack.keys import key
 from bot.slack.mrkdwn import escape, truncate
 from crm.queries.records import EVERYONE, DealRow
 
@@ -75,10 +76,10 @@ def deals_blocks(data: DealsData, state: HomeState) -> list[Block]:
         close = row.close_date.isoformat() if row.close_date else "no close date"
         detail = f"{escape(row.stage_label)} · {escape(money(row))} · closes {close}"
         text = f"*{escape(truncate(row.name, 200))}*\n{detail}"
-        blocks.append(SectionBlock(block_id=f"deal:{row.id}"[:255], text=MarkdownTextObject(text=text)))
+        blocks.append(SectionBlock(block_id=f"deal:{key(row.id)}", text=MarkdownTextObject(text=text)))
         blocks.append(
             ActionsBlock(
-                block_id=f"deal.a:{row.id}"[:255],
+                block_id=f"deal.a:{key(row.id)}",
                 elements=[
                     ButtonElement(text="Insights", action_id=INSIGHTS, value=row.id),
                     ButtonElement(text="Update stage", action_id=DEAL_STAGE, value=row.id),
@@ -100,18 +101,20 @@ def leads_blocks(data: LeadsData, state: HomeState) -> list[Block]:
         if (row.pipeline_id, row.stage_id) != stage:
             stage = (row.pipeline_id, row.stage_id)
             blocks.append(
-                note(f"leads.stage:{row.pipeline_id}/{row.stage_id}"[:255], f"*{escape(row.stage_label)}*")
+                note(
+                    f"leads.stage:{key(row.pipeline_id)}/{key(row.stage_id)}", f"*{escape(row.stage_label)}*"
+                )
             )
         created = f" · since {row.created_at.date().isoformat()}" if row.created_at else ""
         blocks.append(
             SectionBlock(
-                block_id=f"lead:{row.id}"[:255],
+                block_id=f"lead:{key(row.id)}",
                 text=MarkdownTextObject(text=f"*{escape(truncate(row.contact_name, 200))}*{created}"),
             )
         )
         blocks.append(
             ActionsBlock(
-                block_id=f"lead.a:{row.id}"[:255],
+                block_id=f"lead.a:{key(row.id)}",
                 elements=[
                     ButtonElement(text="Move stage", action_id=LEAD_STAGE, value=row.id),
                     ButtonElement(text="Disqualify", action_id=DISQUALIFY, value=row.id, style="danger"),

@@ -19,6 +19,7 @@ from bot.home.modals import OUTCOME
 from bot.home.schedule import FEED_PAGE, SCHEDULE_PAGE, FeedData, ScheduleData
 from bot.home.state import EVENT_TYPES, HomeState
 from bot.slack import limits
+from bot.slack.keys import key
 from bot.slack.mrkdwn import escape, safe_url, truncate
 
 RANGES = (("day", "Day"), ("week", "Week"), ("month", "Month"))
@@ -49,7 +50,7 @@ def schedule_blocks(data: ScheduleData, state: HomeState, tz: str) -> list[Block
             accessory = ButtonElement(text="Join", action_id=JOIN, url=item.link, value=f"meeting:{item.id}")
         blocks.append(
             SectionBlock(
-                block_id=f"schedule:{item.kind}:{item.id}"[:255],
+                block_id=f"schedule:{item.kind}:{key(item.id)}",
                 text=MarkdownTextObject(text=text),
                 accessory=accessory,
             )
@@ -96,7 +97,7 @@ def feed_blocks(data: FeedData, state: HomeState, tz: str) -> list[Block]:
         ]
         text = truncate(label + "\n" + "\n".join(lines), limits.TEXT)
         blocks.append(
-            SectionBlock(block_id=f"feed:{group.contact_id}"[:255], text=MarkdownTextObject(text=text))
+            SectionBlock(block_id=f"feed:{key(group.contact_id)}", text=MarkdownTextObject(text=text))
         )
     if not data.total:
         blocks.append(note("feed.none", "No engagement in the last 365 days."))

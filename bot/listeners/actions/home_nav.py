@@ -15,8 +15,9 @@ from bot.home import service as home
 from bot.home.state import HomeState
 from bot.listeners.work import Effect, Who, after_ack
 from bot.runtime import Services
+from bot.slack.keys import restore
 from crm.changes.preferences import set_home_tab
-from crm.models import User
+from crm.models import Pipeline, Sequence, Stage, User
 
 
 def patch_of(action: dict[str, Any]) -> str:
@@ -24,6 +25,23 @@ def patch_of(action: dict[str, Any]) -> str:
     if isinstance(option, dict):
         return str(option.get("value") or "")
     return str(action.get("value") or "")
+
+
+# The Home settings whose values are CRM ids (sent as ``bot.slack.keys.key``), and where each id lives.
+ID_SETTINGS = {
+    "pipeline": Pipeline.id,
+    "stage": Stage.id,
+    "owner": User.id,
+    "subject": User.id,
+    "seq": Sequence.id,
+}
+
+
+def restore_patch(session: Session, patch: str) -> str:
+    """``key=value`` with a keyed CRM id in ``value`` restored."""
+    name, sep, value = patch.partition("=")
+    column = ID_SETTINGS.get(name)
+    return f"{name}{sep}{restore(session, value, column)}" if column is not None else patch
 
 
 def handler(services: Services) -> Callable[..., None]:
@@ -34,7 +52,7 @@ def handler(services: Services) -> Callable[..., None]:
         patch = patch_of(action)
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
-            new = state.with_patch(patch)
+            new = state.with_patch(restore_patch(session, patch))
             if new.tab != state.tab or not who.home:
                 set_home_tab(session, actor, new.tab, now)
             return [home.publish(session, actor, who.user, new, now)]

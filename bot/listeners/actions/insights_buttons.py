@@ -20,7 +20,8 @@ from bot.interactions.refs import BadRef
 from bot.listeners.insights import insights_effects
 from bot.listeners.work import Effect, Who, after_ack, after_ack_slow, modal_after_ack, say
 from bot.runtime import Services
-from crm.models import User
+from bot.slack.keys import restore
+from crm.models import Deal, User
 from crm.permissions import PermissionDenied
 from insights.render import render_text
 from insights.service import activity_detail, get_insights, record_feedback
@@ -38,9 +39,10 @@ def handlers(services: Services) -> dict[str, Callable[..., None]]:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        deal_id = str((action.get("selected_option") or {}).get("value") or "")
+        chosen = str((action.get("selected_option") or {}).get("value") or "")
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
+            deal_id = restore(session, chosen, Deal.id)
             return insights_effects(services, session, actor, now, deal_id, respond=respond, replace=True)
 
         after_ack_slow(services, client, Who.from_body(body), "insights pick", work)
@@ -96,7 +98,7 @@ def handlers(services: Services) -> dict[str, Callable[..., None]]:
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
             deal_id, _ = _deal_and_hash(action.get("value"))
-            result = get_insights(session, deal_id, actor, now, settings=services.settings)
+            result = get_insights(session, deal_id, actor, now, settings=services.settings, public=True)
             payload = blocks.result_message(result, shared=True)
 
             def post(c: WebClient) -> None:

@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from bot.blocks.home import modals as m
 from bot.home import service as home
 from bot.home.state import HomeState
-from bot.listeners.views.state import input_value, selected_date, selected_value, time_value
+from bot.listeners.views.state import clock_value, input_value, selected_date, selected_value
 from bot.listeners.work import Effect, Who, after_ack
 from bot.runtime import Services
+from bot.slack.keys import restore
 from crm.changes import records
 from crm.changes.outcomes import MEETING_OUTCOMES, log_outcome
 from crm.localtime import zone
-from crm.models import User
+from crm.models import Pipeline, Stage, User
 from crm.permissions import Kind
 
 Change = Callable[[Session, User, datetime], None]
@@ -55,7 +56,11 @@ def _parse(callback: str, view: dict[str, Any], ref: str) -> tuple[Change | None
         if not stage:
             return None, {m.STAGE[0]: "Choose a stage."}
         setter = records.set_deal_stage if callback == m.DEAL_STAGE_VIEW else records.set_lead_stage
-        return lambda s, actor, now: (setter(s, actor, record_id, stage, now), None)[1], {}
+
+        def set_stage(s: Session, actor: User, now: datetime) -> None:
+            setter(s, actor, record_id, restore(s, stage, Stage.id), now)
+
+        return set_stage, {}
     if callback == m.CLOSE_DATE_VIEW:
         day, problem = _date(view, True)
         if day is None:
@@ -88,16 +93,14 @@ def _parse_log(view: dict[str, Any], kind: str, record_id: str) -> tuple[Change 
     body = input_value(view, m.BODY) or ""
     title = input_value(view, m.TITLE)
     day, problem = _date(view, True)
-    clock = time_value(view, m.TIME) or ""
+    clock = clock_value(view, m.TIME)
     if type_ not in records.LOG_TYPES:
         errors[m.TYPE[0]] = "Choose call, meeting or note."
     if type_ == "note" and not body.strip():
         errors[m.BODY[0]] = "A note needs some text."
     if problem:
         errors[m.DATE[0]] = problem
-    try:
-        hh, mm = (int(x) for x in clock.split(":"))
-    except ValueError:
+    if clock is None:
         errors[m.TIME[0]] = "Choose a time."
     minutes = records.DEFAULT_MEETING_MINUTES
     if type_ == "meeting":
@@ -106,8 +109,9 @@ def _parse_log(view: dict[str, Any], kind: str, record_id: str) -> tuple[Change 
             errors[m.DURATION[0]] = problem
     if kind not in ("deal", "lead"):
         errors["m.about"] = "This form is not valid."
-    if errors or day is None:
+    if errors or day is None or clock is None:
         return None, errors
+    hh, mm = clock
 
     def change(s: Session, actor: User, now: datetime) -> None:
         at = datetime(day.year, day.month, day.day, hh, mm, tzinfo=zone(actor.timezone))
@@ -151,8 +155,8 @@ def _parse_create(view: dict[str, Any]) -> tuple[Change | None, dict[str, str]]:
             s,
             actor,
             name=name,
-            pipeline_id=pipeline_id,
-            stage_id=stage_id,
+            pipeline_id=restore(s, pipeline_id, Pipeline.id),
+            stage_id=restore(s, stage_id, Stage.id),
             amount=amount,
             close_date=close,
             now=now,

@@ -20,13 +20,15 @@ from bot.runtime import Services
 from crm.changes.preferences import DigestSettings, set_digest_settings, settings_problems
 from crm.models import User
 
+WEEKDAY_VALUES = tuple(str(d) for d in range(1, 8))  # what the modal offers; anything else is dropped
+
 
 def read(view: dict[str, Any]) -> DigestSettings:
     flags = selected_values(view, blocks.FLAGS)
     return DigestSettings(
         enabled="on" in selected_values(view, blocks.DIGEST_ON),
         time=time_value(view, blocks.TIME) or "",
-        weekdays=[int(d) for d in selected_values(view, blocks.DAYS) if d.isdigit()],
+        weekdays=[int(d) for d in selected_values(view, blocks.DAYS) if d in WEEKDAY_VALUES],
         timezone=(input_value(view, blocks.TZ) or "").strip(),
         send_when_empty="send_when_empty" in flags,
         follow_up_prompt="follow_up_prompt" in flags,

@@ -39,3 +39,12 @@ def selected_values(view: dict[str, Any], ids: tuple[str, str]) -> list[str]:
 def time_value(view: dict[str, Any], ids: tuple[str, str]) -> str | None:
     value = _element(view, ids).get("selected_time")
     return value if isinstance(value, str) else None
+
+
+def clock_value(view: dict[str, Any], ids: tuple[str, str]) -> tuple[int, int] | None:
+    """A time picker's ``HH:MM`` as (hour, minute), or None for anything else (digits are ASCII only)."""
+    hh, sep, mm = (time_value(view, ids) or "").partition(":")
+    if not (sep and len(hh) == 2 and len(mm) == 2 and (hh + mm).isascii() and (hh + mm).isdigit()):
+        return None
+    hour, minute = int(hh), int(mm)
+    return (hour, minute) if hour < 24 and minute < 60 else None
