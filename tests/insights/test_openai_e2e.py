@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
 from pydantic import SecretStr
 
 from crm.config import Settings
-from insights.model import chat_model
+from insights.model import chat_model, deadline_s
 from insights.service import get_insights
 from tests.conftest import NOW
 from tests.fakes.openai_api import FakeOpenAI
@@ -88,3 +89,26 @@ def test_a_retry_after_one_500_succeeds(world: World, server: FakeOpenAI) -> Non
     server.answer({"summary": "Fine.", "risks": [], "buyer_goals": []})
     result = get_insights(world.session, "d1", world.users["u1"], NOW, model=model_for(server, retries=1))
     assert result.summary == "Fine." and len(server.requests) == 2
+
+
+def test_the_whole_model_step_ends_at_its_deadline_retries_and_back_off_included(
+    world: World, server: FakeOpenAI
+) -> None:
+    # Seven attempts of 0.5 s and the client's back-off between them would take well over 5 s.
+    server.hang(seconds=30, times=10)
+    settings = settings_for(server, timeout=0.5)
+    started = time.monotonic()
+    result = get_insights(
+        world.session,
+        "d1",
+        world.users["u1"],
+        NOW,
+        model=model_for(server, 0.5, retries=6),
+        settings=settings,
+    )
+    elapsed = time.monotonic() - started
+    assert (
+        not result.ai_used
+        and result.ai_unavailable_reason == "AI text is unavailable: the AI model timed out."
+    )
+    assert deadline_s(settings) == 1.0 and elapsed < 3.0, elapsed
