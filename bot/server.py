@@ -59,7 +59,7 @@ class SlackWSGI:
     def _signed(self, body: str, environ: dict[str, Any]) -> bool:
         timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
         signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
-        if not timestamp.isdigit() or not signature:
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12) or not signature:
             return False
         return self.verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
 

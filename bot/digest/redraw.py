@@ -72,7 +72,7 @@ class _Others:
             kind: [r.partition(":")[2] for r in refs if r.startswith(kind + ":")]
             for kind in ("task", "action")
         }
-        action_ids = [int(i) for i in ids["action"] if i.isdigit()]
+        action_ids = [int(i) for i in ids["action"] if i.isascii() and i.isdigit() and len(i) <= 18]
         self.tasks: dict[str, Activity] = {}
         if ids["task"]:
             stmt = visible(
@@ -112,7 +112,13 @@ class _Others:
         if kind == "task" and id_ in self.tasks:
             task = self.tasks[id_]
             return replace(self.describer.task_line(task, due=overdue), status=self._task_status(task))
-        if kind == "action" and id_.isdigit() and int(id_) in self.actions:
+        if (
+            kind == "action"
+            and id_.isascii()
+            and id_.isdigit()
+            and len(id_) <= 18
+            and int(id_) in self.actions
+        ):
             action = self.actions[int(id_)]
             entry = DigestEntry(action.rule, [self.rows[action.id]])
             line = self.describer.entry_line(entry, high_priority_today=0)

@@ -85,7 +85,7 @@ class HomeState:
         if len(value) > ID_LIMIT:
             raise StateError("value too long")
         if key == "page":
-            if not value.isdigit() or int(value) > MAX_PAGE:
+            if not (value.isascii() and value.isdigit()) or int(value) > MAX_PAGE:
                 raise StateError("bad page")
             return replace(self, page=int(value))
         allowed: dict[str, Any] = {

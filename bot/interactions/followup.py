@@ -61,13 +61,19 @@ class FollowUpInput:
     title: str
     due: date
     priority: str
-    links: list[str]  # "kind:id"
+    links: list[str]  # "kind:key(id)", as the modal offered them
+    source_task_id: str | None = None  # the completed task whose records the modal offered
 
 
 def create_follow_up(session: Session, actor: User, data: FollowUpInput, now: datetime) -> Activity:
     associations = Associations()
     by_kind = dict(associations.items())
+    offered = (
+        {c.value for c in link_choices(session, actor, data.source_task_id)} if data.source_task_id else set()
+    )
     for value in data.links:
+        if value not in offered:
+            raise ValueError("that record was not offered")
         kind, _, id_ = value.partition(":")
         if kind not in by_kind or not id_:
             raise ValueError("unknown record")

@@ -25,7 +25,7 @@ class Ref:
     @property
     def action_id(self) -> int:
         """The guided action's numeric id (``action:`` refs only)."""
-        if self.kind != "action" or not self.id.isdigit():
+        if self.kind != "action" or not (self.id.isascii() and self.id.isdigit() and len(self.id) <= 18):
             raise BadRef(f"not a guided action: {self}")
         return int(self.id)
 

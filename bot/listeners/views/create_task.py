@@ -22,6 +22,14 @@ from crm.localtime import local_date
 from crm.models import User
 
 
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def parse(view: dict[str, Any], today: date) -> tuple[FollowUpInput | None, dict[str, str]]:
     """The input, or the errors to show next to each field (keyed by block id)."""
     errors: dict[str, str] = {}
@@ -43,7 +51,9 @@ def parse(view: dict[str, Any], today: date) -> tuple[FollowUpInput | None, dict
         errors[PRIORITY[0]] = "Pick a priority."
     if errors or due is None:
         return None, errors
-    return FollowUpInput(title, due, priority, selected_values(view, LINKS)), {}
+    task = _metadata(view).get("task")
+    links = selected_values(view, LINKS)
+    return FollowUpInput(title, due, priority, links, task if isinstance(task, str) else None), {}
 
 
 def handler(services: Services) -> Callable[..., None]:
@@ -56,10 +66,7 @@ def handler(services: Services) -> Callable[..., None]:
             return
         ack()
         assert data is not None
-        try:
-            channel = json.loads(view.get("private_metadata") or "{}").get("channel")
-        except (ValueError, AttributeError):
-            channel = None
+        channel = _metadata(view).get("channel")
         who = Who.from_body(body)
         who = Who(who.user, who.team, channel if isinstance(channel, str) else None)
 

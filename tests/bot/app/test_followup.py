@@ -151,3 +151,27 @@ def test_not_now_removes_the_prompt_and_task_settings_turn_it_off_and_on(
     bolt.click(message, followup.SETTINGS_ON, "task:t1", value="on")
     session.rollback()
     assert session.get(UserPreference, "u1").follow_up_prompt is True
+
+
+def test_a_link_the_modal_did_not_offer_creates_nothing_even_to_a_visible_record(
+    world: World, engine: Engine, session: Session, slack: FakeSlack, bolt: SlackRequests
+) -> None:
+    arrange(world, engine, slack, bolt)
+    world.contact("c3", owner="u1")  # ana's, but not a record of t1: the modal never offered it
+    world.commit()
+    for metadata, links in (
+        ('{"task":"t1"}', ["contacts:c3"]),
+        ("{}", ["contacts:c1"]),
+        ("[1]", ["deals:d1"]),
+    ):
+        bolt.view_submission(
+            followup.CREATE_VIEW, values("Sneaky", "2026-11-25", links=links), metadata=metadata
+        )
+        assert "Nothing changed" in slack.calls("chat.postMessage")[-1].params["text"]
+    session.rollback()
+    assert session.scalars(select(Activity).where(Activity.title == "Sneaky")).all() == []
+    bolt.view_submission(
+        followup.CREATE_VIEW, values("Fine", "2026-11-25", links=["contacts:c1"]), metadata='{"task":"t1"}'
+    )
+    session.rollback()
+    assert session.scalars(select(Activity).where(Activity.title == "Fine")).one()

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import copy
 import json
+import urllib.error
+import urllib.request
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
 from bot.digest import render
+from bot.runtime import Services
 from tests.bot.app.test_requests import arrange, http, post
+from tests.fakes.slack_api import FakeSlack
 from tests.rules.world import World
 
 __all__ = ["http"]
@@ -157,3 +161,38 @@ def test_an_unhandled_kind_is_still_checked_for_what_bolt_reads(http: str, world
     )
     status, _ = post(http, body)
     assert status == 404  # Bolt's answer for a kind nobody listens to
+
+
+def test_a_timestamp_of_other_digits_is_refused_as_unsigned(http: str, world: World) -> None:
+    arrange(world)
+    body = body_of(CLICK)[0]
+    for timestamp in ("²³¹", "١٧٠٠٠٠٠٠٠٠".encode().decode("latin-1"), "9" * 5000):
+        request = urllib.request.Request(
+            http + "/slack/events",
+            data=body.encode(),
+            headers={
+                "Content-Type": FORM,
+                "X-Slack-Request-Timestamp": timestamp,
+                "X-Slack-Signature": "v0=00",
+            },
+            method="POST",
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401, timestamp
+
+
+@pytest.mark.parametrize(
+    "value", ["action:²", "action:" + "9" * 20, "action:١٢", "task:" + "x" * 400, "bundle:", "nothing"]
+)
+def test_a_forged_item_reference_changes_nothing_and_says_so(
+    value: str, http: str, world: World, slack: FakeSlack, services: Services
+) -> None:
+    arrange(world)
+    action = dict(ACTION, value=value, block_id="b1")
+    status, _ = post(http, body_of(dict(CLICK, actions=[action]))[0])
+    assert status == 200
+    services.join()
+    told = [str(c.params.get("text")) for c in slack.calls("chat.postEphemeral")]
+    told += [str(c.params.get("text")) for c in slack.calls("chat.postMessage")]
+    assert told and all("Nothing changed" in t for t in told), told
