@@ -19,10 +19,12 @@ from bot.app import build_app
 from bot.blocks import insights as ib
 from bot.blocks.home import modals as m
 from bot.blocks.home.settings import SETTINGS_VIEW
+from bot.home.state import HomeState
 from bot.runtime import Services
 from bot.slack import limits
 from crm.models import Deal, User
 from tests.bot.app.conftest import SlackRequests, ana_world
+from tests.bot.home.conftest import home_click
 from tests.conftest import NOW
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
@@ -276,3 +278,14 @@ def test_a_model_that_never_answers_is_given_up_at_the_total_deadline(
     assert "AI text is unavailable: the AI model timed out" in texts(answer)
     assert "Pricing question" in texts(answer)
     assert elapsed < 2 * TIMEOUT_S + 3.0, elapsed  # the bound itself: tests/insights/test_openai_e2e.py
+
+
+@pytest.mark.parametrize("page", ["²", "٣", "9" * 300, "-1"])
+def test_a_forged_home_state_falls_back_to_defaults(
+    page: str, bolt: SlackRequests, world: World, slack: FakeSlack
+) -> None:
+    arrange(world)
+    view = {"private_metadata": json.dumps({"tab": "deals", "page": page}), "blocks": []}
+    home_click(bolt, view, "home.nav.category", selected="category=all_open")
+    published_view = slack.calls("views.publish")[-1].params["view"]
+    assert HomeState.loads(published_view["private_metadata"]).page == 0
