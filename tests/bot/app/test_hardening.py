@@ -46,7 +46,7 @@ def bolt(engine: Engine, slack: FakeSlack, model: FakeOpenAI, services: Services
             "openai_api_key": SecretStr("sk-test"),
             "openai_base_url": model.base_url,
             "salesbot_model": "fake-model",
-            "salesbot_llm_timeout_s": TIMEOUT_S,
+            "salesbot_llm_timeout_s": 10.0,
         }
     )
     return SlackRequests(build_app(services), services, slack)
@@ -96,7 +96,7 @@ def test_share_to_channel_leaves_out_private_activities_even_from_the_model(
     assert "Secret offsite" not in json.dumps(shared)
     # The shared text's model call saw no private activity (its summary cannot quote one).
     share_requests = json.dumps(model.requests[asked:])
-    assert len(model.requests) == asked + 1
+    assert len(model.requests) > asked
     assert "private plan" not in share_requests and "Secret offsite" not in share_requests
 
 
@@ -270,6 +270,8 @@ def test_a_model_that_never_answers_is_given_up_at_the_total_deadline(
     bolt: SlackRequests, world: World, model: FakeOpenAI
 ) -> None:
     arrange(world)
+    settings = bolt.services.settings
+    bolt.services.settings = settings.model_copy(update={"salesbot_llm_timeout_s": TIMEOUT_S})
     model.hang(seconds=30, times=10)
     started = time.monotonic()
     bolt.command("insights d1")
