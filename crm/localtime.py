@@ -20,3 +20,13 @@ def day_bounds(day: date, tz: str | None) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0), z).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0), z).astimezone(UTC)
     return start, end
+
+
+def format_clock(at: datetime, tz: str) -> str:
+    """24-hour local time, locale-neutral: ``14:05``."""
+    return at.astimezone(zone(tz)).strftime("%H:%M")
+
+
+def format_day(day: date) -> str:
+    """``Mon 2026-11-23``: ISO date with an English weekday, the same in every locale."""
+    return f"{day:%a} {day.isoformat()}"

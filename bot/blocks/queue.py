@@ -18,13 +18,12 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.views import modal
-from bot.digest.content import format_clock, format_day
 from bot.digest.render import SNOOZE_OPTIONS
 from bot.interactions.queue import Member, Queue
 from bot.slack import limits
 from bot.slack.mrkdwn import escape, link, truncate
 from crm.changes.outcomes import CALL_OUTCOMES, MEETING_OUTCOMES
-from crm.localtime import local_date
+from crm.localtime import format_clock, format_day, local_date
 
 QUEUE_VIEW = "queue.bundle"
 SKIP = "queue.skip"

@@ -16,11 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.digest.content import ActionRow, Digest, Line, _Describer, load_digest
+from bot.digest.content import Digest, load_digest
 from bot.digest.render import message_payload
 from bot.interactions.snooze import describe_until
+from bot.lines import Describer, Line
 from crm.models import Action, Activity, DigestDelivery, TaskSnooze, User
 from crm.permissions import visible
+from crm.queries.digest import ActionRow
 from rules.registry import DigestEntry
 
 
@@ -104,7 +106,7 @@ class _Others:
             )
             for a in self.actions.values()
         }
-        self.describer = _Describer(session, user)
+        self.describer = Describer(session, user)
         self.describer.prefetch(list(self.rows.values()), list(self.tasks.values()), [])
 
     def line(self, ref: str, *, overdue: bool) -> Line | None:

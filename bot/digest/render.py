@@ -34,9 +34,11 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.digest.content import Digest, Line, format_day
+from bot.digest.content import Digest
+from bot.lines import Line
 from bot.slack import limits
 from bot.slack.mrkdwn import escape, safe_url, truncate
+from crm.localtime import format_day
 
 # action_ids the interactivity listeners (bot/app) answer to.
 COMPLETE = "digest.complete"

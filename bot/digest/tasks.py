@@ -10,8 +10,8 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, Sec
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from bot.digest.content import Line, _Describer
 from bot.digest.render import line_blocks
+from bot.lines import Describer, Line
 from bot.slack import limits
 from crm.localtime import day_bounds, local_date
 from crm.models import Activity, User
@@ -36,7 +36,7 @@ def task_lines(session: Session, user: User, bucket: str, now: datetime) -> tupl
     stmt = open_tasks(user, now).where(condition)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     tasks = list(session.scalars(stmt.order_by(Activity.due_at, Activity.id).limit(SHOWN)))
-    describer = _Describer(session, user)
+    describer = Describer(session, user)
     describer.prefetch([], tasks, [])
     return [describer.task_line(t, due=bucket == "overdue") for t in tasks], total
 

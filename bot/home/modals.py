@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.home import modals as m
 from bot.blocks.home import records as buttons
-from bot.digest.content import format_clock
-from crm.localtime import local_date
+from crm.localtime import format_clock, local_date
 from crm.models import Activity, Contact, Deal, Lead, Pipeline, User
 from crm.permissions import PermissionDenied, visible
 from crm.queries.records import pipelines

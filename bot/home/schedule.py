@@ -8,9 +8,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from bot.digest.content import clip, format_clock
 from bot.home.context import HomeContext
-from crm.localtime import local_date
+from bot.lines import clip
+from crm.localtime import format_clock, local_date
 from crm.models import Sequence
 from crm.queries.schedule import (
     FeedGroup,

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from bot.digest.content import format_clock, format_day
-from crm.localtime import local_date, zone
+from crm.localtime import format_clock, format_day, local_date, zone
 from crm.models import User
 
 CHOICES = ("1h", "tomorrow", "monday")

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, String, and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session
 
 from crm.models import Action, Activity, ActivityContact, Company, Contact, Deal, User
 from crm.models.action import ActionState
@@ -144,3 +145,23 @@ def _build(viewer: User) -> DigestStatements:
             bound=True,
         ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """The columns of a guided action a digest line needs (lighter than the ORM object)."""
+
+    id: int
+    rule: str
+    category: str
+    created_at: datetime
+    subject_type: str
+    subject_id: str
+    contact_id: str | None
+    company_id: str | None
+
+
+def live_actions(session: Session, user: User, now: datetime) -> list[ActionRow]:
+    """The user's guided actions to show: open ones, and snoozed ones whose snooze is over."""
+    rows = session.execute(digest_statements(user).actions, {"owner_id": user.id, "now": now})
+    return [ActionRow(*row) for row in rows]

@@ -13,7 +13,6 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.home.common import choices, menu, note, pager
-from bot.digest.content import format_day
 from bot.digest.render import JOIN
 from bot.home.modals import OUTCOME
 from bot.home.schedule import FEED_PAGE, SCHEDULE_PAGE, FeedData, ScheduleData
@@ -21,6 +20,7 @@ from bot.home.state import EVENT_TYPES, HomeState
 from bot.slack import limits
 from bot.slack.keys import key
 from bot.slack.mrkdwn import escape, safe_url, truncate
+from crm.localtime import format_day
 
 RANGES = (("day", "Day"), ("week", "Week"), ("month", "Month"))
 
