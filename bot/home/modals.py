@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from bot.blocks.home import modals as m
 from bot.blocks.home import records as buttons
 from crm.localtime import format_clock, local_date
-from crm.models import Activity, Contact, Deal, Lead, Pipeline, User
+from crm.models import Activity, Contact, Deal, Lead, User
 from crm.permissions import PermissionDenied, visible
-from crm.queries.records import pipelines
+from crm.queries.records import pipelines, stage_options
 
 
 def _deal(session: Session, actor: User, deal_id: str) -> Deal:
@@ -33,11 +33,6 @@ def _lead(session: Session, actor: User, lead_id: str) -> tuple[Lead, str]:
     return lead, contact.full_name if contact else "A lead"
 
 
-def _stages(session: Session, pipeline_id: str) -> list[tuple[str, str]]:
-    pipeline = session.get(Pipeline, pipeline_id)
-    return [(s.id, s.label) for s in pipeline.stages] if pipeline else []
-
-
 def record_name(session: Session, actor: User, ref: str) -> str:
     kind, _, record_id = ref.partition(":")
     if kind == "deal":
@@ -53,7 +48,7 @@ def modal_for(
     """The modal a Home record button opens (``PermissionDenied`` for a record the actor may not view)."""
     if action_id == buttons.DEAL_STAGE:
         deal = _deal(session, actor, value)
-        stages = _stages(session, deal.pipeline_id)
+        stages = stage_options(session, deal.pipeline_id)
         return m.stage_modal(
             m.DEAL_STAGE_VIEW, deal.name, stages, deal.stage_id, m.metadata(f"deal:{deal.id}", home)
         )
@@ -68,7 +63,7 @@ def modal_for(
         return m.create_deal_modal(pipelines(session, "deal"), m.metadata("", home))
     if action_id == buttons.LEAD_STAGE:
         lead, name = _lead(session, actor, value)
-        stages = _stages(session, lead.pipeline_id)
+        stages = stage_options(session, lead.pipeline_id)
         return m.stage_modal(
             m.LEAD_STAGE_VIEW, name, stages, lead.stage_id, m.metadata(f"lead:{lead.id}", home)
         )

@@ -7,8 +7,16 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.home.context import HomeContext
-from crm.models import Pipeline
-from crm.queries.records import DealRow, LeadRow, deal_page, deals_query, leads_page, owners, pipelines
+from crm.queries.records import (
+    DealRow,
+    LeadRow,
+    PipelineChoice,
+    deal_page,
+    deals_query,
+    leads_page,
+    owners,
+    pipelines,
+)
 
 DEALS_PAGE = 20  # two blocks each
 LEADS_PAGE = 20  # two blocks each, and a stage heading where the stage changes
@@ -18,7 +26,7 @@ LEADS_PAGE = 20  # two blocks each, and a stage heading where the stage changes
 class DealsData:
     rows: list[DealRow]
     total: int
-    pipelines: list[Pipeline]
+    pipelines: list[PipelineChoice]
     owners: list[tuple[str, str]]  # for managers and super admins
 
 

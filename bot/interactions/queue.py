@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session
 from bot.interactions.snooze import describe_until, snooze_until
 from crm.changes.outcomes import log_outcome
 from crm.changes.tasks import complete_task, snooze_task
-from crm.localtime import day_bounds, local_date
 from crm.models import Action, Activity, ActivityContact, Contact, User
 from crm.models.action import LIVE_STATES
 from crm.permissions import visible
-from crm.queries.workspace import open_tasks
+from crm.queries.workspace import tasks_due
 from rules.registry import RULES_BY_CODE, ranked
 
 # The Home tab's "Start queue" walks through the open tasks of one bucket (due today, overdue, tomorrow).
@@ -93,10 +92,7 @@ def start(
     if rule in TASK_BUCKETS:
         ids = _bucket_tasks(session, user, rule, now)
     elif rule == "R13":
-        start_, end = day_bounds(local_date(now, user.timezone), user.timezone)
-        stmt = open_tasks(user, now).where(
-            Activity.priority == "high", Activity.due_at >= start_, Activity.due_at < end
-        )
+        stmt = tasks_due(user, "today", now).where(Activity.priority == "high")
         ids = [t.id for t in session.scalars(stmt.order_by(Activity.due_at, Activity.id))]
     else:
         actions = session.scalars(
@@ -119,16 +115,7 @@ def start(
 
 
 def _bucket_tasks(session: Session, user: User, bucket: str, now: datetime) -> list[str]:
-    today = local_date(now, user.timezone)
-    today_start, tomorrow_start = day_bounds(today, user.timezone)
-    day_after = day_bounds(today + timedelta(days=1), user.timezone)[1]
-    due = Activity.due_at
-    where = {
-        "today": (due >= today_start, due < tomorrow_start),
-        "overdue": (due < today_start,),
-        "tomorrow": (due >= tomorrow_start, due < day_after),
-    }[bucket]
-    stmt = open_tasks(user, now).where(*where).order_by(Activity.due_at, Activity.id).limit(QUEUE_LIMIT)
+    stmt = tasks_due(user, bucket, now).order_by(Activity.due_at, Activity.id).limit(QUEUE_LIMIT)
     return list(session.scalars(stmt.with_only_columns(Activity.id)))
 
 

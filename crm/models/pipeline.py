@@ -15,8 +15,9 @@ class Pipeline(Base):
     object: Mapped[str] = mapped_column(String(8))  # "deal" | "lead"
     name: Mapped[str]
 
+    # lazy="raise": a reader asks for the stages (selectinload), so no loop runs a SELECT per pipeline.
     stages: Mapped[list[Stage]] = relationship(
-        back_populates="pipeline", cascade="all, delete-orphan", order_by="Stage.order"
+        back_populates="pipeline", cascade="all, delete-orphan", order_by="Stage.order", lazy="raise"
     )
 
     def __repr__(self) -> str:
@@ -34,7 +35,7 @@ class Stage(Base):
     order: Mapped[int]
     state: Mapped[str] = mapped_column(String(8))  # "open" | "won" | "lost"
 
-    pipeline: Mapped[Pipeline] = relationship(back_populates="stages")
+    pipeline: Mapped[Pipeline] = relationship(back_populates="stages", lazy="raise")
 
     def __repr__(self) -> str:
         return f"Stage(pipeline_id={self.pipeline_id!r}, id={self.id!r}, state={self.state!r})"

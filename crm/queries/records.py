@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from crm.localtime import local_date
 from crm.models import Activity, ActivityDeal, Contact, Deal, Lead, Pipeline, Role, Stage, User
@@ -125,9 +125,40 @@ def deal_page(session: Session, stmt: Select[Deal, Stage], page: int, size: int)
     ], total
 
 
-def pipelines(session: Session, kind: str) -> list[Pipeline]:
-    """The deal (or lead) pipelines with their stages, in order."""
-    return list(session.scalars(select(Pipeline).where(Pipeline.object == kind).order_by(Pipeline.name)))
+@dataclass(frozen=True)
+class StageChoice:
+    id: str
+    label: str
+    state: str  # open | won | lost
+
+
+@dataclass(frozen=True)
+class PipelineChoice:
+    """A pipeline and its stages in order, as plain data for a menu."""
+
+    id: str
+    name: str
+    stages: tuple[StageChoice, ...]
+
+
+def pipelines(session: Session, kind: str) -> list[PipelineChoice]:
+    """The deal (or lead) pipelines with their stages, in order (two queries in all)."""
+    stmt = (
+        select(Pipeline)
+        .where(Pipeline.object == kind)
+        .order_by(Pipeline.name)
+        .options(selectinload(Pipeline.stages))
+    )
+    return [
+        PipelineChoice(p.id, p.name, tuple(StageChoice(s.id, s.label, s.state) for s in p.stages))
+        for p in session.scalars(stmt)
+    ]
+
+
+def stage_options(session: Session, pipeline_id: str) -> list[tuple[str, str]]:
+    """A pipeline's stages in order, ``(id, label)``."""
+    stmt = select(Stage.id, Stage.label).where(Stage.pipeline_id == pipeline_id).order_by(Stage.order)
+    return [(row.id, row.label) for row in session.execute(stmt)]
 
 
 def owners(session: Session, viewer: User) -> list[tuple[str, str]]:

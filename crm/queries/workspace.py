@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from crm.localtime import day_bounds, local_date
@@ -76,18 +76,36 @@ def task_days(user: User, now: datetime) -> tuple[datetime, datetime, datetime]:
     return today_start, tomorrow_start, day_after_start
 
 
+def due_in(due: Any, bucket: str, days: tuple[datetime, datetime, datetime]) -> ColumnElement[bool]:
+    """Whether ``due`` (a due-time column) falls in ``bucket`` (``overdue``, ``today``,
+    ``tomorrow``: by the user's local days) at ``days`` (``task_days``)."""
+    today_start, tomorrow_start, day_after_start = days
+    if bucket == "overdue":
+        return due < today_start
+    if bucket == "today":
+        return and_(due >= today_start, due < tomorrow_start)
+    if bucket == "tomorrow":
+        return and_(due >= tomorrow_start, due < day_after_start)
+    raise ValueError(f"unknown task bucket {bucket!r}")
+
+
+def tasks_due(user: User, bucket: str, now: datetime) -> Select[Activity]:
+    """The user's open tasks (``open_tasks``) due in ``bucket`` of their local days."""
+    return open_tasks(user, now).where(due_in(Activity.due_at, bucket, task_days(user, now)))
+
+
 def workspace_summary(
     session: Session, user: User, now: datetime, viewer: User | None = None
 ) -> WorkspaceSummary:
-    today_start, tomorrow_start, day_after_start = task_days(user, now)
+    days = task_days(user, now)
     viewer = viewer or user
     tasks = open_tasks(user, now, viewer).subquery()
-    due_today = and_(tasks.c.due_at >= today_start, tasks.c.due_at < tomorrow_start)
+    due_today = due_in(tasks.c.due_at, "today", days)
     counts = session.execute(
         select(
-            func.count(case((tasks.c.due_at < today_start, 1))),
+            func.count(case((due_in(tasks.c.due_at, "overdue", days), 1))),
             func.count(case((due_today, 1))),
-            func.count(case((and_(tasks.c.due_at >= tomorrow_start, tasks.c.due_at < day_after_start), 1))),
+            func.count(case((due_in(tasks.c.due_at, "tomorrow", days), 1))),
             func.count(case((and_(due_today, tasks.c.priority == "high"), 1))),
         )
     ).one()

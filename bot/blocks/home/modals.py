@@ -27,7 +27,7 @@ from bot.slack.keys import key
 from bot.slack.mrkdwn import escape, truncate
 from crm.changes.outcomes import MEETING_OUTCOMES
 from crm.changes.records import DEFAULT_MEETING_MINUTES, MEETING_MINUTES
-from crm.models import Pipeline
+from crm.queries.records import PipelineChoice
 
 DEAL_STAGE_VIEW = "home.deal_stage"
 CLOSE_DATE_VIEW = "home.close_date"
@@ -154,7 +154,7 @@ def log_modal(name: str, today: date, clock: str, meta: str) -> dict[str, Any]:
     )
 
 
-def create_deal_modal(pipelines: list[Pipeline], meta: str) -> dict[str, Any]:
+def create_deal_modal(pipelines: list[PipelineChoice], meta: str) -> dict[str, Any]:
     stages = [
         (f"{p.id}/{s.id}", f"{p.name} · {s.label}") for p in pipelines for s in p.stages if s.state == "open"
     ]

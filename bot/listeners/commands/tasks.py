@@ -9,7 +9,8 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks.sales import help_message
-from bot.digest.tasks import BUCKETS, task_lines, tasks_message
+from bot.blocks.tasks import tasks_message
+from bot.digest.tasks import BUCKETS, task_lines
 from bot.listeners.work import Effect, Who, after_ack
 from bot.runtime import Services
 from crm.models import User

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.home import service
 from bot.home.state import DEAL_CATEGORIES, EVENT_TYPES, GUIDED, RANGES, TABS, HomeState
@@ -48,10 +48,16 @@ PLANTED_MEETING = "<!here> secret roadmap sync"
 def _plant(session: Session) -> None:
     """A contact, deal, lead, meeting and event of the rep whose names are Slack markup."""
     pipeline = session.scalars(
-        select(Pipeline).where(Pipeline.object == "deal").order_by(Pipeline.id)
+        select(Pipeline)
+        .where(Pipeline.object == "deal")
+        .order_by(Pipeline.id)
+        .options(selectinload(Pipeline.stages))
     ).first()
     lead_pipeline = session.scalars(
-        select(Pipeline).where(Pipeline.object == "lead").order_by(Pipeline.id)
+        select(Pipeline)
+        .where(Pipeline.object == "lead")
+        .order_by(Pipeline.id)
+        .options(selectinload(Pipeline.stages))
     ).first()
     assert pipeline is not None and lead_pipeline is not None
     stage = next(s for s in pipeline.stages if s.state == "open")
