@@ -7,7 +7,7 @@ on error. Query functions in ``crm.queries`` take a session and never commit.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
@@ -17,7 +17,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -124,3 +125,22 @@ def upgrade(engine: Engine) -> None:
         return
     log.info("upgrading database schema", extra={"url": engine.url.render_as_string(hide_password=True)})
     command.upgrade(alembic_config(engine), "head")
+
+
+def insert_on_conflict(
+    bind: Session | Connection,
+    table: Any,
+    *,
+    keys: Sequence[str] | None = None,
+    update: Iterable[str] = (),
+) -> Any:
+    """``INSERT ... ON CONFLICT`` on PostgreSQL and SQLite (the same syntax, a dialect's own construct each):
+    with ``update``, those columns take the new row's values (an upsert on ``keys``); without, a row that
+    conflicts is skipped (insert-if-absent; ``keys`` name the constraint, by default any). Add ``.values()``
+    and ``.returning()`` as with ``insert()``."""
+    dialect = (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    updates = {name: stmt.excluded[name] for name in update}
+    if updates:
+        return stmt.on_conflict_do_update(index_elements=keys, set_=updates)
+    return stmt.on_conflict_do_nothing(index_elements=keys)

@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crm.db import insert_on_conflict
 from crm.models import InsightCacheEntry
 from insights.prompt import PROMPT_VERSION
 from insights.schemas import InsightOutput
@@ -73,14 +73,13 @@ def store(
         "created_at": now,
         "stale": False,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(InsightCacheEntry).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["deal_id", "visible_key", "model", "prompt_version"],
-        set_={k: stmt.excluded[k] for k in ("inputs_hash", "output", "created_at", "stale")},
+    stmt = insert_on_conflict(
+        session,
+        InsightCacheEntry,
+        keys=["deal_id", "visible_key", "model", "prompt_version"],
+        update=["inputs_hash", "output", "created_at", "stale"],
     )
-    session.execute(stmt)
+    session.execute(stmt.values(**values))
 
 
 def mark_stale(session: Session, deal_id: str) -> int:

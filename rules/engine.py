@@ -41,9 +41,9 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crm.db import insert_on_conflict
 from crm.models import Action, Base
 from crm.models.action import ActionState
 from rules.base import Rule
@@ -255,7 +255,5 @@ def insert_new(
 def insert_skipping_conflicts(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert ``rows`` into ``actions``, skipping any that would break a unique constraint; how many went
     in."""
-    dialect = session.get_bind().dialect.name
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert_(ACTIONS).on_conflict_do_nothing().returning(ACTIONS.c.id)
+    stmt = insert_on_conflict(session, ACTIONS).returning(ACTIONS.c.id)
     return len(session.connection().execute(stmt, rows).all())

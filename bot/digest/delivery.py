@@ -43,13 +43,12 @@ from typing import Any, cast
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import CursorResult, Engine, Table, and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.digest.building import Builders
 from bot.slack.users import cached_slack_id, remember_dm_channel, slack_id_for
 from crm.config import Settings
-from crm.db import session_scope
+from crm.db import insert_on_conflict, session_scope
 from crm.localtime import zone
 from crm.models import DigestDelivery, SlackIdentity, User
 from crm.models.delivery import FINAL_STATES, DeliveryState
@@ -193,8 +192,7 @@ def claim(session: Session, user_id: str, day: date, now: datetime, lease: timed
         "lease_until": now + lease,
         "attempts": 1,
     }
-    insert_ = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert_(DELIVERIES).values(**values).on_conflict_do_nothing().returning(DELIVERIES.c.id)
+    stmt = insert_on_conflict(session, DELIVERIES).values(**values).returning(DELIVERIES.c.id)
     inserted = session.execute(stmt).scalar()
     if inserted is not None:
         return Claim(inserted, token, user_id, day, taken_over=False)

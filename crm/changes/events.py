@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crm.db import insert_on_conflict
 from crm.models import SlackEvent
 
 KEEP = timedelta(days=2)  # Slack retries within minutes; two days of ids is plenty
@@ -17,12 +17,9 @@ KEEP = timedelta(days=2)  # Slack retries within minutes; two days of ids is ple
 def first_delivery(session: Session, event_id: str, event_type: str, now: datetime) -> bool:
     """Record ``event_id``; True the first time, False for any later delivery (a retry or a replay)."""
     values = {"event_id": event_id[:64], "event_type": event_type[:64], "received_at": now}
-    dialect = session.get_bind().dialect.name
-    stmt: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SlackEvent).values(values)
+    stmt = insert_on_conflict(session, SlackEvent, keys=["event_id"]).values(values)
     # RETURNING, not rowcount: with psycopg, SQLAlchemy reports rowcount -1 for this statement.
-    inserted = session.execute(
-        stmt.on_conflict_do_nothing(index_elements=["event_id"]).returning(SlackEvent.event_id)
-    ).first()
+    inserted = session.execute(stmt.returning(SlackEvent.event_id)).first()
     return inserted is not None
 
 

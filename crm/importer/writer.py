@@ -28,8 +28,8 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
+from crm.db import insert_on_conflict
 from crm.models import (
     Activity,
     ActivityCompany,
@@ -63,22 +63,14 @@ BATCH = 2_000
 Rows = dict[Table, list[dict[str, Any]]]
 
 
-def _upsert_statement(dialect: str, table: Table, names: list[str]) -> Any:
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert_(table)
-    keys = [column.name for column in table.primary_key.columns]
-    updates = {name: stmt.excluded[name] for name in names if name not in keys}
-    if updates:
-        return stmt.on_conflict_do_update(index_elements=keys, set_=updates)
-    return stmt.on_conflict_do_nothing()
-
-
 def upsert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows``, updating those whose primary key exists."""
     if rows:
-        _execute_many(
-            connection, _upsert_statement(connection.dialect.name, table, list(rows[0])), table, rows
-        )
+        keys = [column.name for column in table.primary_key.columns]
+        update = [name for name in rows[0] if name not in keys]
+        # No column to update: conflicts skipped on any constraint, as before (keys only with an update).
+        stmt = insert_on_conflict(connection, table, keys=keys if update else None, update=update)
+        _execute_many(connection, stmt, table, rows)
 
 
 _SIMPLE_TYPES = (String, Integer, Boolean, Float, Numeric, Date, UTCDateTime)
