@@ -1,4 +1,4 @@
-"""Configuration from the environment (product.md's table), read once per process with pydantic-settings."""
+"""Configuration from the environment (the README's table), read once per process with pydantic-settings."""
 
 from __future__ import annotations
 

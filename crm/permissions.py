@@ -7,7 +7,7 @@ same condition, so the two can never disagree.
 A user may view a record when they are a super admin, their access level for the record's kind is ``all``,
 it is ``team`` and the record's owner is in the user's team or one of its descendant teams, or the user
 owns the record. Private activities are visible to their owner alone, super admins included
-(crm-dataset.md, "What the access levels mean").
+(docs/dataset.md, "Who may view a record").
 
 ``bound=True`` states the same condition with the user's ids as bind parameters (``viewer_id``,
 ``viewer_team_id``; values from ``permission_params(user)``), so a statement built once serves every user of

@@ -89,7 +89,7 @@ class InsightResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``salesbot insights --json`` object (product.md)."""
+        """The ``salesbot insights --json`` object (docs/architecture.md, "Command output")."""
         return {
             "deal_id": self.deal_id,
             "user": self.user_email,

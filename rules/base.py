@@ -1,7 +1,7 @@
 """What a rule is: a code, a title, a category, a subject, a key, and its creation criteria and expiration
 conditions as SQL.
 
-A rule states two things (guided-actions.md):
+A rule states two things (docs/guided-actions.md):
 
 - ``candidates(ctx)``: a ``Select`` of one row per (subject, user) whose *creation criteria* hold, with the
   columns of ``CANDIDATE_COLUMNS``;
@@ -59,7 +59,7 @@ BY_SUBJECT = "by subject"
 # The columns every rule's ``candidates`` select returns, in this order.
 CANDIDATE_COLUMNS = ("user_id", "key", "subject_type", "subject_id", "contact_id", "company_id", "category")
 
-# Reasons that, when a rule has them, come before its own (guided-actions.md, "Which reason"), and after.
+# Reasons that, when a rule has them, come before its own (docs/guided-actions.md), and after.
 LEADING_REASONS = ("reassigned", "closed")
 TRAILING_REASONS = ("criteria_no_longer_met", "aged_out")
 

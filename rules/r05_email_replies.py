@@ -26,7 +26,7 @@ from rules.sql import is_recipient, key_of, owned_by, rows_of, user_emailed, use
 
 
 def replies_to_user(reply: Any, contact: Any, user_id: Any) -> ColumnElement[bool]:
-    """``reply`` (from ``contact``) answers an outgoing email of the user (guided-actions.md, "reply")."""
+    """``reply`` (from ``contact``) answers an outgoing email (docs/guided-actions.md, "Words")."""
     sent = aliased(Activity)
     return (
         rows_of(sent)

@@ -34,10 +34,10 @@ ALL_RULES: tuple[Rule, ...] = (
     R11, R12, R13, R14, R15, R16, R17, R18, R19,
 )  # fmt: skip
 
-# guided-actions.md, "One action per email": an incoming email gets only the first of these per user.
+# docs/guided-actions.md, "One action per email": an incoming email gets only the first of these per user.
 EMAIL_PRECEDENCE = ("R10", "R05", "R09")
 
-# guided-actions.md, "Order in a digest": closing first, then this rule order, then oldest first.
+# docs/guided-actions.md, "In a digest and on Home": closing first, then this rule order, then oldest first.
 DIGEST_ORDER = (
     "R10", "R12", "R13", "R06", "R08", "R07", "R19", "R16", "R18", "R17",
     "R05", "R11", "R09", "R15", "R14", "R03", "R02", "R01", "R04",

@@ -1,4 +1,4 @@
-"""SQL fragments the rules share, named after guided-actions.md's vocabulary.
+"""SQL fragments the rules share, named after docs/guided-actions.md's words.
 
 Every fragment aliases the tables it reads and correlates everything else it mentions to the enclosing
 queries, at any depth (``rows_of``): SQLAlchemy's automatic correlation only looks one level up, and a
@@ -193,7 +193,7 @@ def user_emailed(
 ) -> Exists:
     """An outgoing email owned by the user has ``address`` among its ``to`` or ``cc`` (sent after ``after``).
 
-    guided-actions.md, "Emailing someone": tracked or not unless ``tracked_only``; addresses compare
+    docs/guided-actions.md, "Words": tracked or not unless ``tracked_only``; addresses compare
     lower-cased.
     """
     r = aliased(EmailRecipient)

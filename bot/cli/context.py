@@ -19,7 +19,7 @@ EXIT_FORBIDDEN = 3
 
 
 class CommandError(Exception):
-    """A failure to report in one line, with the exit code product.md assigns to it."""
+    """A failure to report in one line, with the exit code docs/architecture.md assigns to it."""
 
     def __init__(self, message: str, exit_code: int = EXIT_INVALID) -> None:
         super().__init__(message)

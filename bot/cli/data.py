@@ -16,7 +16,7 @@ from crm.importer.validate import DatasetInvalid
 
 
 def register(commands: Any) -> None:
-    p = commands.add_parser("import", help="load a dataset file (crm-dataset.md); all or nothing")
+    p = commands.add_parser("import", help="load a dataset file (docs/dataset.md); all or nothing")
     p.add_argument("file", help="the dataset, a JSON file")
     p.add_argument("--progress", action="store_true", help="show a progress bar while writing")
     p.set_defaults(handler=run_import)

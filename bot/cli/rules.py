@@ -34,12 +34,17 @@ def register(commands: Any) -> None:
         "its last run re-checks only what time moving can have changed; the result is the same)",
     )
     p.set_defaults(handler=run_rules)
+    p = rules_commands.add_parser("list", help="the guided-action catalogue, from the rules themselves")
+    p.add_argument(
+        "--markdown", action="store_true", help="each rule in full, as docs/guided-actions.md embeds it"
+    )
+    p.set_defaults(handler=list_rules)
 
     p = commands.add_parser("actions", help="list a user's guided actions (open ones by default)")
     p.add_argument("--user", required=True, metavar="EMAIL", help="the user's email address")
     p.add_argument("--category", choices=("all", "closing", "prospecting"), default="all")
     p.add_argument("--state", choices=("open", "all"), default="open")
-    p.add_argument("--json", action="store_true", help="print the documented JSON (product.md)")
+    p.add_argument("--json", action="store_true", help="print the documented JSON (docs/architecture.md)")
     p.set_defaults(handler=list_actions)
 
 
@@ -50,6 +55,13 @@ def run_rules(context: Context) -> int:
         report = evaluate(session, now, incremental=not context.args.full)
         unsnoozed = unsnooze_due(session, now)
     print(format_report(report, unsnoozed), file=context.out)
+    return 0
+
+
+def list_rules(context: Context) -> int:
+    from rules.catalogue import markdown, table  # only this command needs the rules' docstrings
+
+    print(markdown() if context.args.markdown else table(), file=context.out)
     return 0
 
 
@@ -99,7 +111,7 @@ def find_user(session: Session, email: str) -> User:
 
 
 def action_json(action: Action) -> dict[str, Any]:
-    """One action as product.md documents ``actions --json``."""
+    """One action as docs/architecture.md documents ``actions --json``."""
     return {
         "id": action.id,
         "rule": action.rule,

@@ -1,6 +1,6 @@
 """What goes into one user's digest, read from the CRM through the permission filter.
 
-``load_digest(session, user, now)`` returns a :class:`Digest`: the counts of product.md's context line and
+``load_digest(session, user, now)`` returns a :class:`Digest`: the counts of the digest's context line and
 the items of each section, in order, each already described in words (names, subjects, local times). The
 renderers (``bot.digest.render``) only lay it out; they never query.
 

@@ -1,7 +1,7 @@
 """A :class:`~bot.digest.content.Digest` laid out: the ``chat.postMessage`` payload (Block Kit built with
 ``slack_sdk.models.blocks``) and the plain text a terminal shows.
 
-Layout (product.md, "Morning digest"): a header with the first name and the local date, a context line of
+Layout (docs/architecture.md, "Flow 2"): a header with the first name and the local date, a context line of
 counts, then the sections in order, each a title line, its lines and, when not all fit, "+N more ...". A task
 or guided-action line is a section block and an actions block (Complete, Snooze menu; for guided actions
 also the feedback menu and Dismiss); a bundled rule is one line with "Start"; a meeting has its local times

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from crm.changes.ownership import owned_activity
 from crm.models import Activity, User
 
-# crm-dataset.md: a meeting's outcome; "scheduled" is the state before any outcome.
+# docs/dataset.md: a meeting's outcome; "scheduled" is the state before any outcome.
 MEETING_OUTCOMES = ("completed", "rescheduled", "no_show", "canceled")
 # A call's outcome is free text in the dataset; these are the choices offered in Slack.
 CALL_OUTCOMES = ("Connected", "Left voicemail", "No answer", "Busy", "Wrong number", "Not interested")

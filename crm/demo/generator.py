@@ -1,7 +1,7 @@
 """The demo CRM generator's entry points: ``generate`` streams records, ``write_dataset`` writes a file.
 
 Output depends on (now, profile, reps, seed) only: one ``random.Random(seed)``, no wall clock, no set
-order. Records come in dataset order (crm-dataset.md) and are never all held at once, so the large
+order. Records come in dataset order (docs/dataset.md) and are never all held at once, so the large
 profile (2,000,000 activities) writes in bounded memory.
 """
 

@@ -1,4 +1,4 @@
-"""The activities every rep gets: one small story per guided-action rule (guided-actions.md).
+"""The activities every rep gets: one small story per guided-action rule (docs/guided-actions.md).
 
 A reply waiting for an answer, meetings without an outcome, a deal gone quiet, tasks due in the rep's local
 today; world.py names the contact each story is about, accounts.py the deals and leads.

@@ -18,7 +18,7 @@ HOUR = 3_600
 DAY = 86_400
 ORG_DOMAIN = "acme.test"
 
-# Positions in every rep's contact list, each reserved for one scenario (guided-actions.md's rules) so the
+# Positions in every rep's contact list, each reserved for one scenario (docs/guided-actions.md) so the
 # background work never spoils it. Contacts from POOL on are ordinary and take the background work.
 NEWLY_ASSIGNED = (0, 1, 2)  # R01: assigned days ago, no deal, no email either way
 REPLIED = 3  # R05: replied to the rep's email two days ago

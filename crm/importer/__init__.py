@@ -1,1 +1,1 @@
-"""Dataset import and export (crm-dataset.md): streaming validation, then one all-or-nothing upsert."""
+"""Dataset import and export (docs/dataset.md): streaming validation, then one all-or-nothing upsert."""

@@ -1,8 +1,8 @@
 """Guided actions: what the rule engine (``rules/``) suggests to each user, and what the user did with it.
 
 One row per (rule, key, user), never re-created once it exists whatever state it ended in
-(guided-actions.md, "Lifecycle"). The subject and the association snapshot (``contact_id``, ``company_id``)
-are plain strings rather than foreign keys: history must survive later changes to the CRM.
+(docs/guided-actions.md, "Life of an action"). The subject and the association snapshot (``contact_id``,
+``company_id``) are plain strings rather than foreign keys: history must survive later changes to the CRM.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class Action(Base):
             postgresql_where=text("state IN ('open', 'snoozed')"),
         ),
         # One action per incoming email and user among R10, R05 and R09, ever (the precedence of
-        # guided-actions.md, "One action per email").
+        # docs/guided-actions.md, "One action per email").
         Index(
             "uq_actions_one_per_email",
             "subject_id",

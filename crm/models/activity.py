@@ -2,7 +2,7 @@
 
 One table rather than five: the rules and insights read activities of every type together (an "engagement
 of a deal" is any of them), and the dataset format has one collection. Type-specific columns are nullable.
-``occurred_at`` and ``ended_at`` are derived at write time from the type's own fields (guided-actions.md,
+``occurred_at`` and ``ended_at`` are derived at write time from the type's own fields (docs/guided-actions.md,
 "Times of activities") so that SQL can compare them without per-dialect date arithmetic.
 """
 
@@ -123,7 +123,7 @@ def activity_times(
     end_at: datetime | None,
     created_at: datetime | None,
 ) -> tuple[datetime | None, datetime | None]:
-    """When an activity happens and ends, per guided-actions.md "Times of activities"."""
+    """When an activity happens and ends, per docs/guided-actions.md, "Words"."""
     if type_ == "email":
         return sent_at, sent_at
     if type_ == "call":

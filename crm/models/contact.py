@@ -17,7 +17,7 @@ class Contact(Base):
     first_name: Mapped[str] = mapped_column(default="")
     last_name: Mapped[str] = mapped_column(default="")
     email: Mapped[str | None] = mapped_column(String(320))
-    # Lower-cased copy of ``email``: addresses compare case-insensitively everywhere (guided-actions.md).
+    # Lower-cased copy of ``email``: addresses compare case-insensitively everywhere (docs/guided-actions.md).
     email_lower: Mapped[str | None] = mapped_column(String(320), index=True)
     company_id: Mapped[str | None] = mapped_column(fk("companies.id"), index=True)
     owner_id: Mapped[str | None] = mapped_column(fk("users.id"), index=True)

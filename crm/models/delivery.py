@@ -1,6 +1,6 @@
 """Digest deliveries: one row per (user, local date), claimed before Slack is called.
 
-The row is the "exactly once" of the morning digest (product.md): a sender claims it (insert-if-absent, or a
+The row is the digest's "exactly once" (docs/architecture.md): a sender claims it (insert-if-absent, or a
 compare-and-set update of an expired claim or a due retry) in a short transaction of its own, calls
 ``chat.postMessage``, then records the message's ``channel`` and ``ts`` under the same claim token. Two
 senders never both own a row; a claim left by a crashed sender is taken over once its lease ends.

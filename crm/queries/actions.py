@@ -1,6 +1,6 @@
 """Reading guided actions: a user's actions, filtered by category and state.
 
-The digest's ranking (closing first, then the rule order of guided-actions.md) belongs to the rules
+The digest's ranking (closing first, then the rule order of docs/guided-actions.md) belongs to the rules
 (``rules.registry.ranked``); these queries order oldest first so a caller that does not rank still reads
 them in a stable order.
 """

@@ -1,4 +1,4 @@
-"""What a digest holds: sections in product.md's order, counts, local days, snoozes, permissions."""
+"""What a digest holds: sections in order (docs/architecture.md), counts, local days, snoozes, permissions."""
 
 from __future__ import annotations
 

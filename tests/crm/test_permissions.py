@@ -1,5 +1,5 @@
-"""The permission filter (crm/permissions.py) checked against the spec, crm-dataset.md "What the access levels
-mean", for every role x access level (given or defaulted) x position in a team tree x private flag x kind.
+"""The permission filter (crm/permissions.py) checked against docs/dataset.md, "Who may view a
+record", for every role x access level (given or defaulted) x position in a team tree x private flag x kind.
 
 The expectation comes from an independent oracle below: it walks the team tree upwards in Python from the
 record owner's team, where the filter walks it downwards in SQL from the viewer's team. Both APIs are held

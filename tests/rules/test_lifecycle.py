@@ -1,4 +1,4 @@
-"""The lifecycle every rule obeys (guided-actions.md, "Lifecycle"): keys are never re-created, one live
+"""The lifecycle every rule obeys (docs/guided-actions.md): keys are never re-created, one live
 action per rule, subject and user, a reassigned record's new owner gets their own, the association snapshot
 and category are kept, one action per incoming email (R10 > R05 > R09), and two evaluations at once create
 no duplicates."""

@@ -14,7 +14,7 @@ from rules.registry import ALL_RULES, DIGEST_ORDER, RULES_BY_CODE, _check, diges
 from rules.sql import key_text
 from tests.conftest import NOW
 
-# guided-actions.md, "The rules": id, title, category, subject, key, bundled.
+# docs/guided-actions.md, "The rules": id, title, category, subject, key, bundled.
 SPEC_TABLE = """
 R01 | Newly assigned contacts | prospecting | contact | contact | no
 R02 | Newly assigned leads | prospecting | lead | lead | no
