@@ -74,12 +74,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-@lru_cache(maxsize=8)
-def get_engine(url: str) -> Engine:
-    """One engine per URL per process."""
-    return make_engine(url)
-
-
 @lru_cache(maxsize=16)
 def _sessionmaker(engine: Engine, write: bool = False) -> sessionmaker[Session]:
     if write and engine.dialect.name == "sqlite":

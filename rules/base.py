@@ -59,10 +59,6 @@ BY_SUBJECT = "by subject"
 # The columns every rule's ``candidates`` select returns, in this order.
 CANDIDATE_COLUMNS = ("user_id", "key", "subject_type", "subject_id", "contact_id", "company_id", "category")
 
-# Reasons that, when a rule has them, come before its own (docs/guided-actions.md), and after.
-LEADING_REASONS = ("reassigned", "closed")
-TRAILING_REASONS = ("criteria_no_longer_met", "aged_out")
-
 
 @dataclass(frozen=True)
 class ActionRef:

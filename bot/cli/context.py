@@ -13,7 +13,6 @@ from crm.config import get_settings
 from crm.db import make_engine, upgrade
 from crm.isotime import parse_time
 
-EXIT_OK = 0
 EXIT_INVALID = 2
 EXIT_FORBIDDEN = 3
 

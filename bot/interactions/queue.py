@@ -22,7 +22,7 @@ from crm.models import Action, Activity, ActivityContact, Contact, User
 from crm.models.action import LIVE_STATES
 from crm.permissions import visible
 from crm.queries.workspace import tasks_due
-from rules.registry import RULES_BY_CODE, ranked
+from rules.registry import ranked
 
 # The Home tab's "Start queue" walks through the open tasks of one bucket (due today, overdue, tomorrow).
 TASK_BUCKETS = ("today", "overdue", "tomorrow")
@@ -130,10 +130,6 @@ def snooze_member(
     queue.pos += 1
     queue.done += 1
     return f"Snoozed until {describe_until(until, user.timezone, now)}." if change.changed else change.message
-
-
-def title_of(queue: Queue) -> str:
-    return RULES_BY_CODE[queue.rule].title
 
 
 def _waiting(activity: Activity, kind: str, user: User, now: datetime) -> bool:

@@ -9,8 +9,6 @@ from datetime import UTC, datetime, time, timedelta
 from crm.localtime import format_clock, format_day, local_date, zone
 from crm.models import User
 
-CHOICES = ("1h", "tomorrow", "monday")
-
 
 def digest_clock(user: User) -> time:
     try:

@@ -35,7 +35,6 @@ UNOWNED = 13  # R14 through the company's owner: a contact nobody owns
 MEETINGS = 14  # R06, R07, R08, R13: meetings and calls of the last days
 ENROLLED = 15  # R04: enrolled in a sequence with tasks due
 POOL = 16
-RESERVED_SAFE = range(REPLIED, UNOWNED)  # may take background work older than SETTLED
 SETTLED = 30 * DAY  # background work on reserved contacts stays older than this
 
 

@@ -22,9 +22,6 @@ START_QUEUE = "home.queue"  # value: the bucket (today | overdue | tomorrow)
 BAR = 10
 
 
-GUIDED_FILTERS = (("all", "All"), ("closing", "Closing"), ("prospecting", "Prospecting"))
-
-
 def bar(done: int, target: int) -> str:
     filled = BAR if target <= 0 else min(BAR, round(BAR * done / target))
     return "█" * filled + "░" * (BAR - filled)

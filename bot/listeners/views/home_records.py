@@ -22,7 +22,6 @@ from crm.changes import records
 from crm.changes.outcomes import MEETING_OUTCOMES, log_outcome
 from crm.localtime import zone
 from crm.models import Pipeline, Stage, User
-from crm.permissions import Kind
 
 Change = Callable[[Session, User, datetime], None]
 
@@ -81,10 +80,6 @@ def _parse(callback: str, view: dict[str, Any], ref: str) -> tuple[Change | None
     if callback == m.CREATE_DEAL_VIEW:
         return _parse_create(view)
     return None, {"m.about": "This form is not valid."}
-
-
-def records_kind(kind: str) -> Kind:
-    return "deals" if kind == "deal" else "leads"
 
 
 def _parse_log(view: dict[str, Any], kind: str, record_id: str) -> tuple[Change | None, dict[str, str]]:
