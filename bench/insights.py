@@ -29,7 +29,7 @@ from bench.common import NOW
 from crm.config import Settings
 from crm.db import make_engine, session_scope, upgrade
 from crm.models import Activity, ActivityDeal, Deal, Org, Pipeline, Stage, User
-from insights.context import build_context
+from insights.budget import build_context
 from insights.model import chat_model
 from insights.service import get_insights
 from tests.fakes.openai_api import FakeOpenAI

@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from bot.digest.delivery import DeliveryConfig, SendReport, send_due
 from crm.config import Settings
 from crm.db import session_scope
+from crm.localtime import wall_clock
 from rules.actions import unsnooze_due
 from rules.engine import EvaluationReport, evaluate
 
@@ -37,10 +38,6 @@ DIGEST_JOB = "digest-tick"
 RULES_JOB = "rules-run"
 # Coalesce missed runs into one, never run a job twice at once, and skip a run more than a minute late.
 JOB_OPTIONS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def digest_tick(

@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.clock import wall_clock
 from crm.config import Settings
+from crm.localtime import wall_clock
 
 log = logging.getLogger(__name__)
 

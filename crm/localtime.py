@@ -1,9 +1,15 @@
-"""Local days in a user's time zone: the digest, R04 and R13 all count days where the user lives."""
+"""Local days in a user's time zone (the digest, R04 and R13 all count days where the user lives), the time
+formats lines show, and ``wall_clock``: the one function that reads the clock, called only at the edges (the
+CLI, the scheduler, the app's listeners) and passed inward as ``now``."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 def zone(name: str | None) -> ZoneInfo:

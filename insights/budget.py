@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from datetime import datetime
 
-from insights.context import ActivityItem, DealContext
+from sqlalchemy.orm import Session
+
+from crm.models import User
+from insights.context import DEFAULT_BUDGET, RECENT_LIMIT, ActivityItem, DealContext, read_deal
 from insights.prompt import SCHEMA_OVERHEAD, fenced_bytes, prompt_tokens, render_system, render_user
 from insights.text import BYTES_PER_TOKEN, CUT_MARK, clean_body, cut, estimate_tokens
 
@@ -110,3 +114,17 @@ def fit_to_budget(context: DealContext, bodies: dict[str, str], budget: int) -> 
         candidate = replace(context, recent=(), scheduled=(), omitted=len(recent), body_cap=0)
         tokens = prompt_tokens(candidate)
     return replace(candidate, prompt_tokens=tokens)
+
+
+def build_context(
+    session: Session,
+    deal_id: str,
+    user: User,
+    now: datetime,
+    *,
+    budget: int = DEFAULT_BUDGET,
+    recent_limit: int = RECENT_LIMIT,
+) -> DealContext:
+    """The context a prompt is rendered from: ``read_deal`` fitted to ``budget`` tokens."""
+    reading = read_deal(session, deal_id, user, now, recent_limit=recent_limit)
+    return fit_to_budget(reading.context, reading.bodies, budget)

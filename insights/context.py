@@ -4,8 +4,8 @@
 unless the user may view the deal, then reads the deal's fields, stage, score and close-date history, its
 contacts and company *that the user may view*, its future meetings and open tasks, and its
 ``recent_limit`` most recent emails, calls, meetings and notes *that the user may view*: enough for the
-cache key and the CRM risks. ``build_context`` fits that to a prompt of ``budget`` tokens
-(``insights.budget``): bodies cleaned (quoted replies and signatures removed) and cut, and when the budget
+cache key and the CRM risks. ``insights.budget.build_context`` fits that to a prompt of ``budget``
+tokens: bodies cleaned (quoted replies and signatures removed) and cut, and when the budget
 cannot give every activity a useful body, the oldest activities left out and counted.
 """
 
@@ -356,19 +356,3 @@ def read_deal(
         user_timezone=user.timezone,
     )
     return DealReading(context, {a.id: a.body or "" for a in (*recent, *scheduled)})
-
-
-def build_context(
-    session: Session,
-    deal_id: str,
-    user: User,
-    now: datetime,
-    *,
-    budget: int = DEFAULT_BUDGET,
-    recent_limit: int = RECENT_LIMIT,
-) -> DealContext:
-    """The context a prompt is rendered from: ``read_deal`` fitted to ``budget`` tokens."""
-    from insights.budget import fit_to_budget  # the budget renders prompts, which import this module
-
-    reading = read_deal(session, deal_id, user, now, recent_limit=recent_limit)
-    return fit_to_budget(reading.context, reading.bodies, budget)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TextIO
 
 from sqlalchemy import Engine
@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from crm.config import get_settings
 from crm.db import make_engine, upgrade
 from crm.isotime import parse_time
+from crm.localtime import wall_clock
 
 EXIT_INVALID = 2
 EXIT_FORBIDDEN = 3
@@ -48,7 +49,7 @@ class Context:
         """``--now`` when given; otherwise the wall clock, read here at the edge and passed inward."""
         text = getattr(self.args, "now", None)
         if text is None:
-            return datetime.now(UTC)
+            return wall_clock()
         try:
             return parse_time(text)
         except ValueError as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cli.context import CommandError, Context
-from bot.clock import wall_clock
 from bot.digest.content import SECTION_LIMIT, load_digest
 from bot.digest.delivery import DeliveryConfig, send_due
 from bot.digest.render import message_payload, payload_json, render_text
@@ -13,6 +12,7 @@ from bot.slack.client import SlackNotConfigured, delivery_client
 from bot.slack.users import cached_slack_id
 from crm.config import get_settings
 from crm.db import session_scope
+from crm.localtime import wall_clock
 from crm.queries.actions import user_by_email
 
 

@@ -70,7 +70,7 @@ def modal_for(
     if action_id == buttons.DISQUALIFY:
         lead, name = _lead(session, actor, value)
         return m.disqualify_modal(name, m.metadata(f"lead:{lead.id}", home))
-    if action_id == OUTCOME:
+    if action_id == buttons.OUTCOME:
         meeting = session.scalars(
             visible(
                 select(Activity).where(Activity.id == value, Activity.type == "meeting"), actor, "activities"
@@ -83,7 +83,6 @@ def modal_for(
     raise ValueError("that button is not valid")
 
 
-OUTCOME = "home.meeting.outcome"
 OPENERS = (
     buttons.DEAL_STAGE,
     buttons.CLOSE_DATE,
@@ -91,5 +90,5 @@ OPENERS = (
     buttons.CREATE_DEAL,
     buttons.LEAD_STAGE,
     buttons.DISQUALIFY,
-    OUTCOME,
+    buttons.OUTCOME,
 )

@@ -25,21 +25,10 @@ from bot.home.schedule import load_feed, load_schedule
 from bot.home.state import HomeState
 from bot.home.summary import load_summary
 from bot.interactions.queue import Queue
-from crm.changes.preferences import DigestSettings, preferences
+from crm.changes.preferences import digest_settings, preferences
 from crm.models import User
 
 Effect = Callable[[WebClient], Any]
-
-
-def digest_settings(session: Session, user: User) -> DigestSettings:
-    return DigestSettings(
-        enabled=user.digest_enabled,
-        time=user.digest_time,
-        weekdays=[int(d) for d in user.digest_weekdays or []],
-        timezone=user.timezone,
-        send_when_empty=user.digest_send_when_empty,
-        follow_up_prompt=preferences(session, user).follow_up_prompt,
-    )
 
 
 def _summary(session: Session, ctx: HomeContext) -> list[Block]:

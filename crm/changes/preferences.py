@@ -68,6 +68,18 @@ def settings_problems(settings: DigestSettings) -> dict[str, str]:
     return problems
 
 
+def digest_settings(session: Session, user: User) -> DigestSettings:
+    """What the Settings tab shows and ``set_digest_settings`` writes."""
+    return DigestSettings(
+        enabled=user.digest_enabled,
+        time=user.digest_time,
+        weekdays=[int(d) for d in user.digest_weekdays or []],
+        timezone=user.timezone,
+        send_when_empty=user.digest_send_when_empty,
+        follow_up_prompt=preferences(session, user).follow_up_prompt,
+    )
+
+
 def set_digest_settings(session: Session, user: User, settings: DigestSettings, now: datetime) -> None:
     """Change the user's own digest settings and follow-up prompt; ``ValueError`` when invalid."""
     problems = settings_problems(settings)

@@ -7,8 +7,8 @@ from sqlalchemy import text
 
 from crm.models import Activity
 from crm.permissions import PermissionDenied
-from insights.budget import MIN_BODY_CHARS
-from insights.context import build_context, deal_activities, read_deal
+from insights.budget import MIN_BODY_CHARS, build_context
+from insights.context import deal_activities, read_deal
 from insights.prompt import prompt_tokens, render_user
 from insights.text import CUT_MARK, clean_body, estimate_tokens, strip_reply
 from tests.conftest import NOW

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from bot.blocks.insights import result_message
 from crm.config import Settings
-from insights.context import build_context
+from insights.budget import build_context
 from insights.model import chat_model
 from insights.prompt import render_user
 from insights.safety import neutralise

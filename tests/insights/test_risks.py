@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from insights.context import ContactItem, DealContext, build_context
+from insights.budget import build_context
+from insights.context import ContactItem, DealContext
 from insights.risks import RiskThresholds, crm_risks
 from tests.conftest import NOW
 from tests.rules.world import World

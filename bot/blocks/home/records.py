@@ -28,6 +28,7 @@ LOG = "home.log"  # value: deal:ID or lead:ID
 CREATE_DEAL = "home.deal.create"
 LEAD_STAGE = "home.lead.stage"
 DISQUALIFY = "home.lead.disqualify"
+OUTCOME = "home.meeting.outcome"  # on a past meeting of the Schedule tab
 
 
 def money(row: DealRow) -> str:

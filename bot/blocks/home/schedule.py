@@ -13,8 +13,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.home.common import choices, menu, note, pager
+from bot.blocks.home.records import OUTCOME
 from bot.digest.render import JOIN
-from bot.home.modals import OUTCOME
 from bot.home.schedule import FEED_PAGE, SCHEDULE_PAGE, FeedData, ScheduleData
 from bot.home.state import EVENT_TYPES, HomeState
 from bot.slack import limits

@@ -16,9 +16,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.blocks.home.settings import settings_modal
-from bot.home import service as home
 from bot.listeners.work import Effect, Who, after_ack
 from bot.runtime import Services
+from crm.changes.preferences import digest_settings
 from crm.models import User
 
 
@@ -37,7 +37,7 @@ def handler(services: Services) -> Callable[..., None]:
         trigger_id = str(body.get("trigger_id") or "")
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
-            settings = home.digest_settings(session, actor)
+            settings = digest_settings(session, actor)
             if settings.timezone == "UTC":
                 tz = profile_tz(client, who.user)
                 if tz:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.blocks.home import modals as m
-from bot.home.modals import OUTCOME
+from bot.blocks.home.records import OUTCOME
 from crm.models import Activity
 from tests.bot.app.conftest import SlackRequests, ana_world
 from tests.bot.home.conftest import home_click, open_home, published, text_of
