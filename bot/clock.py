@@ -4,7 +4,7 @@ Two jobs with fixed ids: ``digest-tick`` every minute sends the digests that are
 every ``SALESBOT_RULES_EVERY_MIN`` minutes evaluates the guided-action rules and reopens snoozed actions.
 Both are coalesced with ``max_instances=1``: a slow run is never doubled up, and runs missed while the
 machine slept collapse into one. The triggers are plain intervals in UTC; whether a digest is due is decided
-by each user's local date and time (``bot.digest.delivery.due_users``), so daylight-saving changes and
+by each user's local date and time (``crm.queries.deliveries.due_users``), so daylight-saving changes and
 weekdays need nothing from cron. Running two clocks by accident sends nothing twice: digests are claimed
 per user and day, and rule runs take turns on a database lock.
 

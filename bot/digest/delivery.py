@@ -1,14 +1,16 @@
 """``send_due``: one scheduler tick of digest delivery, exactly once per user and local day.
 
-Who is due (:func:`due_users`): digests on, today (in the user's zone) one of their weekdays, their local
-time at or past their digest time, and no finished delivery for today. A digest missed while the scheduler
-was down is therefore sent late the same local day, and never the next day: the next day is a new date.
+Who is due (``crm.queries.deliveries.due_users``): digests on, today (in the user's zone) one of their
+weekdays, their local time at or past their digest time, and no finished delivery for today. A digest
+missed while the scheduler was down is therefore sent late the same local day, and never the next day: the
+next day is a new date.
 
 Exactly once:
 
-1. **Claim** a row of ``digest_deliveries`` for (user, local date) in a short transaction of its own, before
-   Slack is called: insert-if-absent (``INSERT ... ON CONFLICT DO NOTHING RETURNING``), or a compare-and-set
-   ``UPDATE`` of a row whose claim lease ran out (a crashed sender) or whose retry is due. Both are atomic on
+1. **Claim** (``crm.changes.deliveries``) a row of ``digest_deliveries`` for (user, local date) in a short
+   transaction of its own, before Slack is called: insert-if-absent (``INSERT ... ON CONFLICT DO NOTHING
+   RETURNING``), or a compare-and-set ``UPDATE`` of a row whose claim lease ran out (a crashed sender) or
+   whose retry is due. Both are atomic on
    SQLite and PostgreSQL, so of two senders at the same moment exactly one owns the row.
 2. **Send** ``chat.postMessage`` with the row's id in the message ``metadata``.
 3. **Record** ``sent`` with ``channel`` and ``ts``, under the claim token.
@@ -32,30 +34,29 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import CursorResult, Engine, Table, and_, or_, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.digest.building import Builders
+from bot.digest.pacer import Pacer
 from bot.slack.users import cached_slack_id, remember_dm_channel, slack_id_for
+from crm.changes.deliveries import Claim, claim, finish
 from crm.config import Settings
-from crm.db import insert_on_conflict, session_scope
-from crm.localtime import zone
+from crm.db import session_scope
 from crm.models import DigestDelivery, SlackIdentity, User
-from crm.models.delivery import FINAL_STATES, DeliveryState
+from crm.models.delivery import DeliveryState
+from crm.queries.deliveries import due_users
 
 log = logging.getLogger(__name__)
 
-DELIVERIES = cast(Table, DigestDelivery.__table__)
 METADATA_EVENT = "salesbot_digest"
 
 # Slack errors that retrying will not fix for this user today.
@@ -113,6 +114,12 @@ class SendReport:
         with self._lock:
             setattr(self, name, getattr(self, name) + n)
 
+    def fail(self, error: str) -> None:
+        """Count one failed digest and keep its reason (senders call it from several threads)."""
+        with self._lock:
+            self.failed += 1
+            self.errors.append(error)
+
     def summary(self) -> str:
         return (
             f"{self.due} due: {self.sent} sent, {self.recovered} recovered, {self.skipped_empty} empty "
@@ -120,177 +127,6 @@ class SendReport:
             f"{self.retry} to retry, {self.failed} failed; {self.rate_limited} rate-limited answers; "
             f"{self.seconds:.1f} s"
         )
-
-
-# --- who is due --------------------------------------------------------------------------------------
-
-
-def is_due_locally(user: User, now: datetime) -> date | None:
-    """The user's local date if their digest is due at ``now`` (ignoring deliveries), else None."""
-    if not user.digest_enabled:
-        return None
-    local = now.astimezone(zone(user.timezone))
-    if local.isoweekday() not in (user.digest_weekdays or []):
-        return None
-    if local.strftime("%H:%M") < (user.digest_time or "08:00"):
-        return None
-    return local.date()
-
-
-def due_users(session: Session, now: datetime) -> list[tuple[User, date]]:
-    """Users whose digest is due at ``now`` and not finished (or being sent, or waiting for a retry)."""
-    candidates = [
-        (user, day)
-        for user in session.scalars(select(User).where(User.digest_enabled.is_(True)).order_by(User.id))
-        if (day := is_due_locally(user, now)) is not None
-    ]
-    if not candidates:
-        return []
-    days = {day for _, day in candidates}
-    busy = {
-        (row.user_id, row.local_date)
-        for row in session.execute(
-            select(DigestDelivery.user_id, DigestDelivery.local_date).where(
-                DigestDelivery.local_date.in_(days),
-                or_(
-                    DigestDelivery.state.in_(FINAL_STATES),
-                    and_(
-                        DigestDelivery.state == DeliveryState.CLAIMED.value, DigestDelivery.lease_until > now
-                    ),
-                    and_(
-                        DigestDelivery.state == DeliveryState.RETRY.value,
-                        DigestDelivery.next_attempt_at > now,
-                    ),
-                ),
-            )
-        )
-    }
-    return [(user, day) for user, day in candidates if (user.id, day) not in busy]
-
-
-# --- claims ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Claim:
-    id: int
-    token: str
-    user_id: str
-    local_date: date
-    taken_over: bool  # an earlier attempt existed: it may have posted before dying
-
-
-def claim(session: Session, user_id: str, day: date, now: datetime, lease: timedelta) -> Claim | None:
-    """Own the delivery of (user, day), or None when another sender owns or finished it. Commit promptly."""
-    token = str(uuid.uuid4())
-    values = {
-        "user_id": user_id,
-        "local_date": day,
-        "state": DeliveryState.CLAIMED.value,
-        "claim_token": token,
-        "claimed_at": now,
-        "lease_until": now + lease,
-        "attempts": 1,
-    }
-    stmt = insert_on_conflict(session, DELIVERIES).values(**values).returning(DELIVERIES.c.id)
-    inserted = session.execute(stmt).scalar()
-    if inserted is not None:
-        return Claim(inserted, token, user_id, day, taken_over=False)
-    c = DELIVERIES.c
-    takeover = (
-        update(DELIVERIES)
-        .where(
-            c.user_id == user_id,
-            c.local_date == day,
-            or_(
-                and_(c.state == DeliveryState.CLAIMED.value, c.lease_until <= now),
-                and_(c.state == DeliveryState.RETRY.value, c.next_attempt_at <= now),
-            ),
-        )
-        .values(
-            state=DeliveryState.CLAIMED.value,
-            claim_token=token,
-            claimed_at=now,
-            lease_until=now + lease,
-            attempts=c.attempts + 1,
-        )
-        .returning(c.id)
-    )
-    taken = session.execute(takeover).scalar()
-    if taken is None:
-        return None
-    return Claim(taken, token, user_id, day, taken_over=True)
-
-
-def finish(session: Session, claim_: Claim, state: DeliveryState, **values: Any) -> bool:
-    """Record the outcome, if the claim is still ours (False: it was taken over meanwhile)."""
-    c = DELIVERIES.c
-    result = cast(
-        CursorResult[Any],
-        session.execute(
-            update(DELIVERIES)
-            .where(c.id == claim_.id, c.claim_token == claim_.token)
-            .values(state=state.value, lease_until=None, **values)
-        ),
-    )
-    return result.rowcount == 1
-
-
-# --- pacing ------------------------------------------------------------------------------------------
-
-PACE_MARGIN = 0.95
-PACE_PROBE_S = 10.0
-
-
-class Pacer:
-    """Paces ``chat.postMessage`` for the whole workspace and per channel.
-
-    Slack allows about one message per second per channel and a workspace-wide rate it does not publish.
-    The pacer starts unthrottled; a 429 pauses everyone for ``Retry-After`` and sets the pace to what the
-    workspace accepted in the second before it. The pace then creeps up again while no 429 comes.
-    """
-
-    def __init__(self, channel_interval_s: float = 1.0) -> None:
-        self._lock = threading.Lock()
-        self._paused_until = 0.0
-        self._interval = 0.0  # seconds between two sends, workspace-wide; 0 = unthrottled
-        self._next_slot = 0.0
-        self._channel_interval = channel_interval_s
-        self._last_by_channel: dict[str, float] = {}
-        self._recent: deque[float] = deque()
-        self._last_change = 0.0
-
-    def wait(self, channel: str) -> None:
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                ready = max(
-                    self._paused_until,
-                    self._next_slot,
-                    self._last_by_channel.get(channel, -1e9) + self._channel_interval,
-                )
-                if ready <= now:
-                    self._last_by_channel[channel] = now
-                    self._next_slot = now + self._interval
-                    self._recent.append(now)
-                    while self._recent and self._recent[0] < now - 1.0:
-                        self._recent.popleft()
-                    if self._interval and now - self._last_change > PACE_PROBE_S:
-                        self._interval *= 0.97  # probe a little faster while Slack keeps accepting
-                        self._last_change = now
-                    return
-            time.sleep(min(ready - now, 1.0))
-
-    def rate_limited(self, retry_after_s: float) -> None:
-        with self._lock:
-            now = time.monotonic()
-            while self._recent and self._recent[0] < now - 1.0:
-                self._recent.popleft()
-            accepted = max(1, len(self._recent) - 1)
-            # A little under what got through, so an even pace does not straddle Slack's window edges.
-            self._interval = max(self._interval, 1.0 / (accepted * PACE_MARGIN))
-            self._last_change = now
-            self._paused_until = max(self._paused_until, now + retry_after_s)
 
 
 # --- sending -----------------------------------------------------------------------------------------
@@ -345,9 +181,7 @@ class Sender:
             self.deliver(user_id, day)
         except Exception as exc:  # one user's failure must not stop everyone else's digest
             log.exception("digest for user %s on %s failed", user_id, day)
-            self.report.add("failed")
-            with self.report._lock:
-                self.report.errors.append(f"{user_id}: {type(exc).__name__}: {exc}")
+            self.report.fail(f"{user_id}: {type(exc).__name__}: {exc}")
 
     def deliver(self, user_id: str, day: date) -> None:
         if time.monotonic() > self._deadline:
