@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tqdm import tqdm
-
 from bot.cli.context import CommandError, Context
-from crm.db import session_scope
-from crm.importer.export import iter_dataset
-from crm.importer.jsonfile import write_collections
-from crm.importer.load import import_dataset
-from crm.importer.reader import DatasetUnreadable
-from crm.importer.validate import DatasetInvalid
 
 
 def register(commands: Any) -> None:
@@ -33,6 +25,12 @@ def register(commands: Any) -> None:
 
 def load_file(context: Context, path: str, *, progress: bool) -> dict[str, int]:
     """Import ``path`` into the context's store, reporting every error on failure (exit code 2)."""
+    from tqdm import tqdm
+
+    from crm.importer.load import import_dataset
+    from crm.importer.reader import DatasetUnreadable
+    from crm.importer.validate import DatasetInvalid
+
     bar = tqdm(desc="importing", unit=" records", disable=not progress, file=context.err)
 
     def tick(_collection: str, n: int) -> None:
@@ -63,6 +61,10 @@ def run_import(context: Context) -> int:
 
 
 def run_export(context: Context) -> int:
+    from crm.db import session_scope
+    from crm.importer.export import iter_dataset
+    from crm.importer.jsonfile import write_collections
+
     with session_scope(context.engine) as session:
         counts = write_collections(context.args.file, iter_dataset(session))
     print(f"Exported to {context.args.file}: {format_counts(counts)}", file=context.out)

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, func, select
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.context import CommandError, Context
 from bot.cli.data import format_counts, load_file
-from bot.digest.content import load_digest
-from bot.digest.render import render_text
-from crm.db import session_scope
-from crm.demo.generator import DEMO_ORG_NAME, write_dataset
-from crm.isotime import format_time
-from crm.models import ActivityDeal, Base, Deal, Org, Role, User
-from rules.engine import evaluate
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 SHOWN_REPS = 50
 LINES_PER_SECTION = 8  # per section of each rep's digest; the rest is counted
@@ -34,6 +28,12 @@ def register(commands: Any) -> None:
 
 
 def _holds_other_data(engine: Engine) -> bool:
+    from sqlalchemy import func, select
+
+    from crm.db import session_scope
+    from crm.demo.generator import DEMO_ORG_NAME
+    from crm.models import Org, User
+
     with session_scope(engine) as session:
         users = session.scalar(select(func.count()).select_from(User)) or 0
         org = session.get(Org, 1)
@@ -41,12 +41,19 @@ def _holds_other_data(engine: Engine) -> bool:
 
 
 def _wipe(engine: Engine) -> None:
+    from crm.models import Base
+
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
 
 
 def run(context: Context) -> int:
+    from crm.db import session_scope
+    from crm.demo.generator import write_dataset
+    from crm.isotime import format_time
+    from rules.engine import evaluate
+
     args = context.args
     if args.reps is not None and args.reps < 1:
         raise CommandError("--reps must be at least 1")
@@ -75,6 +82,13 @@ def run(context: Context) -> int:
 
 def print_rep_days(context: Context, now: Any) -> None:
     """Each rep's morning digest as the terminal shows it (``salesbot digest --user`` for one in full)."""
+    from sqlalchemy import func, select
+
+    from bot.digest.content import load_digest
+    from bot.digest.render import render_text
+    from crm.db import session_scope
+    from crm.models import ActivityDeal, Deal, Role, User
+
     with session_scope(context.engine) as session:
         reps = session.scalars(select(User).where(User.role == Role.REP).order_by(User.name)).all()
         for rep in reps[:SHOWN_REPS]:

@@ -5,15 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cli.context import CommandError, Context
-from bot.clock import wall_clock
-from bot.digest.content import SECTION_LIMIT, load_digest
-from bot.digest.delivery import DeliveryConfig, send_due
-from bot.digest.render import message_payload, payload_json, render_text
-from bot.slack.client import SlackNotConfigured, delivery_client
-from bot.slack.users import cached_slack_id
-from crm.config import get_settings
-from crm.db import session_scope
-from crm.queries.actions import user_by_email
 
 
 def register(commands: Any) -> None:
@@ -37,6 +28,13 @@ def run(context: Context) -> int:
         return run_send_due(context)
     if not args.user:
         raise CommandError("give --user EMAIL (or `send-due`)")
+    from bot.digest.content import SECTION_LIMIT, load_digest
+    from bot.digest.render import message_payload, payload_json, render_text
+    from bot.slack.users import cached_slack_id
+    from crm.config import get_settings
+    from crm.db import session_scope
+    from crm.queries.actions import user_by_email
+
     now = context.now()
     with session_scope(context.engine) as session:
         user = user_by_email(session, args.user)
@@ -57,6 +55,11 @@ def run(context: Context) -> int:
 
 
 def run_send_due(context: Context) -> int:
+    from bot.clock import wall_clock
+    from bot.digest.delivery import DeliveryConfig, send_due
+    from bot.slack.client import SlackNotConfigured, delivery_client
+    from crm.config import get_settings
+
     settings = get_settings()
     try:
         client = delivery_client(settings=settings)

@@ -7,11 +7,9 @@ import json
 from typing import Any
 
 from bot.cli.context import CommandError, Context
-from bot.home import service as home
-from bot.home.state import TABS, HomeState
-from bot.slack.users import cached_slack_id
-from crm.db import session_scope
-from crm.queries.actions import user_by_email
+
+# The Home tabs (bot.home.state.TABS; a test checks they agree), here so `--help` loads no Home code.
+TABS = ("summary", "deals", "leads", "schedule", "feed", "settings")
 
 
 def register(commands: Any) -> None:
@@ -42,6 +40,12 @@ def text_of_blocks(blocks: list[dict[str, Any]]) -> str:
 
 
 def run(context: Context) -> int:
+    from bot.home import service as home
+    from bot.home.state import HomeState
+    from bot.slack.users import cached_slack_id
+    from crm.db import session_scope
+    from crm.queries.actions import user_by_email
+
     args = context.args
     now = context.now()
     with session_scope(context.engine) as session:

@@ -10,10 +10,6 @@ import json
 from typing import Any
 
 from bot.cli.context import EXIT_FORBIDDEN, CommandError, Context
-from crm.db import session_scope
-from crm.queries.actions import user_by_email
-from insights.render import render_text
-from insights.service import InsightsDisabled, get_insights
 
 
 def register(commands: Any) -> None:
@@ -31,6 +27,11 @@ def register(commands: Any) -> None:
 
 
 def run(context: Context) -> int:
+    from crm.db import session_scope
+    from crm.queries.actions import user_by_email
+    from insights.render import render_text
+    from insights.service import InsightsDisabled, get_insights
+
     args = context.args
     now = context.now()
     with session_scope(context.engine) as session:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.app import AppNotConfigured, build_app
 from bot.cli.context import CommandError, Context
-from bot.runtime import Services
-from bot.server import SlackWSGI, serve
-from crm.config import get_settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Services
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +24,17 @@ def register(commands: Any) -> None:
 
 
 def _services(context: Context) -> Services:
+    from bot.runtime import Services
+    from crm.config import get_settings
+
     return Services(engine=context.engine, settings=get_settings())
 
 
 def run_http(context: Context) -> int:
+    from bot.app import AppNotConfigured, build_app
+    from bot.server import SlackWSGI, serve
+    from crm.config import get_settings
+
     settings = get_settings()
     services = _services(context)
     try:
@@ -52,6 +58,9 @@ def run_http(context: Context) -> int:
 
 def run_socket(context: Context) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import AppNotConfigured, build_app
+    from crm.config import get_settings
 
     settings = get_settings()
     if settings.slack_app_token is None:
