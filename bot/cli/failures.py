@@ -46,7 +46,8 @@ def open_store(url: str) -> Engine:
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise CommandError(
             f"cannot open the database {_safe_url(url)} ({_first_line(exc)}): use sqlite:///FILE, or "
-            'postgresql://user@host:5432/name with the PostgreSQL extra installed (pip install -e ".[postgres]")',
+            "postgresql://user@host:5432/name with the PostgreSQL extra installed "
+            '(pip install -e ".[postgres]")',
             EXIT_INVALID,
         ) from None
     except (ArgumentError, ValueError) as exc:
