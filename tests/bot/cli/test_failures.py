@@ -51,9 +51,7 @@ def test_a_failing_migration_is_exit_4_and_says_how_to_recover(tmp_path: Path) -
     assert "salesbot db upgrade" in err and err.count("\n") == 1
 
 
-def test_a_missing_slack_token_names_the_variable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_missing_slack_token_names_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from crm.config import get_settings
 
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
