@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 SHOWN_REPS = 50
-LINES_PER_SECTION = 8  # per section of each rep's digest; the rest is counted
 
 
 def register(commands: Any) -> None:
@@ -81,26 +80,31 @@ def run(context: Context) -> int:
 
 
 def print_rep_days(context: Context, now: Any) -> None:
-    """Each rep's morning digest as the terminal shows it (``salesbot digest --user`` for one in full)."""
+    """Each rep's morning digest drawn from the exact message Slack would get."""
     from sqlalchemy import func, select
 
-    from bot.digest.content import load_digest
-    from bot.digest.render import render_text
+    from bot.digest.content import SECTION_LIMIT, load_digest
+    from bot.digest.render import message_payload
+    from bot.render.text import render_message, use_color
+    from crm.config import get_settings
     from crm.db import session_scope
     from crm.models import ActivityDeal, Deal, Role, User
 
     with session_scope(context.engine) as session:
         reps = session.scalars(select(User).where(User.role == Role.REP).order_by(User.name)).all()
+        color = use_color(context.out)
         for rep in reps[:SHOWN_REPS]:
-            digest = load_digest(session, rep, now, guided_limit=None)
+            digest = load_digest(session, rep, now, guided_limit=SECTION_LIMIT)
+            payload = message_payload(digest, home_url=get_settings().home_url)
             print(f"\n=== {rep.name} <{rep.email}>  {rep.timezone}", file=context.out)
-            print(render_text(digest, lines_per_section=LINES_PER_SECTION), file=context.out)
+            print(render_message(payload, color=color), file=context.out)
         if len(reps) > SHOWN_REPS:
             print(f"\n... and {len(reps) - SHOWN_REPS} more reps", file=context.out)
         if reps:
             print(
-                "\nOne digest in full, or as the Slack message: "
-                f"salesbot digest --user {reps[0].email} [--json]",
+                "\nOne digest, its Slack payload, or a picture of it: "
+                f"salesbot digest --user {reps[0].email} [--json]; "
+                f"salesbot preview digest --user {reps[0].email} --out digest.html",
                 file=context.out,
             )
             print(

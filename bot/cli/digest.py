@@ -29,7 +29,8 @@ def run(context: Context) -> int:
     if not args.user:
         raise CommandError("give --user EMAIL (or `send-due`)")
     from bot.digest.content import SECTION_LIMIT, load_digest
-    from bot.digest.render import message_payload, payload_json, render_text
+    from bot.digest.render import message_payload, payload_json
+    from bot.render.text import render_message, use_color
     from bot.slack.users import cached_slack_id
     from crm.config import get_settings
     from crm.db import session_scope
@@ -45,12 +46,14 @@ def run(context: Context) -> int:
             user,
             now,
             channel=cached_slack_id(session, user),
-            guided_limit=None if not args.json else SECTION_LIMIT,
+            guided_limit=SECTION_LIMIT,
         )
+        # The text is the payload drawn: what Slack shows, cut where the message is cut.
+        payload = message_payload(digest, home_url=get_settings().home_url)
         if args.json:
-            print(payload_json(message_payload(digest, home_url=get_settings().home_url)), file=context.out)
+            print(payload_json(payload), file=context.out)
         else:
-            print(render_text(digest), file=context.out)
+            print(render_message(payload, color=use_color(context.out)), file=context.out)
     return 0
 
 

@@ -22,26 +22,10 @@ def register(commands: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def text_of_blocks(blocks: list[dict[str, Any]]) -> str:
-    out: list[str] = []
-    for block in blocks:
-        kind = block.get("type")
-        text = block.get("text")
-        if isinstance(text, dict) and text.get("text"):
-            out.append(("== " if kind == "header" else "") + str(text["text"]))
-        for element in block.get("elements", []):
-            if kind == "context" and element.get("text"):
-                out.append("  " + str(element["text"]))
-            elif kind == "actions" and element.get("type") == "button":
-                out.append(f"  [{element['text']['text']}]")
-        if kind == "divider":
-            out.append("")
-    return "\n".join(out)
-
-
 def run(context: Context) -> int:
     from bot.home import service as home
     from bot.home.state import HomeState
+    from bot.render.text import render_view, use_color
     from bot.slack.users import cached_slack_id
     from crm.db import session_scope
     from crm.queries.actions import user_by_email
@@ -65,5 +49,5 @@ def run(context: Context) -> int:
             payload = {"user_id": cached_slack_id(session, user) or user.slack_user_id, "view": view}
             print(json.dumps(payload, indent=2, ensure_ascii=False), file=context.out)
         else:
-            print(text_of_blocks(view["blocks"]), file=context.out)
+            print(render_view(view, color=use_color(context.out)), file=context.out)
     return 0

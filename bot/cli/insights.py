@@ -27,9 +27,10 @@ def register(commands: Any) -> None:
 
 
 def run(context: Context) -> int:
+    from bot.blocks.insights import result_message
+    from bot.render.text import render_message, use_color
     from crm.db import session_scope
     from crm.queries.actions import user_by_email
-    from insights.render import render_text
     from insights.service import InsightsDisabled, get_insights
 
     args = context.args
@@ -45,5 +46,5 @@ def run(context: Context) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2, ensure_ascii=False), file=context.out)
     else:
-        print(render_text(result), file=context.out)
+        print(render_message(result_message(result), color=use_color(context.out)), file=context.out)
     return 0
