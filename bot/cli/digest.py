@@ -28,9 +28,22 @@ def run(context: Context) -> int:
         return run_send_due(context)
     if not args.user:
         raise CommandError("give --user EMAIL (or `send-due`)")
-    from bot.digest.content import SECTION_LIMIT, load_digest
-    from bot.digest.render import message_payload, payload_json
+    from bot.digest.render import payload_json
     from bot.render.text import render_message, use_color
+
+    # The text is the payload drawn: what Slack shows, cut where the message is cut.
+    payload = digest_payload(context, args.user)
+    if args.json:
+        print(payload_json(payload), file=context.out)
+    else:
+        print(render_message(payload, color=use_color(context.out)), file=context.out)
+    return 0
+
+
+def digest_payload(context: Context, email: str) -> dict[str, Any]:
+    """The ``chat.postMessage`` payload of ``email``'s digest at the command's ``now``."""
+    from bot.digest.content import SECTION_LIMIT, load_digest
+    from bot.digest.render import message_payload
     from bot.slack.users import cached_slack_id
     from crm.config import get_settings
     from crm.db import session_scope
@@ -38,23 +51,13 @@ def run(context: Context) -> int:
 
     now = context.now()
     with session_scope(context.engine) as session:
-        user = user_by_email(session, args.user)
+        user = user_by_email(session, email)
         if user is None:
-            raise CommandError(f"no user with the email {args.user!r}")
+            raise CommandError(f"no user with the email {email!r}")
         digest = load_digest(
-            session,
-            user,
-            now,
-            channel=cached_slack_id(session, user),
-            guided_limit=SECTION_LIMIT,
+            session, user, now, channel=cached_slack_id(session, user), guided_limit=SECTION_LIMIT
         )
-        # The text is the payload drawn: what Slack shows, cut where the message is cut.
-        payload = message_payload(digest, home_url=get_settings().home_url)
-        if args.json:
-            print(payload_json(payload), file=context.out)
-        else:
-            print(render_message(payload, color=use_color(context.out)), file=context.out)
-    return 0
+        return message_payload(digest, home_url=get_settings().home_url)
 
 
 def run_send_due(context: Context) -> int:

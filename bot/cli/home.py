@@ -23,9 +23,20 @@ def register(commands: Any) -> None:
 
 
 def run(context: Context) -> int:
+    from bot.render.text import render_view, use_color
+
+    payload = home_payload(context)
+    if context.args.json:
+        print(json.dumps(payload, indent=2, ensure_ascii=False), file=context.out)
+    else:
+        print(render_view(payload["view"], color=use_color(context.out)), file=context.out)
+    return 0
+
+
+def home_payload(context: Context) -> dict[str, Any]:
+    """The ``views.publish`` payload of ``--user``'s Home (``--tab``, ``--as``) at the command's ``now``."""
     from bot.home import service as home
     from bot.home.state import HomeState
-    from bot.render.text import render_view, use_color
     from bot.slack.users import cached_slack_id
     from crm.db import session_scope
     from crm.queries.actions import user_by_email
@@ -45,9 +56,4 @@ def run(context: Context) -> int:
                 raise CommandError(f"no user with the email {args.as_user!r}")
             state = HomeState(tab=state.tab, subject=subject.id)
         view = home.build(session, user, state, now)
-        if args.json:
-            payload = {"user_id": cached_slack_id(session, user) or user.slack_user_id, "view": view}
-            print(json.dumps(payload, indent=2, ensure_ascii=False), file=context.out)
-        else:
-            print(render_view(view, color=use_color(context.out)), file=context.out)
-    return 0
+        return {"user_id": cached_slack_id(session, user) or user.slack_user_id, "view": view}

@@ -60,14 +60,14 @@ class _Pen:
         return self.runs(parse(raw)) if obj.get("type") == "mrkdwn" else clean(raw)
 
 
-def _options(element: dict[str, Any]) -> list[dict[str, Any]]:
+def options_of(element: dict[str, Any]) -> list[dict[str, Any]]:
     options = list(element.get("options") or [])
     for group in element.get("option_groups") or []:
         options += group.get("options") or []
     return options
 
 
-def _chosen(element: dict[str, Any]) -> set[str]:
+def chosen_values(element: dict[str, Any]) -> set[str]:
     initial = element.get("initial_options") or []
     if element.get("initial_option"):
         initial = [element["initial_option"]]
@@ -81,10 +81,10 @@ def element_text(element: dict[str, Any], pen: _Pen) -> str:
         label = pen.paint(f"[ {pen.text(element.get('text'))} ]", _BUTTON.get(element.get("style"), "1"))
         return f"{label} {element['url']}" if element.get("url") else label
     if kind in ("static_select", "multi_static_select", "overflow", "radio_buttons", "checkboxes"):
-        chosen = _chosen(element)
+        chosen = chosen_values(element)
         choices = " | ".join(
             ("* " if str(o.get("value")) in chosen else "") + pen.text(o.get("text"))
-            for o in _options(element)
+            for o in options_of(element)
         )
         name = {"overflow": "⋯", "radio_buttons": "( )", "checkboxes": "[x]"}.get(kind)
         if name is None:
