@@ -127,10 +127,10 @@ def configure(options: LogOptions, *, stream: TextIO, command: str | None = None
     handler.setFormatter(JsonFormatter() if options.format == "json" else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(RedactSecrets())
     root.addHandler(handler)
-    root.setLevel(logging.WARNING)
-    level = level_for(options, command)
+    # Our loggers inherit the root's level; the libraries are held at WARNING whatever it is.
+    root.setLevel(level_for(options, command))
     for name in OUR_LOGGERS:
-        logging.getLogger(name).setLevel(level)
+        logging.getLogger(name).setLevel(logging.NOTSET)
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
     return handler

@@ -43,7 +43,7 @@ def run_http(context: Context) -> int:
         raise CommandError(str(exc)) from None
     assert settings.slack_signing_secret is not None  # build_app checked it
     port = context.args.port or settings.port
-    log.warning("serving the Slack app on %s:%s", context.args.host, port)
+    log.info("serving the Slack app on %s:%s", context.args.host, port)
     try:
         serve(
             SlackWSGI(app, settings.slack_signing_secret.get_secret_value()),
