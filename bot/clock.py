@@ -27,6 +27,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.digest.delivery import DeliveryConfig, SendReport, send_due
+from bot.health import record_tick
 from crm.config import Settings
 from crm.db import session_scope
 from rules.actions import unsnooze_due
@@ -86,12 +87,21 @@ def rules_tick(engine: Engine, clock: Callable[[], datetime] = wall_clock) -> tu
     return report, unsnoozed
 
 
-def _logged(job: str, function: Callable[..., Any]) -> Callable[..., None]:
+def _logged(job: str, function: Callable[..., Any], engine: Engine) -> Callable[..., None]:
     def run(*args: Any) -> None:
+        started = time.perf_counter()
+        ok = False
         try:
             function(*args)
+            ok = True
         except Exception:  # the scheduler keeps its next run; the error is in the log
             log.exception("%s failed", job)
+        finally:
+            ms = round((time.perf_counter() - started) * 1000)
+            try:
+                record_tick(engine, job, wall_clock(), ok=ok, ms=ms)
+            except Exception:  # an unreachable database is logged; the next tick tries again
+                log.exception("%s: could not record the tick", job)
 
     return run
 
@@ -99,7 +109,7 @@ def _logged(job: str, function: Callable[..., Any]) -> Callable[..., None]:
 def build_scheduler(engine: Engine, client: WebClient, settings: Settings) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=UTC, job_defaults=JOB_OPTIONS)
     scheduler.add_job(
-        _logged(DIGEST_JOB, digest_tick),
+        _logged(DIGEST_JOB, digest_tick, engine),
         IntervalTrigger(minutes=1, timezone=UTC),
         args=(engine, client, settings),
         id=DIGEST_JOB,
@@ -108,7 +118,7 @@ def build_scheduler(engine: Engine, client: WebClient, settings: Settings) -> Bl
         **JOB_OPTIONS,
     )
     scheduler.add_job(
-        _logged(RULES_JOB, rules_tick),
+        _logged(RULES_JOB, rules_tick, engine),
         IntervalTrigger(minutes=settings.salesbot_rules_every_min, timezone=UTC),
         args=(engine,),
         id=RULES_JOB,

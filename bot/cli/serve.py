@@ -32,6 +32,8 @@ def _services(context: Context) -> Services:
 
 def run_http(context: Context) -> int:
     from bot.app import AppNotConfigured, build_app
+    from bot.clock import wall_clock
+    from bot.health import health
     from bot.server import SlackWSGI, serve
     from crm.config import get_settings
 
@@ -46,7 +48,11 @@ def run_http(context: Context) -> int:
     log.info("serving the Slack app on %s:%s", context.args.host, port)
     try:
         serve(
-            SlackWSGI(app, settings.slack_signing_secret.get_secret_value()),
+            SlackWSGI(
+                app,
+                settings.slack_signing_secret.get_secret_value(),
+                health=lambda: health(services.engine, wall_clock()),
+            ),
             host=context.args.host,
             port=port,
             threads=context.args.threads,
