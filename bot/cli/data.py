@@ -8,8 +8,16 @@ from bot.cli.context import CommandError, Context
 
 
 def register(commands: Any) -> None:
-    p = commands.add_parser("import", help="load a dataset file (crm-dataset.md); all or nothing")
+    p = commands.add_parser(
+        "import",
+        help="load a dataset file (crm-dataset.md) into the store; all or nothing",
+        description="Merges the file into the store: records with the same id are replaced, others are "
+        "kept (nothing is deleted). --replace empties the store first, in the same transaction.",
+    )
     p.add_argument("file", help="the dataset, a JSON file")
+    p.add_argument(
+        "--replace", action="store_true", help="replace the whole store with the file (one transaction)"
+    )
     p.add_argument("--progress", action="store_true", help="show a progress bar while writing")
     p.set_defaults(handler=run_import)
 
@@ -23,7 +31,7 @@ def register(commands: Any) -> None:
     p.set_defaults(handler=run_upgrade)
 
 
-def load_file(context: Context, path: str, *, progress: bool) -> dict[str, int]:
+def load_file(context: Context, path: str, *, progress: bool, replace: bool = False) -> dict[str, int]:
     """Import ``path`` into the context's store, reporting every error on failure (exit code 2)."""
     from tqdm import tqdm
 
@@ -37,7 +45,7 @@ def load_file(context: Context, path: str, *, progress: bool) -> dict[str, int]:
         bar.update(n)
 
     try:
-        result = import_dataset(context.engine, path, progress=tick)
+        result = import_dataset(context.engine, path, progress=tick, replace=replace)
     except DatasetUnreadable as exc:
         raise CommandError(f"{path}: {exc}") from None
     except DatasetInvalid as exc:
@@ -55,8 +63,10 @@ def format_counts(counts: dict[str, int]) -> str:
 
 
 def run_import(context: Context) -> int:
-    counts = load_file(context, context.args.file, progress=context.args.progress)
-    print(f"Imported {context.args.file}: {format_counts(counts)}", file=context.out)
+    args = context.args
+    counts = load_file(context, args.file, progress=args.progress, replace=args.replace)
+    how = "replaced the store with" if args.replace else "merged into the store (nothing deleted):"
+    print(f"Imported {args.file}, {how} {format_counts(counts)}", file=context.out)
     return 0
 
 

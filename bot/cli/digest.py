@@ -17,6 +17,9 @@ def register(commands: Any) -> None:
     p.add_argument("--user", metavar="EMAIL", help="the user whose digest to preview")
     p.add_argument("--now", help="ISO 8601 instant (default: now)")
     p.add_argument("--json", action="store_true", help="print the exact chat.postMessage payload")
+    p.add_argument(
+        "--dry-run", action="store_true", help="send-due: list the digests that are due; send nothing"
+    )
     p.set_defaults(handler=run)
 
 
@@ -25,7 +28,9 @@ def run(context: Context) -> int:
     if args.what == "send-due":
         if args.user or args.json:
             raise CommandError("send-due takes no --user or --json")
-        return run_send_due(context)
+        return run_dry_run(context) if args.dry_run else run_send_due(context)
+    if args.dry_run:
+        raise CommandError("--dry-run goes with send-due")
     if not args.user:
         raise CommandError("give --user EMAIL (or `send-due`)")
     from bot.digest.render import payload_json
@@ -58,6 +63,30 @@ def digest_payload(context: Context, email: str) -> dict[str, Any]:
             session, user, now, channel=cached_slack_id(session, user), guided_limit=SECTION_LIMIT
         )
         return message_payload(digest, home_url=get_settings().home_url)
+
+
+def run_dry_run(context: Context) -> int:
+    """The digests a tick at ``now`` would send, each with its counts; no claim, no Slack call, no write."""
+    from sqlalchemy.orm import Session
+
+    from bot.digest.content import SECTION_LIMIT, load_digest
+    from bot.digest.delivery import due_users
+    from bot.digest.render import counts_line
+    from bot.slack.users import cached_slack_id
+
+    now = context.now()
+    with Session(context.engine) as session:
+        try:
+            due = due_users(session, now)
+            print(f"Dry run: {len(due)} digest(s) due at {now.isoformat()}; nothing sent", file=context.out)
+            for user, day in due:
+                digest = load_digest(session, user, now, guided_limit=SECTION_LIMIT)
+                slack_id = cached_slack_id(session, user) or "Slack id to look up by email"
+                what = "empty" if digest.is_empty else counts_line(digest)
+                print(f"  {user.email} ({day.isoformat()}, {slack_id}): {what}", file=context.out)
+        finally:
+            session.rollback()
+    return 0
 
 
 def run_send_due(context: Context) -> int:

@@ -29,6 +29,11 @@ def register(commands: Any) -> None:
         help="evaluate every rule over the whole CRM (by default a rule whose inputs did not change since "
         "its last run re-checks only what time moving can have changed; the result is the same)",
     )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what the run would create, expire and reopen, and change nothing",
+    )
     p.set_defaults(handler=run_rules)
 
     p = commands.add_parser("actions", help="list a user's guided actions (open ones by default)")
@@ -40,11 +45,24 @@ def register(commands: Any) -> None:
 
 
 def run_rules(context: Context) -> int:
+    from sqlalchemy.orm import Session
+
     from crm.db import session_scope
     from rules.actions import unsnooze_due
     from rules.engine import evaluate
 
     now = context.now()
+    if context.args.dry_run:
+        # The same run in a transaction that is rolled back: exactly what it would do, nothing kept.
+        with Session(context.engine) as session:
+            try:
+                report = evaluate(session, now, incremental=not context.args.full)
+                unsnoozed = unsnooze_due(session, now)
+            finally:
+                session.rollback()
+        print("Dry run: nothing was changed. The run would do this:", file=context.out)
+        print(format_report(report, unsnoozed), file=context.out)
+        return 0
     with session_scope(context.engine) as session:
         # First in its transaction: it takes the evaluation lock.
         report = evaluate(session, now, incremental=not context.args.full)
