@@ -18,6 +18,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.listeners import register_listeners
+from bot.request_log import LoggedApp
 from bot.runtime import Services
 from bot.slack.client import TIMEOUT_S, base_url, retry_handlers, web_client
 from crm.models.slack import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
@@ -67,7 +68,7 @@ def build_app(services: Services) -> App:
             install_path="/slack/install",
             redirect_uri_path="/slack/oauth_redirect",
         )
-        app = App(
+        app = LoggedApp(
             signing_secret=signing_secret,
             client=client,
             oauth_settings=oauth,
@@ -77,7 +78,7 @@ def build_app(services: Services) -> App:
     else:
         if settings.slack_bot_token is None:
             raise AppNotConfigured("set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID (OAuth install)")
-        app = App(
+        app = LoggedApp(
             signing_secret=signing_secret,
             client=web_client(settings=settings),
             listener_executor=executor,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.digest.delivery import DeliveryConfig, SendReport, send_due
+from bot.health import record_tick
 from crm.config import Settings
 from crm.db import session_scope
 from crm.localtime import wall_clock
@@ -47,6 +49,7 @@ def digest_tick(
     clock: Callable[[], datetime] = wall_clock,
 ) -> SendReport:
     now = clock()
+    started = time.perf_counter()
     report = send_due(
         engine,
         client,
@@ -55,32 +58,47 @@ def digest_tick(
         config=DeliveryConfig.from_settings(settings),
         home_url=settings.home_url,
     )
-    log.info("%s at %s: %s", DIGEST_JOB, now.isoformat(), report.summary())
+    ms = round((time.perf_counter() - started) * 1000)
+    # The summary ends with the tick's duration; ``ms`` also goes to --log-format json.
+    log.info("%s at %s: %s", DIGEST_JOB, now.isoformat(), report.summary(), extra={"ms": ms})
     return report
 
 
 def rules_tick(engine: Engine, clock: Callable[[], datetime] = wall_clock) -> tuple[EvaluationReport, int]:
     now = clock()
+    started = time.perf_counter()
     with session_scope(engine) as session:
         report = evaluate(session, now)
         unsnoozed = unsnooze_due(session, now)
+    ms = round((time.perf_counter() - started) * 1000)
     log.info(
-        "%s at %s: %d created, %d expired, %d reopened",
+        "%s at %s: %d created, %d expired, %d reopened in %d ms",
         RULES_JOB,
         now.isoformat(),
         report.created,
         report.expired,
         unsnoozed,
+        ms,
+        extra={"ms": ms},
     )
     return report, unsnoozed
 
 
-def _logged(job: str, function: Callable[..., Any]) -> Callable[..., None]:
+def _logged(job: str, function: Callable[..., Any], engine: Engine) -> Callable[..., None]:
     def run(*args: Any) -> None:
+        started = time.perf_counter()
+        ok = False
         try:
             function(*args)
+            ok = True
         except Exception:  # the scheduler keeps its next run; the error is in the log
             log.exception("%s failed", job)
+        finally:
+            ms = round((time.perf_counter() - started) * 1000)
+            try:
+                record_tick(engine, job, wall_clock(), ok=ok, ms=ms)
+            except Exception:  # an unreachable database is logged; the next tick tries again
+                log.exception("%s: could not record the tick", job)
 
     return run
 
@@ -88,7 +106,7 @@ def _logged(job: str, function: Callable[..., Any]) -> Callable[..., None]:
 def build_scheduler(engine: Engine, client: WebClient, settings: Settings) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=UTC, job_defaults=JOB_OPTIONS)
     scheduler.add_job(
-        _logged(DIGEST_JOB, digest_tick),
+        _logged(DIGEST_JOB, digest_tick, engine),
         IntervalTrigger(minutes=1, timezone=UTC),
         args=(engine, client, settings),
         id=DIGEST_JOB,
@@ -97,7 +115,7 @@ def build_scheduler(engine: Engine, client: WebClient, settings: Settings) -> Bl
         **JOB_OPTIONS,
     )
     scheduler.add_job(
-        _logged(RULES_JOB, rules_tick),
+        _logged(RULES_JOB, rules_tick, engine),
         IntervalTrigger(minutes=settings.salesbot_rules_every_min, timezone=UTC),
         args=(engine,),
         id=RULES_JOB,

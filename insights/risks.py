@@ -58,7 +58,8 @@ def no_follow_up(c: DealContext, t: RiskThresholds) -> Risk | None:
     last = c.recent[0] if c.recent else None
     detail = "No meeting or open task is scheduled for this deal."
     if last is not None and last.at is not None:
-        detail += f" The last activity was a {last.type} on {last.at.date().isoformat()}."
+        article = "an" if last.type[:1] in "aeiou" else "a"
+        detail += f" The last activity was {article} {last.type} on {last.at.date().isoformat()}."
     return Risk(
         "No follow-up scheduled", detail, "crm", (last.id,) if last else (), "no_follow_up", ("activities",)
     )

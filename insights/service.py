@@ -51,7 +51,10 @@ COMMENT_MAX = 3000
 DETAIL_BODY_MAX = 2800
 
 SENSITIVE = "AI text is off: this organisation has sensitive data mode on, so no AI model is used."
-NO_MODEL = "AI text is off: no AI model is configured."
+NO_MODEL = (
+    "AI text is off: no AI model is configured "
+    "(set OPENAI_API_KEY, and OPENAI_BASE_URL for an OpenAI-compatible server)."
+)
 
 
 class InsightsDisabled(Exception):

@@ -134,7 +134,7 @@ def evaluate(
         runs.record(session, rule.code, inputs, print_)
     session.flush()
     modes = Counter(r.mode.value for r in report.rules.values())
-    log.info(
+    log.debug(  # the caller (the clock, `rules run`) reports the run in one line
         "rules evaluated at %s: %d created, %d expired (rules: %s)",
         now.isoformat(),
         report.created,

@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cli.context import CommandError, Context
-from bot.clock import run_forever
-from bot.slack.client import SlackNotConfigured, delivery_client
-from crm.config import get_settings
 
 
 def register(commands: Any) -> None:
@@ -18,6 +15,10 @@ def register(commands: Any) -> None:
 
 
 def run(context: Context) -> int:
+    from bot.clock import run_forever
+    from bot.slack.client import SlackNotConfigured, delivery_client
+    from crm.config import get_settings
+
     settings = get_settings()
     try:
         client = delivery_client(settings=settings)

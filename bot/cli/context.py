@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from sqlalchemy import Engine
-
-from crm.config import get_settings
-from crm.db import make_engine, upgrade
 from crm.isotime import parse_time
 from crm.localtime import wall_clock
 
+if TYPE_CHECKING:  # the engine's modules load when a command first needs the store (fast start-up)
+    from sqlalchemy import Engine
+
 EXIT_INVALID = 2
 EXIT_FORBIDDEN = 3
+EXIT_UNAVAILABLE = 4  # a service (the database, Slack, HubSpot, the model) cannot be reached
 
 
 class CommandError(Exception):
@@ -35,14 +35,17 @@ class Context:
 
     @property
     def database_url(self) -> str:
+        from crm.config import get_settings
+
         return self.args.database_url or get_settings().database_url
 
     @property
     def engine(self) -> Engine:
         """The store, created or upgraded to the current schema the first time a command needs it."""
         if self._engine is None:
-            self._engine = make_engine(self.database_url)
-            upgrade(self._engine)
+            from bot.cli.failures import open_store
+
+            self._engine = open_store(self.database_url)
         return self._engine
 
     def now(self) -> datetime:

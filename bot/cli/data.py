@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from tqdm import tqdm
-
 from bot.cli.context import CommandError, Context
-from crm.db import session_scope
-from crm.importer.export import iter_dataset
-from crm.importer.jsonfile import write_collections
-from crm.importer.load import import_dataset
-from crm.importer.reader import DatasetUnreadable
-from crm.importer.validate import DatasetInvalid
 
 
 def register(commands: Any) -> None:
-    p = commands.add_parser("import", help="load a dataset file (docs/dataset.md); all or nothing")
+    p = commands.add_parser(
+        "import",
+        help="load a dataset file (docs/dataset.md) into the store; all or nothing",
+        description="Merges the file into the store: records with the same id are replaced, others are "
+        "kept (nothing is deleted). --replace empties the store first, in the same transaction.",
+    )
     p.add_argument("file", help="the dataset, a JSON file")
+    p.add_argument(
+        "--replace", action="store_true", help="replace the whole store with the file (one transaction)"
+    )
     p.add_argument("--progress", action="store_true", help="show a progress bar while writing")
     p.set_defaults(handler=run_import)
 
@@ -31,15 +31,21 @@ def register(commands: Any) -> None:
     p.set_defaults(handler=run_upgrade)
 
 
-def load_file(context: Context, path: str, *, progress: bool) -> dict[str, int]:
+def load_file(context: Context, path: str, *, progress: bool, replace: bool = False) -> dict[str, int]:
     """Import ``path`` into the context's store, reporting every error on failure (exit code 2)."""
+    from tqdm import tqdm
+
+    from crm.importer.load import import_dataset
+    from crm.importer.reader import DatasetUnreadable
+    from crm.importer.validate import DatasetInvalid
+
     bar = tqdm(desc="importing", unit=" records", disable=not progress, file=context.err)
 
     def tick(_collection: str, n: int) -> None:
         bar.update(n)
 
     try:
-        result = import_dataset(context.engine, path, progress=tick)
+        result = import_dataset(context.engine, path, progress=tick, replace=replace)
     except DatasetUnreadable as exc:
         raise CommandError(f"{path}: {exc}") from None
     except DatasetInvalid as exc:
@@ -57,12 +63,18 @@ def format_counts(counts: dict[str, int]) -> str:
 
 
 def run_import(context: Context) -> int:
-    counts = load_file(context, context.args.file, progress=context.args.progress)
-    print(f"Imported {context.args.file}: {format_counts(counts)}", file=context.out)
+    args = context.args
+    counts = load_file(context, args.file, progress=args.progress, replace=args.replace)
+    how = "replaced the store with" if args.replace else "merged into the store (nothing deleted):"
+    print(f"Imported {args.file}, {how} {format_counts(counts)}", file=context.out)
     return 0
 
 
 def run_export(context: Context) -> int:
+    from crm.db import session_scope
+    from crm.importer.export import iter_dataset
+    from crm.importer.jsonfile import write_collections
+
     with session_scope(context.engine) as session:
         counts = write_collections(context.args.file, iter_dataset(session))
     print(f"Exported to {context.args.file}: {format_counts(counts)}", file=context.out)

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, func, select
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.context import CommandError, Context
 from bot.cli.data import format_counts, load_file
-from bot.digest.content import load_digest
-from bot.digest.render import render_text
-from crm.db import session_scope
-from crm.demo.generator import DEMO_ORG_NAME, write_dataset
-from crm.isotime import format_time
-from crm.models import ActivityDeal, Base, Deal, Org, Role, User
-from rules.engine import evaluate
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 SHOWN_REPS = 50
-LINES_PER_SECTION = 8  # per section of each rep's digest; the rest is counted
 
 
 def register(commands: Any) -> None:
@@ -34,6 +27,12 @@ def register(commands: Any) -> None:
 
 
 def _holds_other_data(engine: Engine) -> bool:
+    from sqlalchemy import func, select
+
+    from crm.db import session_scope
+    from crm.demo.generator import DEMO_ORG_NAME
+    from crm.models import Org, User
+
     with session_scope(engine) as session:
         users = session.scalar(select(func.count()).select_from(User)) or 0
         org = session.get(Org, 1)
@@ -41,12 +40,19 @@ def _holds_other_data(engine: Engine) -> bool:
 
 
 def _wipe(engine: Engine) -> None:
+    from crm.models import Base
+
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
 
 
 def run(context: Context) -> int:
+    from crm.db import session_scope
+    from crm.demo.generator import write_dataset
+    from crm.isotime import format_time
+    from rules.engine import evaluate
+
     args = context.args
     if args.reps is not None and args.reps < 1:
         raise CommandError("--reps must be at least 1")
@@ -74,19 +80,31 @@ def run(context: Context) -> int:
 
 
 def print_rep_days(context: Context, now: Any) -> None:
-    """Each rep's morning digest as the terminal shows it (``salesbot digest --user`` for one in full)."""
+    """Each rep's morning digest drawn from the exact message Slack would get."""
+    from sqlalchemy import func, select
+
+    from bot.digest.content import SECTION_LIMIT, load_digest
+    from bot.digest.render import message_payload
+    from bot.render.text import render_message, use_color
+    from crm.config import get_settings
+    from crm.db import session_scope
+    from crm.models import ActivityDeal, Deal, Role, User
+
     with session_scope(context.engine) as session:
         reps = session.scalars(select(User).where(User.role == Role.REP).order_by(User.name)).all()
+        color = use_color(context.out)
         for rep in reps[:SHOWN_REPS]:
-            digest = load_digest(session, rep, now, guided_limit=None)
+            digest = load_digest(session, rep, now, guided_limit=SECTION_LIMIT)
+            payload = message_payload(digest, home_url=get_settings().home_url)
             print(f"\n=== {rep.name} <{rep.email}>  {rep.timezone}", file=context.out)
-            print(render_text(digest, lines_per_section=LINES_PER_SECTION), file=context.out)
+            print(render_message(payload, color=color), file=context.out)
         if len(reps) > SHOWN_REPS:
             print(f"\n... and {len(reps) - SHOWN_REPS} more reps", file=context.out)
         if reps:
             print(
-                "\nOne digest in full, or as the Slack message: "
-                f"salesbot digest --user {reps[0].email} [--json]",
+                "\nOne digest, its Slack payload, or a picture of it: "
+                f"salesbot digest --user {reps[0].email} [--json]; "
+                f"salesbot preview digest --user {reps[0].email} --out digest.html",
                 file=context.out,
             )
             print(

@@ -5,15 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cli.context import CommandError, Context
-from bot.digest.content import SECTION_LIMIT, load_digest
-from bot.digest.delivery import DeliveryConfig, send_due
-from bot.digest.render import message_payload, payload_json, render_text
-from bot.slack.client import SlackNotConfigured, delivery_client
-from bot.slack.users import cached_slack_id
-from crm.config import get_settings
-from crm.db import session_scope
-from crm.localtime import wall_clock
-from crm.queries.actions import user_by_email
 
 
 def register(commands: Any) -> None:
@@ -26,6 +17,9 @@ def register(commands: Any) -> None:
     p.add_argument("--user", metavar="EMAIL", help="the user whose digest to preview")
     p.add_argument("--now", help="ISO 8601 instant (default: now)")
     p.add_argument("--json", action="store_true", help="print the exact chat.postMessage payload")
+    p.add_argument(
+        "--dry-run", action="store_true", help="send-due: list the digests that are due; send nothing"
+    )
     p.set_defaults(handler=run)
 
 
@@ -34,29 +28,73 @@ def run(context: Context) -> int:
     if args.what == "send-due":
         if args.user or args.json:
             raise CommandError("send-due takes no --user or --json")
-        return run_send_due(context)
+        return run_dry_run(context) if args.dry_run else run_send_due(context)
+    if args.dry_run:
+        raise CommandError("--dry-run goes with send-due")
     if not args.user:
         raise CommandError("give --user EMAIL (or `send-due`)")
+    from bot.digest.render import payload_json
+    from bot.render.text import render_message, use_color
+
+    # The text is the payload drawn: what Slack shows, cut where the message is cut.
+    payload = digest_payload(context, args.user)
+    if args.json:
+        print(payload_json(payload), file=context.out)
+    else:
+        print(render_message(payload, color=use_color(context.out)), file=context.out)
+    return 0
+
+
+def digest_payload(context: Context, email: str) -> dict[str, Any]:
+    """The ``chat.postMessage`` payload of ``email``'s digest at the command's ``now``."""
+    from bot.digest.content import SECTION_LIMIT, load_digest
+    from bot.digest.render import message_payload
+    from bot.slack.users import cached_slack_id
+    from crm.config import get_settings
+    from crm.db import session_scope
+    from crm.queries.actions import user_by_email
+
     now = context.now()
     with session_scope(context.engine) as session:
-        user = user_by_email(session, args.user)
+        user = user_by_email(session, email)
         if user is None:
-            raise CommandError(f"no user with the email {args.user!r}")
+            raise CommandError(f"no user with the email {email!r}")
         digest = load_digest(
-            session,
-            user,
-            now,
-            channel=cached_slack_id(session, user),
-            guided_limit=None if not args.json else SECTION_LIMIT,
+            session, user, now, channel=cached_slack_id(session, user), guided_limit=SECTION_LIMIT
         )
-        if args.json:
-            print(payload_json(message_payload(digest, home_url=get_settings().home_url)), file=context.out)
-        else:
-            print(render_text(digest), file=context.out)
+        return message_payload(digest, home_url=get_settings().home_url)
+
+
+def run_dry_run(context: Context) -> int:
+    """The digests a tick at ``now`` would send, each with its counts; no claim, no Slack call, no write."""
+    from sqlalchemy.orm import Session
+
+    from bot.digest.content import SECTION_LIMIT, load_digest
+    from bot.digest.render import counts_line
+    from bot.slack.users import cached_slack_id
+    from crm.queries.deliveries import due_users
+
+    now = context.now()
+    with Session(context.engine) as session:
+        try:
+            due = due_users(session, now)
+            print(f"Dry run: {len(due)} digest(s) due at {now.isoformat()}; nothing sent", file=context.out)
+            for user, day in due:
+                digest = load_digest(session, user, now, guided_limit=SECTION_LIMIT)
+                slack_id = cached_slack_id(session, user) or "Slack id to look up by email"
+                what = "empty" if digest.is_empty else counts_line(digest)
+                print(f"  {user.email} ({day.isoformat()}, {slack_id}): {what}", file=context.out)
+        finally:
+            session.rollback()
     return 0
 
 
 def run_send_due(context: Context) -> int:
+    from bot.digest.delivery import DeliveryConfig, send_due
+    from bot.slack.client import SlackNotConfigured, delivery_client
+    from crm.config import get_settings
+    from crm.localtime import wall_clock
+
     settings = get_settings()
     try:
         client = delivery_client(settings=settings)

@@ -7,11 +7,9 @@ import json
 from typing import Any
 
 from bot.cli.context import CommandError, Context
-from bot.home import service as home
-from bot.home.state import TABS, HomeState
-from bot.slack.users import cached_slack_id
-from crm.db import session_scope
-from crm.queries.actions import user_by_email
+
+# The Home tabs (bot.home.state.TABS; a test checks they agree), here so `--help` loads no Home code.
+TABS = ("summary", "deals", "leads", "schedule", "feed", "settings")
 
 
 def register(commands: Any) -> None:
@@ -24,24 +22,25 @@ def register(commands: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def text_of_blocks(blocks: list[dict[str, Any]]) -> str:
-    out: list[str] = []
-    for block in blocks:
-        kind = block.get("type")
-        text = block.get("text")
-        if isinstance(text, dict) and text.get("text"):
-            out.append(("== " if kind == "header" else "") + str(text["text"]))
-        for element in block.get("elements", []):
-            if kind == "context" and element.get("text"):
-                out.append("  " + str(element["text"]))
-            elif kind == "actions" and element.get("type") == "button":
-                out.append(f"  [{element['text']['text']}]")
-        if kind == "divider":
-            out.append("")
-    return "\n".join(out)
-
-
 def run(context: Context) -> int:
+    from bot.render.text import render_view, use_color
+
+    payload = home_payload(context)
+    if context.args.json:
+        print(json.dumps(payload, indent=2, ensure_ascii=False), file=context.out)
+    else:
+        print(render_view(payload["view"], color=use_color(context.out)), file=context.out)
+    return 0
+
+
+def home_payload(context: Context) -> dict[str, Any]:
+    """The ``views.publish`` payload of ``--user``'s Home (``--tab``, ``--as``) at the command's ``now``."""
+    from bot.home import service as home
+    from bot.home.state import HomeState
+    from bot.slack.users import cached_slack_id
+    from crm.db import session_scope
+    from crm.queries.actions import user_by_email
+
     args = context.args
     now = context.now()
     with session_scope(context.engine) as session:
@@ -57,9 +56,4 @@ def run(context: Context) -> int:
                 raise CommandError(f"no user with the email {args.as_user!r}")
             state = HomeState(tab=state.tab, subject=subject.id)
         view = home.build(session, user, state, now)
-        if args.json:
-            payload = {"user_id": cached_slack_id(session, user) or user.slack_user_id, "view": view}
-            print(json.dumps(payload, indent=2, ensure_ascii=False), file=context.out)
-        else:
-            print(text_of_blocks(view["blocks"]), file=context.out)
-    return 0
+        return {"user_id": cached_slack_id(session, user) or user.slack_user_id, "view": view}

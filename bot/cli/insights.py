@@ -10,10 +10,6 @@ import json
 from typing import Any
 
 from bot.cli.context import EXIT_FORBIDDEN, CommandError, Context
-from crm.db import session_scope
-from crm.queries.actions import user_by_email
-from insights.render import render_text
-from insights.service import InsightsDisabled, get_insights
 
 
 def register(commands: Any) -> None:
@@ -31,6 +27,23 @@ def register(commands: Any) -> None:
 
 
 def run(context: Context) -> int:
+    from bot.blocks.insights import result_message
+    from bot.render.text import render_message, use_color
+
+    result = insights_result(context)
+    if context.args.json:
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False), file=context.out)
+    else:
+        print(render_message(result_message(result), color=use_color(context.out)), file=context.out)
+    return 0
+
+
+def insights_result(context: Context) -> Any:
+    """The insights of ``DEAL_ID`` as ``--as`` sees them (exit 3 when customer analysis is off)."""
+    from crm.db import session_scope
+    from crm.queries.actions import user_by_email
+    from insights.service import InsightsDisabled, get_insights
+
     args = context.args
     now = context.now()
     with session_scope(context.engine) as session:
@@ -41,8 +54,4 @@ def run(context: Context) -> int:
             result = get_insights(session, args.deal_id, user, now, refresh=args.refresh)
         except InsightsDisabled as exc:
             raise CommandError(str(exc), EXIT_FORBIDDEN) from None
-    if args.json:
-        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False), file=context.out)
-    else:
-        print(render_text(result), file=context.out)
-    return 0
+    return result

@@ -1,22 +1,43 @@
 """``salesbot``: the Slack app, the scheduler and the operator's commands in one program.
 
-Exit codes: 0 success, 2 invalid input (bad file, unknown user or option), 3 the acting user may not see
-what they asked for.
+Exit codes: 0 success, 2 invalid input (bad file, unknown user or option, missing setting), 3 the acting
+user may not see what they asked for, 4 a service (the database, Slack, HubSpot, the model) cannot be
+reached.
+
+Start-up stays fast: this module and each command group's ``register`` import only the standard library and
+light modules; a command imports what it needs when it runs (``tests/bot/test_cli_imports.py`` guards it).
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.cli import clock, data, demo, digest, home, insights, rules, serve
-from bot.cli.context import EXIT_FORBIDDEN, EXIT_INVALID, CommandError, Context
-from crm.permissions import PermissionDenied
+from bot import logs
+from bot.cli import clock, data, demo, digest, home, insights, preview, rules, serve
+from bot.cli.context import EXIT_FORBIDDEN, EXIT_INVALID, EXIT_UNAVAILABLE, CommandError, Context
+from bot.cli.failures import unavailable
 
-COMMAND_GROUPS = (demo, data, rules, digest, insights, home, clock, serve)
+COMMAND_GROUPS = (demo, data, rules, digest, insights, home, preview, clock, serve)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("salesbot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+class _Version(argparse.Action):
+    """``--version`` that reads the installed version only when asked (importlib.metadata is not free)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kwargs: object) -> None:
+        print(f"salesbot {_version()}")
+        parser.exit()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--database-url", help="SQLAlchemy URL (default: $DATABASE_URL or sqlite:///salesbot.db)"
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
+    logs.add_arguments(parser)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for group in COMMAND_GROUPS:
         group.register(commands)
@@ -41,24 +63,29 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        args = build_parser().parse_args(argv)
+        # -v, -q and --log-format are accepted anywhere on the line, before or after the subcommand.
+        log_options, rest = logs.split_arguments(list(sys.argv[1:] if argv is None else argv))
+        args = build_parser().parse_args(rest)
     except CommandError as exc:
         print(exc, file=err)
         return exc.exit_code
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=err,
-    )
+    logs.configure(log_options, stream=err, command=args.command)
     context = Context(args=args, out=out, err=err)
     try:
         return int(args.handler(context) or 0)
     except CommandError as exc:
         print(f"error: {exc}", file=err)
         return exc.exit_code
-    except PermissionDenied as exc:
-        print(f"error: {exc}", file=err)
-        return EXIT_FORBIDDEN
+    except Exception as exc:
+        permissions = sys.modules.get("crm.permissions")  # not imported here: start-up stays fast
+        if permissions is not None and isinstance(exc, permissions.PermissionDenied):
+            print(f"error: {exc}", file=err)
+            return EXIT_FORBIDDEN
+        message = unavailable(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=err)
+        return EXIT_UNAVAILABLE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader went away (salesbot ... | head): not an error worth a trace

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.context import CommandError, Context
-from crm.db import session_scope
 from crm.isotime import format_time, format_time_or_none
-from crm.localtime import zone
-from crm.models import Action, User
-from crm.queries.actions import user_actions, user_by_email
-from rules.actions import unsnooze_due
-from rules.engine import EvaluationReport, evaluate
-from rules.incremental import Mode
-from rules.registry import ALL_RULES, RULES_BY_CODE, ranked
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from crm.models import Action, User
+    from rules.engine import EvaluationReport
 
 
 def register(commands: Any) -> None:
@@ -32,6 +28,11 @@ def register(commands: Any) -> None:
         action="store_true",
         help="evaluate every rule over the whole CRM (by default a rule whose inputs did not change since "
         "its last run re-checks only what time moving can have changed; the result is the same)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what the run would create, expire and reopen, and change nothing",
     )
     p.set_defaults(handler=run_rules)
     p = rules_commands.add_parser("list", help="the guided-action catalogue, from the rules themselves")
@@ -49,7 +50,24 @@ def register(commands: Any) -> None:
 
 
 def run_rules(context: Context) -> int:
+    from sqlalchemy.orm import Session
+
+    from crm.db import session_scope
+    from rules.actions import unsnooze_due
+    from rules.engine import evaluate
+
     now = context.now()
+    if context.args.dry_run:
+        # The same run in a transaction that is rolled back: exactly what it would do, nothing kept.
+        with Session(context.engine) as session:
+            try:
+                report = evaluate(session, now, incremental=not context.args.full)
+                unsnoozed = unsnooze_due(session, now)
+            finally:
+                session.rollback()
+        print("Dry run: nothing was changed. The run would do this:", file=context.out)
+        print(format_report(report, unsnoozed), file=context.out)
+        return 0
     with session_scope(context.engine) as session:
         # First in its transaction: it takes the evaluation lock.
         report = evaluate(session, now, incremental=not context.args.full)
@@ -65,14 +83,15 @@ def list_rules(context: Context) -> int:
     return 0
 
 
-MODE_LABELS = (
-    (Mode.FULL, "in full"),
-    (Mode.INCREMENTAL, "incrementally (inputs unchanged: only what time moving can change)"),
-    (Mode.UNCHANGED, "not at all (inputs and time unchanged)"),
-)
-
-
 def format_report(report: EvaluationReport, unsnoozed: int) -> str:
+    from rules.incremental import Mode
+    from rules.registry import ALL_RULES
+
+    mode_labels = (
+        (Mode.FULL, "in full"),
+        (Mode.INCREMENTAL, "incrementally (inputs unchanged: only what time moving can change)"),
+        (Mode.UNCHANGED, "not at all (inputs and time unchanged)"),
+    )
     lines = [f"Rules evaluated at {format_time(report.now)}"]
     for rule in ALL_RULES:
         counts = report.rules[rule.code]
@@ -80,13 +99,17 @@ def format_report(report: EvaluationReport, unsnoozed: int) -> str:
         line = f"{rule.code} {rule.title}: {counts.created} created, {counts.expired_total} expired"
         lines.append(line + (f" ({reasons})" if reasons else ""))
     modes = Counter(r.mode for r in report.rules.values())
-    ran = [f"{modes[mode]} {label}" for mode, label in MODE_LABELS if modes[mode]]
+    ran = [f"{modes[mode]} {label}" for mode, label in mode_labels if modes[mode]]
     lines.append("Rules run: " + ", ".join(ran))
     lines.append(f"Total: {report.created} created, {report.expired} expired, {unsnoozed} un-snoozed")
     return "\n".join(lines)
 
 
 def list_actions(context: Context) -> int:
+    from crm.db import session_scope
+    from crm.queries.actions import user_actions
+    from rules.registry import ranked
+
     args = context.args
     with session_scope(context.engine) as session:
         user = find_user(session, args.user)
@@ -104,6 +127,8 @@ def list_actions(context: Context) -> int:
 
 
 def find_user(session: Session, email: str) -> User:
+    from crm.queries.actions import user_by_email
+
     user = user_by_email(session, email)
     if user is None:
         raise CommandError(f"unknown user {email!r}")
@@ -112,6 +137,8 @@ def find_user(session: Session, email: str) -> User:
 
 def action_json(action: Action) -> dict[str, Any]:
     """One action as docs/architecture.md documents ``actions --json``."""
+    from rules.registry import RULES_BY_CODE
+
     return {
         "id": action.id,
         "rule": action.rule,
@@ -131,6 +158,9 @@ def action_json(action: Action) -> dict[str, Any]:
 
 def format_table(user: User, actions: list[Action]) -> str:
     """A text table, times in the user's zone."""
+    from crm.localtime import zone
+    from rules.registry import RULES_BY_CODE
+
     if not actions:
         return f"No guided actions for {user.email}."
     tz = zone(user.timezone)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.app import AppNotConfigured, build_app
 from bot.cli.context import CommandError, Context
-from bot.runtime import Services
-from bot.server import SlackWSGI, serve
-from crm.config import get_settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Services
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +24,19 @@ def register(commands: Any) -> None:
 
 
 def _services(context: Context) -> Services:
+    from bot.runtime import Services
+    from crm.config import get_settings
+
     return Services(engine=context.engine, settings=get_settings())
 
 
 def run_http(context: Context) -> int:
+    from bot.app import AppNotConfigured, build_app
+    from bot.clock import wall_clock
+    from bot.health import health
+    from bot.server import SlackWSGI, serve
+    from crm.config import get_settings
+
     settings = get_settings()
     services = _services(context)
     try:
@@ -37,10 +45,14 @@ def run_http(context: Context) -> int:
         raise CommandError(str(exc)) from None
     assert settings.slack_signing_secret is not None  # build_app checked it
     port = context.args.port or settings.port
-    log.warning("serving the Slack app on %s:%s", context.args.host, port)
+    log.info("serving the Slack app on %s:%s", context.args.host, port)
     try:
         serve(
-            SlackWSGI(app, settings.slack_signing_secret.get_secret_value()),
+            SlackWSGI(
+                app,
+                settings.slack_signing_secret.get_secret_value(),
+                health=lambda: health(services.engine, wall_clock()),
+            ),
             host=context.args.host,
             port=port,
             threads=context.args.threads,
@@ -52,6 +64,9 @@ def run_http(context: Context) -> int:
 
 def run_socket(context: Context) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import AppNotConfigured, build_app
+    from crm.config import get_settings
 
     settings = get_settings()
     if settings.slack_app_token is None:

@@ -173,7 +173,7 @@ class Sender:
                     future.result()
             self._builders = None
         self.report.seconds = time.monotonic() - started
-        log.info("digest tick at %s: %s", self.now.isoformat(), self.report.summary())
+        log.debug("digest tick at %s: %s", self.now.isoformat(), self.report.summary())
         return self.report
 
     def _deliver_safely(self, user_id: str, day: date) -> None:

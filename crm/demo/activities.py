@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from crm.demo import vocabulary as words
 from crm.demo.accounts import SCENARIO_DEALS
+from crm.demo.hours import office_slot
 from crm.demo.records import Record, call, email, links, meeting, note, task
 from crm.demo.scenarios import scenarios
 from crm.demo.world import DAY, HOUR, MEETINGS, MINUTE, POOL, REPLIED, SETTLED, UNOWNED, Demo, Person, Rep
@@ -47,7 +48,7 @@ def background(demo: Demo, rep: Rep, count: int) -> Iterator[Record]:
         kind = rand()
         upcoming = 0.6 <= kind < 0.72 and rand() < 0.2
         if upcoming:  # a meeting in the next two weeks
-            ts = now + 15 * MINUTE + int(rand() * 14 * DAY)
+            ts = office_slot(now + 15 * MINUTE + int(rand() * 14 * DAY), rep.zone, now)
         else:  # office hours on one of the last 90 local days, mostly off weekends
             day = int(rand() * 90)
             ts = rep.midnight - day * DAY + 8 * HOUR + int(rand() * 10 * HOUR)
@@ -72,6 +73,9 @@ def background(demo: Demo, rep: Rep, count: int) -> Iterator[Record]:
         number += 1
         private = rand() < 0.02
         linked = links(person, deal, lead)
+        if 0.4 <= kind < 0.72 and not upcoming:
+            # Office hours by today's offset are an hour off across a daylight-saving change.
+            ts = office_slot(ts, rep.zone, now, 15)
         if kind < 0.6:
             r = rand()
             status = next(s for s, upto in CALL_STATUSES if r < upto)
@@ -98,7 +102,7 @@ def background(demo: Demo, rep: Rep, count: int) -> Iterator[Record]:
             yield meeting(
                 activity_id,
                 rep,
-                title=f"{_one(rand, words.MEETING_TITLES)} with {person.first}",
+                title=_one(rand, words.MEETING_TITLES),  # the digest adds "with <contact>"
                 start=iso(ts),
                 end=iso(ts + (30, 45, 60)[int(rand() * 3)] * MINUTE),
                 outcome=outcome,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from crm.demo.accounts import SCENARIO_DEALS
+from crm.demo.hours import office_slot
 from crm.demo.records import Record, call, email, links, meeting, note, task
 from crm.demo.world import (
     BUYER,
@@ -36,6 +37,10 @@ def scenarios(demo: Demo, rep: Rep) -> Iterator[Record]:
 
     def local(days: int, hour: int, minute: int = 0) -> str:
         return iso(clock.local(rep.zone, days, hour, minute))
+
+    def office(offset: int, minutes: int = 60) -> int:
+        """``now + offset`` moved into the rep's office hours, keeping its side of now (hours.py)."""
+        return office_slot(now + offset, rep.zone, now, minutes)
 
     # R05: the rep's tracked email was answered two days ago; no word back since.
     # R10: a contact on an open deal answered the rep's email this morning.
@@ -110,7 +115,7 @@ def scenarios(demo: Demo, rep: Rep) -> Iterator[Record]:
     yield call(
         aid("a"),
         rep,
-        started=ago(3 * DAY),
+        started=iso(office(-3 * DAY, 15)),
         duration=900,
         status="completed",
         outcome="Connected",
@@ -129,9 +134,9 @@ def scenarios(demo: Demo, rep: Rep) -> Iterator[Record]:
         yield meeting(
             aid("a"),
             rep,
-            title=f"Discovery call with {person.first}",
-            start=ago(start),
-            end=ago(start - minutes * MINUTE),
+            title="Discovery call",
+            start=iso(office(-start, minutes)),
+            end=iso(office(-start, minutes) + minutes * MINUTE),
             outcome=outcome,
             linked=links(person),
         )
@@ -146,8 +151,8 @@ def scenarios(demo: Demo, rep: Rep) -> Iterator[Record]:
             aid("a"),
             rep,
             title=f"Demo for {who.company.name}",
-            start=iso(now + start),
-            end=iso(now + start + HOUR),
+            start=iso(office(start)),
+            end=iso(office(start) + HOUR),
             outcome=outcome,
             linked=links(who, deal),
         )
@@ -161,7 +166,7 @@ def scenarios(demo: Demo, rep: Rep) -> Iterator[Record]:
         yield call(
             aid("a"),
             rep,
-            started=ago(started),
+            started=iso(office(-started, max(1, duration // 60))),
             duration=duration,
             status=status,
             outcome=outcome,

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from crm.importer.reader import DatasetReader, Item
+from crm.importer.replace import clear_store
 from crm.importer.validate import Checker, DatasetInvalid
 from crm.importer.writer import Writer, prepare_for_bulk_load
 
@@ -24,10 +25,15 @@ def import_dataset(
     path: Path | str,
     *,
     progress: Callable[[str, int], None] | None = None,
+    replace: bool = False,
 ) -> ImportResult:
-    """Import ``path``. Raises ``DatasetInvalid`` (with every error) or ``DatasetUnreadable``."""
+    """Import ``path``, merged into the store (records with the same id replaced, others kept), or with
+    ``replace`` into an emptied store, in the same transaction. Raises ``DatasetInvalid`` (with every
+    error) or ``DatasetUnreadable``."""
     with engine.connect() as connection, connection.begin() as transaction:
         prepare_for_bulk_load(connection)
+        if replace:
+            clear_store(connection)
         checker = Checker(connection)
         writer = Writer(connection, progress)
         for event in DatasetReader(path).stream():

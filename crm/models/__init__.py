@@ -11,6 +11,7 @@ from crm.models.activity import (
     EmailRecipient,
 )
 from crm.models.base import Base, UTCDateTime
+from crm.models.clock import ClockTick
 from crm.models.company import Company
 from crm.models.contact import Contact
 from crm.models.deal import Deal, DealCloseDate, DealContact, DealScore
@@ -39,6 +40,7 @@ __all__ = [
     "ActivityDeal",
     "ActivityLead",
     "Base",
+    "ClockTick",
     "Company",
     "Contact",
     "Deal",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -107,3 +109,40 @@ def test_ticks_take_the_clock_as_a_parameter(
     assert sent.sent == 1
     blocks = json.dumps(slack.messages[0].blocks)
     assert "Today's high-priority tasks" in blocks
+
+
+def test_each_clock_job_logs_one_info_line_with_what_it_did_and_how_long(
+    world: World,
+    engine: Engine,
+    settings: Settings,
+    client: object,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world.users["u1"].slack_user_id = "UANA"
+    world.commit()
+    at = datetime.fromisoformat(MONDAY_9)
+    with caplog.at_level(logging.INFO):
+        rules_tick(engine, clock=lambda: at)
+        digest_tick(engine, client, settings, clock=lambda: at)  # type: ignore[arg-type]
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO and "ANALYZE" not in r.msg]
+    assert len(lines) == 2, lines
+    assert re.fullmatch(rf"{RULES_JOB} at \S+: \d+ created, \d+ expired, \d+ reopened in \d+ ms", lines[0])
+    assert re.fullmatch(rf"{DIGEST_JOB} at \S+: 2 due: 0 sent, .*; [\d.]+ s", lines[1])
+
+
+def test_send_due_dry_run_lists_the_due_digests_and_sends_nothing(
+    world: World, db_url: str, engine: Engine, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.users["u1"].slack_user_id = "UANA"
+    world.task("t1", due=datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    world.commit()
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
+    monkeypatch.setenv("SLACK_API_URL", slack.url)
+    code, out, _ = run(db_url, "digest", "send-due", "--dry-run", "--now", MONDAY_9)
+    assert code == 0
+    assert out.splitlines()[0] == f"Dry run: 2 digest(s) due at {MONDAY_9}; nothing sent"
+    assert "  ana@acme.test (2026-11-23, UANA): 0 overdue · 1 due today · " in out
+    assert slack.messages == [] and slack.calls("users.lookupByEmail") == []
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM digest_deliveries").scalar() == 0
+    assert run(db_url, "digest", "--user", "ana@acme.test", "--dry-run")[0] == 2

@@ -101,8 +101,16 @@ def test_cli_demo_prints_each_reps_day(tmp_path: Path) -> None:
     # Each rep's digest, as the terminal shows it.
     assert text.count("\n=== ") == 3 and text.count("'s day · Mon 2026-11-2") == 3
     assert "Guided actions:" in text and text.count("\nGuided actions (") == 3
-    assert "  [>] Reply to email: " in text and "Overdue tasks (" in text
+    assert "\nReply to email: " in text and "Overdue tasks (" in text
+    assert text.count("[ Open Salesbot Home ]") == 3 and "[ Dismiss ]" in text
     assert "salesbot digest --user " in text
+    # Each rep's day is the Slack message drawn: exactly what `salesbot digest --user` shows.
+    first = text.split("\n=== ")[1]
+    email = first.split("<")[1].split(">")[0]
+    digest_out = io.StringIO()
+    now = "2026-11-23T12:00:00Z"
+    assert main(["--database-url", url, "digest", "--user", email, "--now", now], digest_out, err) == 0
+    assert first.split("\n", 1)[1].rstrip("\n") == digest_out.getvalue().rstrip("\n")
     # Running it again replaces the previous demo.
     assert (
         main(["--database-url", url, "demo", "--reps", "2", "--now", "2026-11-23T12:00:00Z"], out, err) == 0

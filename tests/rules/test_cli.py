@@ -134,3 +134,16 @@ def test_bad_input_exits_2(db_url: str, world: World, argv: tuple[str, ...]) -> 
     code, _, err = run_cli("--database-url", db_url, *argv)
     assert code == 2
     assert err
+
+
+def test_rules_run_dry_run_prints_the_run_and_changes_nothing(db_url: str, world: World) -> None:
+    at = ("--now", "2026-11-23T12:00:00Z")
+    code, dry, _ = run_cli("--database-url", db_url, "rules", "run", "--dry-run", *at)
+    assert code == 0 and dry.startswith("Dry run: nothing was changed.")
+    _, again, _ = run_cli("--database-url", db_url, "rules", "run", "--dry-run", *at)
+    assert again == dry
+    assert (
+        json.loads(run_cli("--database-url", db_url, "actions", "--user", "ana@acme.test", "--json")[1]) == []
+    )
+    _, real, _ = run_cli("--database-url", db_url, "rules", "run", *at)
+    assert dry.splitlines()[1:] == real.splitlines()  # the same run, this time kept

@@ -20,6 +20,7 @@ from bot.home.state import DEAL_CATEGORIES, EVENT_TYPES, GUIDED, RANGES, TABS, H
 from bot.slack import limits
 from crm.db import make_engine, session_scope, upgrade
 from crm.demo.generator import write_dataset
+from crm.demo.vocabulary import MEETING_TITLES
 from crm.importer.load import import_dataset
 from crm.localtime import local_date
 from crm.models import (
@@ -337,7 +338,8 @@ def test_view_as_shows_every_meeting_busy_on_summary_and_schedule(db: Session) -
         for t in db.scalars(
             select(Activity.title).where(Activity.owner_id == REP, Activity.type == "meeting")
         )
-        if t and len(t) > 12
+        # The vocabulary's generic titles ("Pricing review") are also engagement events' text in the feed.
+        if t and len(t) > 12 and t not in MEETING_TITLES
     ]
     assert titles
     for state in (

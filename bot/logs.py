@@ -1,0 +1,136 @@
+"""Logging for the ``salesbot`` program: one handler on stderr, text or JSON, secrets redacted.
+
+The long-running commands (``serve``, ``socket``, ``clock``) log at INFO by default: one line per handled
+Slack request and per clock job. One-shot commands print their results on stdout and log only warnings
+unless ``-v``. ``-q`` keeps warnings and errors only. Libraries (Bolt, slack_sdk, APScheduler, waitress,
+Alembic, the HTTP clients) log at WARNING whatever the level, so their chatter never hides the story.
+``--log-format json`` writes one JSON object per line for platforms that parse logs.
+
+Nothing logged may carry a secret: messages name users by id, never by token or email body, and a filter
+redacts anything shaped like a Slack or OpenAI token as a last line of defence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+OUR_LOGGERS = ("bot", "crm", "rules", "insights", "hubspot_connector")
+QUIET_LIBRARIES = (
+    "apscheduler",
+    "slack_bolt",
+    "slack_sdk",
+    "waitress",
+    "alembic",
+    "urllib3",
+    "httpx",
+    "httpcore",
+    "openai",
+    "langchain",
+    "hubspot",
+    "tzlocal",
+)
+SERVICE_COMMANDS = frozenset({"serve", "socket", "clock"})
+FORMATS = ("text", "json")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+_SECRET = re.compile(r"\b(xox[abposr]-[\w-]+|xapp-[\w-]+|sk-[\w-]{8,}|Bearer\s+[\w.~+/-]+=*)")
+# Attributes every LogRecord has; anything else was passed with ``extra=`` and belongs in the JSON.
+_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+@dataclass(frozen=True)
+class LogOptions:
+    verbose: bool = False
+    quiet: bool = False
+    format: str = "text"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options as ``--help`` shows them; :func:`split_arguments` takes them from anywhere on the line."""
+    group = parser.add_argument_group("logging (accepted anywhere on the line)")
+    group.add_argument("-v", "--verbose", action="store_true", help="log more (progress, debug detail)")
+    group.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    group.add_argument("--log-format", choices=FORMATS, default="text", help="text (default) or json")
+
+
+def split_arguments(argv: list[str]) -> tuple[LogOptions, list[str]]:
+    """The logging options wherever they are (up to a ``--``), and the rest of the line for argparse."""
+    verbose = quiet = False
+    fmt = "text"
+    rest: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item == "--":
+            rest.append(item)
+            rest.extend(items)
+            break
+        if item in ("-v", "--verbose", "-vv"):
+            verbose = True
+        elif item in ("-q", "--quiet"):
+            quiet = True
+        elif item == "--log-format" or item.startswith("--log-format="):
+            value = item.partition("=")[2] if "=" in item else next(items, "")
+            if value not in FORMATS:
+                from bot.cli.context import CommandError
+
+                raise CommandError(f"salesbot: --log-format: choose one of {', '.join(FORMATS)}")
+            fmt = value
+        else:
+            rest.append(item)
+    return LogOptions(verbose=verbose, quiet=quiet, format=fmt), rest
+
+
+class RedactSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _SECRET.sub("[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def level_for(options: LogOptions, command: str | None) -> int:
+    if options.quiet:
+        return logging.WARNING
+    if command in SERVICE_COMMANDS:
+        return logging.DEBUG if options.verbose else logging.INFO
+    return logging.INFO if options.verbose else logging.WARNING
+
+
+def configure(options: LogOptions, *, stream: TextIO, command: str | None = None) -> logging.Handler:
+    """Route every log record to ``stream`` (replacing a handler an earlier call installed)."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "salesbot", False)]:
+        root.removeHandler(old)
+    handler = logging.StreamHandler(stream)
+    handler.salesbot = True  # type: ignore[attr-defined]
+    handler.setFormatter(JsonFormatter() if options.format == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(RedactSecrets())
+    root.addHandler(handler)
+    # Our loggers inherit the root's level; the libraries are held at WARNING whatever it is.
+    root.setLevel(level_for(options, command))
+    for name in OUR_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return handler

@@ -1,0 +1,1 @@
+"""Slack surfaces drawn for people: Block Kit payloads as terminal text (``text``) and as HTML (``html``)."""
