@@ -7,23 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
+from bot.cli.errors import EXIT_FORBIDDEN, EXIT_INVALID, EXIT_UNAVAILABLE, CommandError
 from crm.isotime import parse_time
 from crm.localtime import wall_clock
 
 if TYPE_CHECKING:  # the engine's modules load when a command first needs the store (fast start-up)
     from sqlalchemy import Engine
 
-EXIT_INVALID = 2
-EXIT_FORBIDDEN = 3
-EXIT_UNAVAILABLE = 4  # a service (the database, Slack, HubSpot, the model) cannot be reached
-
-
-class CommandError(Exception):
-    """A failure to report in one line, with the exit code docs/architecture.md assigns to it."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_INVALID) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+__all__ = ["EXIT_FORBIDDEN", "EXIT_INVALID", "EXIT_UNAVAILABLE", "CommandError", "Context"]
 
 
 @dataclass

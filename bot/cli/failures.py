@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from bot.cli.context import EXIT_INVALID, EXIT_UNAVAILABLE, CommandError
+from bot.cli.errors import EXIT_INVALID, EXIT_UNAVAILABLE, CommandError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
