@@ -1,5 +1,5 @@
 """Building the connector's ``HubSpotApi`` from the settings: the private app token, else the OAuth tokens
-stored in the database (``hubspot_oauth_tokens``; refreshing them is the OAuth module's job)."""
+stored in the database (``hubspot_oauth_tokens``), refreshed before they expire (``oauth.StoredTokens``)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from crm.models import HubSpotOAuthToken
 from hubspot_connector.api import HubSpotApi, RetryPolicy
 from hubspot_connector.budget import RateBudget, real_sleep, wall_clock
 from hubspot_connector.errors import HubSpotConfigError
+from hubspot_connector.oauth import OAuthApp, StoredTokens, installed_portal
 
 
 def stored_token(engine: Engine) -> str | None:
@@ -39,8 +40,8 @@ def api_from_settings(
     if token is None:
         if settings.hubspot_access_token is not None:
             token = settings.hubspot_access_token.get_secret_value()
-        else:
-            token = stored_token(engine)
+        elif (portal := installed_portal(engine)) is not None:
+            token = StoredTokens(engine, OAuthApp.from_settings(settings), portal, clock=clock, sleep=sleep)
     if not token:
         raise HubSpotConfigError(
             "HubSpot is not connected: set HUBSPOT_ACCESS_TOKEN (a private app token) or install the app "

@@ -8,8 +8,12 @@ from typing import Any
 from bot.app import AppNotConfigured, build_app
 from bot.cli.context import CommandError, Context
 from bot.runtime import Services
-from bot.server import SlackWSGI, serve
-from crm.config import get_settings
+from sqlalchemy import Engine
+
+from bot.hubspot_oauth import HubSpotOAuthRoutes
+from bot.server import SlackWSGI, WSGIApp, serve
+from crm.config import Settings, get_settings
+from hubspot_connector.oauth import OAuthApp
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +44,9 @@ def run_http(context: Context) -> int:
     log.warning("serving the Slack app on %s:%s", context.args.host, port)
     try:
         serve(
-            SlackWSGI(app, settings.slack_signing_secret.get_secret_value()),
+            SlackWSGI(
+                app, settings.slack_signing_secret.get_secret_value(), hubspot_routes(context.engine, settings)
+            ),
             host=context.args.host,
             port=port,
             threads=context.args.threads,
@@ -48,6 +54,15 @@ def run_http(context: Context) -> int:
     finally:
         services.shutdown()
     return 0
+
+
+def hubspot_routes(engine: Engine, settings: Settings) -> dict[str, WSGIApp]:
+    """``/hubspot/install`` and ``/hubspot/oauth_redirect`` when HubSpot's OAuth app is configured."""
+    oauth = OAuthApp.from_settings(settings)
+    if oauth is None:
+        return {}
+    routes = HubSpotOAuthRoutes(engine, oauth)
+    return dict.fromkeys(HubSpotOAuthRoutes.PATHS, routes)
 
 
 def run_socket(context: Context) -> int:

@@ -27,6 +27,7 @@ from crm.models.hubspot import (
     HubSpotRole,
     HubSpotUser,
 )
+from crm.models.hubspot_admin import HubSpotLease, HubSpotOAuthState
 from crm.models.insight import InsightCacheEntry, InsightFeedback
 from crm.models.lead import Lead
 from crm.models.org import Org
@@ -71,6 +72,8 @@ __all__ = [
     "HubSpotRequest",
     "HubSpotRole",
     "HubSpotUser",
+    "HubSpotLease",
+    "HubSpotOAuthState",
     "InsightCacheEntry",
     "InsightFeedback",
     "Lead",

@@ -110,6 +110,7 @@ class HubSpotApi:
         self._teams = client.settings.users.teams_api
         self._roles = client.settings.users.roles_api
         self._tokens = client.oauth.tokens_api
+        self._access_tokens = client.oauth.access_tokens_api
         self._apis = [
             self._objects_basic, self._objects_batch, self._objects_search, self._associations, self._owners,
             self._pipelines, self._properties, self._users, self._teams, self._roles,
@@ -391,6 +392,11 @@ class HubSpotApi:
         else:
             kwargs.update(grant_type="refresh_token", refresh_token=refresh_token)
         return self._call(self._tokens.create, **kwargs)
+
+    def access_token_info(self, access_token: str) -> Json:
+        """``GET /oauth/v1/access-tokens/{token}``: the token's portal (``hub_id``, ``hub_domain``), scopes,
+        user and remaining life."""
+        return self._call(self._access_tokens.get, access_token)
 
     # --- helpers -----------------------------------------------------------------------------------------
 

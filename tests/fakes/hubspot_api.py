@@ -23,7 +23,13 @@ status). Faults, each for the next ``times`` matching requests (``path`` a subst
   ``rate_limited``); ``daily(max, remaining)``: daily headers;
 - ``latency_s``: added to every answer (benchmarks); ``search_lag_s``: search sees a change only that long
   after it (eventual consistency; 0 by default);
-- ``token``: the only bearer token accepted (401 ``INVALID_AUTHENTICATION`` otherwise).
+- ``token``: the bearer token accepted (401 ``INVALID_AUTHENTICATION`` otherwise), besides the access tokens
+  the OAuth exchange issued.
+- OAuth: ``POST /oauth/v1/token`` (authorization code or refresh token) and ``GET
+  /oauth/v1/access-tokens/{token}`` (``hub_id`` = the account's ``portalId``). ``oauth_client`` (id, secret)
+  when set must match; ``oauth_codes`` when set are the only codes accepted, once each; ``issue_new_tokens``
+  makes each exchange issue a new access token (``token-N``, accepted from then on) and refresh token, the
+  refresh tokens issued earlier staying valid as HubSpot's do.
 
 Run alone (benchmarks): ``python -m tests.fakes.hubspot_api --dataset FILE [--latency-ms N] [--rate N]``
 prints ``port <n>`` and serves until killed.
@@ -125,6 +131,11 @@ class FakeHubSpot:
         self.rate_limited = 0  # 429s the server's own limiter sent
         self.daily_headers: tuple[int, int] | None = None
         self._faults: list[Fault] = []
+        self.oauth_client: tuple[str, str] | None = None
+        self.oauth_codes: set[str] | None = None
+        self.issue_new_tokens = False
+        self.issued: dict[str, str] = {}  # access tokens issued by the OAuth exchange -> refresh token
+        self.refresh_tokens: set[str] = {"fake-refresh-token"}
         self._corrupt: dict[tuple[str, int], str] = {}
         self._limiter = Limiter()
         self._lock = threading.Lock()
@@ -314,7 +325,7 @@ class FakeHubSpot:
                             fault.status, "Internal error" if fault.status >= 500 else "Refused", "ERROR"
                         )
                     if not url.path.startswith("/oauth/"):
-                        if self.headers.get("Authorization") != f"Bearer {fake.token}":
+                        if not fake._authorized(self.headers.get("Authorization", "")):
                             raise error(
                                 401, "Authentication credentials not found.", "INVALID_AUTHENTICATION"
                             )
@@ -390,6 +401,8 @@ class FakeHubSpot:
                 return 200, state.account
             if parts == ["oauth", "v1", "token"] and method == "POST":
                 return 200, self._token(body or {})
+            if parts[:3] == ["oauth", "v1", "access-tokens"] and len(parts) == 4 and method == "GET":
+                return 200, self._token_info(parts[3])
         raise error(404, f"Unknown path {method} {path}", "OBJECT_NOT_FOUND")
 
     # --- objects -----------------------------------------------------------------------------------------
@@ -673,8 +686,54 @@ class FakeHubSpot:
             return 201, defined[name]
         raise error(404, "Unknown properties call", "OBJECT_NOT_FOUND")
 
+    def _authorized(self, header: str) -> bool:
+        token = header.removeprefix("Bearer ")
+        return header.startswith("Bearer ") and (token == self.token or token in self.issued)
+
+    def _token_info(self, token: str) -> dict[str, Any]:
+        if token != self.token and token not in self.issued:
+            raise error(404, "access token not found", "NOT_FOUND")
+        return {
+            "token": token,
+            "hub_id": int(self.state.account.get("portalId", 0)),
+            "hub_domain": "fake-portal.hubspot.test",
+            "app_id": 1,
+            "user": "admin@fake-portal.test",
+            "user_id": 1,
+            "scopes": ["oauth", "crm.objects.contacts.read", "crm.objects.deals.read"],
+            "token_type": "access",
+            "expires_in": 1800,
+        }
+
+    def _oauth_grant(self, form: dict[str, str]) -> dict[str, Any]:
+        """The checks and the new tokens of an exchange when the test scripted them (``oauth_client``,
+        ``oauth_codes``, ``issue_new_tokens``)."""
+        if self.oauth_client is not None and (form.get("client_id"), form.get("client_secret")) != tuple(
+            self.oauth_client
+        ):
+            raise error(400, "client id or secret mismatch", "BAD_CLIENT_ID")
+        grant = form.get("grant_type")
+        if grant == "authorization_code" and self.oauth_codes is not None:
+            if form.get("code") not in self.oauth_codes:
+                raise error(400, "missing or unknown auth code", "BAD_AUTH_CODE")
+            self.oauth_codes.discard(form.get("code", ""))
+        scripted = self.issue_new_tokens or self.oauth_client is not None
+        if grant == "refresh_token" and scripted and form.get("refresh_token") not in self.refresh_tokens:
+            raise error(400, "missing or unknown refresh token", "BAD_REFRESH_TOKEN")
+        if not self.issue_new_tokens:
+            return {}
+        n = len(self.issued) + 1
+        access, refresh = f"{self.token}-{n}", f"refresh-{n}"
+        self.issued[access] = refresh
+        self.refresh_tokens.add(refresh)
+        return {"access_token": access, "refresh_token": refresh}
+
     def _token(self, form: dict[str, str]) -> dict[str, Any]:
         grant = form.get("grant_type")
+        if grant in ("authorization_code", "refresh_token"):
+            issued = self._oauth_grant(form)
+            if issued:
+                return {"token_type": "bearer", "expires_in": 1800, **issued}
         if (grant == "authorization_code" and form.get("code")) or (
             grant == "refresh_token" and form.get("refresh_token")
         ):
