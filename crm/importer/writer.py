@@ -23,8 +23,8 @@ from sqlalchemy import (
     String,
     Table,
     delete,
-    func,
     insert,
+    literal,
     select,
     text,
 )
@@ -279,20 +279,29 @@ class Writer:
     """Buffers validated records per collection and writes them in batches; the caller owns the
     transaction (and rolls it back if validation finds an error anywhere in the file)."""
 
-    def __init__(self, connection: Connection, progress: Callable[[str, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        progress: Callable[[str, int], None] | None = None,
+        *,
+        bulk: bool = True,
+    ) -> None:
+        """``bulk=False`` for small writes into a live store (the HubSpot sync's pages): the rule engine's
+        change counting stays on row by row and no index is dropped."""
         self.connection = connection
         self.progress = progress
+        self.bulk = bulk
         self.key: str | None = None
         self.buffer: list[Any] = []
         # Child rows can only exist for parents already stored: on a table empty before this import the
         # per-batch deletes of child rows are skipped.
         self.had_rows = {
-            name: connection.execute(select(func.count()).select_from(_t(model))).scalar_one() > 0
+            name: connection.execute(select(literal(1)).select_from(_t(model)).limit(1)).first() is not None
             for name, (model, _, _) in WRITERS.items()
         }
         self.dropped: list[Index] = []
         self.started: set[str] = set()
-        self.suspended = self._suspend_change_counting()
+        self.suspended = self._suspend_change_counting() if bulk else []
 
     def _suspend_change_counting(self) -> list[str]:
         """SQLite counts changes for the rule engine with row triggers (migration 0009), two statements per
@@ -314,7 +323,7 @@ class Writer:
     def _drop_indexes_while_loading(self, key: str) -> None:
         """Bulk-loading an empty table is several times faster without its secondary indexes; they are
         rebuilt once, sorted, in ``finish`` (inside the same transaction, so a rollback restores them)."""
-        if self.had_rows[key] or key in ("users", "teams", "pipelines", "sequences"):
+        if not self.bulk or self.had_rows[key] or key in ("users", "teams", "pipelines", "sequences"):
             return
         model, _, children = WRITERS[key]
         for table in [_t(model), *(_t(child) for child, _ in children)]:
