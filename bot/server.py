@@ -2,9 +2,10 @@
 
 Routes: ``POST /slack/events`` (events, commands, interactivity), ``GET /slack/install`` and
 ``GET /slack/oauth_redirect`` (when OAuth is configured), ``GET /healthz``, and the WSGI applications given in
-``routes`` by path (``/hubspot/install`` and ``/hubspot/oauth_redirect`` when HubSpot's OAuth is configured). Before Bolt sees a request to
-``/slack/events``, its signature is checked (401 when forged, stale or missing, as Bolt would answer) and its
-body's shape (400 with the reason, instead of an exception deep in Bolt); bodies over 1 MB get 413.
+``routes`` by path (``/hubspot/install`` and ``/hubspot/oauth_redirect`` when HubSpot's OAuth is configured).
+Before Bolt sees a request to ``/slack/events``, its signature is checked (401 when forged, stale or missing,
+as Bolt would answer) and its body's shape (400 with the reason, instead of an exception deep in Bolt);
+bodies over 1 MB get 413.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""``salesbot hubspot ...``: the HubSpot connector's commands (``sync``; hubspot.md).
+"""``salesbot hubspot ...``: the HubSpot connector's commands (``sync`` here; ``status``, ``roles`` and
+``roles set`` in ``hubspot_admin``; hubspot.md).
 
 Exit codes: 0 success; 2 a configuration error (HubSpot not connected, a token HubSpot rejects, a missing
 scope); 4 HubSpot cannot be reached or keeps failing. Always a one-line reason, never a traceback.
@@ -10,6 +11,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from bot.cli import hubspot_admin
 from bot.cli.context import CommandError, Context
 from crm.config import get_settings
 from hubspot_connector.connect import api_from_settings
@@ -27,6 +29,7 @@ def register(commands: Any) -> Any:
     s.add_argument("--full", action="store_true", help="read everything again")
     s.add_argument("--progress", action="store_true", help="show a progress bar with totals")
     s.set_defaults(handler=run_sync)
+    hubspot_admin.add_commands(sub)
     return sub
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.app import AppNotConfigured, build_app
-from bot.cli.context import CommandError, Context
-from bot.runtime import Services
 from sqlalchemy import Engine
 
+from bot.app import AppNotConfigured, build_app
+from bot.cli.context import CommandError, Context
 from bot.hubspot_oauth import HubSpotOAuthRoutes
+from bot.runtime import Services
 from bot.server import SlackWSGI, WSGIApp, serve
 from crm.config import Settings, get_settings
 from hubspot_connector.oauth import OAuthApp
@@ -41,12 +41,11 @@ def run_http(context: Context) -> int:
         raise CommandError(str(exc)) from None
     assert settings.slack_signing_secret is not None  # build_app checked it
     port = context.args.port or settings.port
+    secret = settings.slack_signing_secret.get_secret_value()
     log.warning("serving the Slack app on %s:%s", context.args.host, port)
     try:
         serve(
-            SlackWSGI(
-                app, settings.slack_signing_secret.get_secret_value(), hubspot_routes(context.engine, settings)
-            ),
+            SlackWSGI(app, secret, hubspot_routes(context.engine, settings)),
             host=context.args.host,
             port=port,
             threads=context.args.threads,
