@@ -18,7 +18,6 @@ from sqlalchemy import Connection, Table, func, select, update
 
 from crm.importer.writer import upsert
 from crm.models import HubSpotRole, HubSpotUser
-from hubspot_connector.api import HubSpotApi
 from hubspot_connector.roles import KINDS, apply_role_mappings
 
 ROLES = cast(Table, HubSpotRole.__table__)
@@ -62,9 +61,10 @@ class RoleLine:
         }
 
 
-def refresh_roles(connection: Connection, api: HubSpotApi, now: datetime) -> int:
-    """Read the portal's roles from HubSpot and store them (names, when last seen); returns how many."""
-    roles = api.roles()
+def store_roles(connection: Connection, roles: Sequence[Mapping[str, Any]], now: datetime) -> int:
+    """Store the portal's roles as HubSpot lists them (``api.roles()``: names, when last seen); returns how
+    many. Read them before this transaction: the API takes its rate-budget slots in transactions of its
+    own (on SQLite, one writer at a time)."""
     rows = [{"role_id": str(r["id"]), "name": str(r.get("name") or r["id"]), "seen_at": now} for r in roles]
     upsert(connection, ROLES, rows)
     return len(rows)

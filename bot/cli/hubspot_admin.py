@@ -17,7 +17,7 @@ from bot.cli.context import CommandError, Context
 from crm.config import get_settings
 from hubspot_connector.connect import api_from_settings
 from hubspot_connector.errors import HubSpotError, HubSpotUnavailable
-from hubspot_connector.role_admin import LEVELS, SALESBOT_ROLES, UnknownRole, list_roles, refresh_roles
+from hubspot_connector.role_admin import LEVELS, SALESBOT_ROLES, UnknownRole, list_roles, store_roles
 from hubspot_connector.role_admin import set_mapping as set_role_mapping
 from hubspot_connector.roles import KINDS
 from hubspot_connector.status import Status, status
@@ -113,9 +113,9 @@ def _refreshed_roles(context: Context) -> None:
     settings = get_settings()
     now = context.now()
     try:
-        api = api_from_settings(settings, context.engine)
+        roles = api_from_settings(settings, context.engine).roles()
         with _writing(context.engine).begin() as connection:
-            refresh_roles(connection, api, now)
+            store_roles(connection, roles, now)
     except HubSpotError as exc:
         raise _fail(exc) from None
 
