@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -13,6 +15,7 @@ from bot.hubspot_oauth import HubSpotOAuthRoutes
 from bot.runtime import Services
 from bot.server import SlackWSGI, WSGIApp, serve
 from crm.config import Settings, get_settings
+from hubspot_connector.budget import wall_clock
 from hubspot_connector.oauth import OAuthApp
 
 log = logging.getLogger(__name__)
@@ -55,12 +58,14 @@ def run_http(context: Context) -> int:
     return 0
 
 
-def hubspot_routes(engine: Engine, settings: Settings) -> dict[str, WSGIApp]:
+def hubspot_routes(
+    engine: Engine, settings: Settings, clock: Callable[[], datetime] = wall_clock
+) -> dict[str, WSGIApp]:
     """``/hubspot/install`` and ``/hubspot/oauth_redirect`` when HubSpot's OAuth app is configured."""
     oauth = OAuthApp.from_settings(settings)
     if oauth is None:
         return {}
-    routes = HubSpotOAuthRoutes(engine, oauth)
+    routes = HubSpotOAuthRoutes(engine, oauth, clock)
     return dict.fromkeys(HubSpotOAuthRoutes.PATHS, routes)
 
 
