@@ -32,9 +32,38 @@ class PeopleResult:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def sync_portal(connection: Connection, api: HubSpotApi, now: datetime) -> str | None:
+@dataclass
+class PeopleData:
+    """What HubSpot says about people, read before the transaction that writes it (no request is ever made
+    while a write transaction is open: the rate budget takes its slots on the same database)."""
+
+    owners: list[dict[str, Any]]
+    archived_owners: list[dict[str, Any]]
+    users: list[dict[str, Any]]
+    teams: list[dict[str, Any]]
+    roles: list[dict[str, Any]]
+    pipelines: dict[str, list[dict[str, Any]]]
+    portal: dict[str, Any] | None = None
+
+
+def fetch_people(api: HubSpotApi, *, with_portal: bool) -> PeopleData:
+    return PeopleData(
+        owners=api.owners(),
+        archived_owners=api.owners(archived=True),
+        users=api.users(),
+        teams=api.teams(),
+        roles=api.roles(),
+        pipelines=fetch_pipelines(api),
+        portal=api.account_details() if with_portal else None,
+    )
+
+
+def fetch_pipelines(api: HubSpotApi) -> dict[str, list[dict[str, Any]]]:
+    return {object_type: api.pipelines(object_type) for object_type in names.PIPELINE_TYPES}
+
+
+def sync_portal(connection: Connection, details: dict[str, Any], now: datetime) -> str | None:
     """The portal's id and time zone (``/account-info/v3/details``); returns the time zone."""
-    details = api.account_details()
     portal = str(details.get("portalId", ""))
     zone = details.get("timeZone")
     if portal:
@@ -66,13 +95,10 @@ def _goals(connection: Connection, user_id: str) -> list[dict[str, Any]]:
     return [{"metric": g.metric, "period": g.period, "target": g.target} for g in rows.scalars()]
 
 
-def sync_people(connection: Connection, api: HubSpotApi, now: datetime, zone: str | None) -> PeopleResult:
+def sync_people(connection: Connection, data: PeopleData, now: datetime, zone: str | None) -> PeopleResult:
     result = PeopleResult()
-    owners = api.owners()
-    archived_owners = api.owners(archived=True)
-    settings_users = {str(u["id"]): u for u in api.users()}
-    teams = api.teams()
-    roles = api.roles()
+    owners, archived_owners, teams, roles = data.owners, data.archived_owners, data.teams, data.roles
+    settings_users = {str(u["id"]): u for u in data.users}
 
     role_rows = [
         {"role_id": str(r["id"]), "name": str(r.get("name") or r["id"]), "seen_at": now} for r in roles
@@ -109,7 +135,7 @@ def sync_people(connection: Connection, api: HubSpotApi, now: datetime, zone: st
             settings_user.get("roleIds") or [], bool(settings_user.get("superAdmin")), mappings
         )
         name = " ".join(p for p in (owner.get("firstName"), owner.get("lastName")) if p) or email
-        data: dict[str, Any] = {
+        user_data: dict[str, Any] = {
             "id": uid,
             "email": email,
             "name": name[:255],
@@ -120,15 +146,15 @@ def sync_people(connection: Connection, api: HubSpotApi, now: datetime, zone: st
             "access": {k: v for k, v in access.items() if v is not None},
         }
         if row is not None:
-            data["digest"] = {
+            user_data["digest"] = {
                 "enabled": row.digest_enabled,
                 "time": row.digest_time,
                 "weekdays": list(row.digest_weekdays),
                 "send_when_empty": row.digest_send_when_empty,
             }
-            data["goals"] = _goals(connection, uid)
+            user_data["goals"] = _goals(connection, uid)
         try:
-            record = validated("users", data)
+            record = validated("users", user_data)
         except Unmappable as exc:
             result.skipped.append(("owners", oid, str(exc)))
             continue
@@ -178,12 +204,14 @@ def _state(stage: dict[str, Any]) -> str:
     return "won" if probability >= 1.0 else "lost"
 
 
-def sync_pipelines(connection: Connection, api: HubSpotApi) -> tuple[int, list[tuple[str, str, str]]]:
+def sync_pipelines(
+    connection: Connection, pipelines: dict[str, list[dict[str, Any]]]
+) -> tuple[int, list[tuple[str, str, str]]]:
     """Deal and lead pipelines with their stages (won: closed with probability 1; lost: closed with 0)."""
     writer = Writer(connection, bulk=False)
     count, skipped = 0, []
     for object_type in names.PIPELINE_TYPES:
-        for pipeline in api.pipelines(object_type):
+        for pipeline in pipelines.get(object_type, []):
             stages = [
                 {"id": str(s["id"]), "label": str(s.get("label") or s["id"])[:255],
                  "order": int(s.get("displayOrder") or 0), "state": _state(s)}

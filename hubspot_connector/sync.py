@@ -36,6 +36,8 @@ from hubspot_connector.api import HubSpotApi, names
 from hubspot_connector.ids import existing, resolve
 from hubspot_connector.mapping import MAPPERS, Context, Links, Unmappable, parse_time
 from hubspot_connector.people import (
+    fetch_people,
+    fetch_pipelines,
     owner_map,
     portal_zone,
     stage_map,
@@ -88,6 +90,10 @@ class SyncReport:
 
 class _OwnersUnknown(Exception):
     """A chunk names owners not read yet: read the people, then write the chunk again."""
+
+
+class _PipelinesUnknown(Exception):
+    """A chunk names a pipeline or stage not read yet: read the pipelines, then write the chunk again."""
 
 
 class Sync:
@@ -166,10 +172,11 @@ class Sync:
         connection.execute(insert(CURSORS).values(object_type=object_type, records=0, **values))
 
     def _refresh_people(self, *, with_portal: bool = False) -> None:
+        data = fetch_people(self.api, with_portal=with_portal)
         with self._write() as connection:
-            zone = sync_portal(connection, self.api, self.now) if with_portal else portal_zone(connection)
-            result = sync_people(connection, self.api, self.now, zone)
-            _, skipped = sync_pipelines(connection, self.api)
+            zone = sync_portal(connection, data.portal, self.now) if data.portal else portal_zone(connection)
+            result = sync_people(connection, data, self.now, zone)
+            _, skipped = sync_pipelines(connection, data.pipelines)
             self._save_cursor(connection, PEOPLE)
             self.ctx.owners = result.owners
             self.ctx.stages = stage_map(connection)
@@ -330,26 +337,25 @@ class Sync:
         done_marks: list[str] | None = None,
         **cursor: Any,
     ) -> None:
-        report = self.report.of(object_type)
+        self.report.of(object_type)  # every type read is in the report, even with nothing to say
         key, _ = MAPPERS[object_type]
         table = TABLES[object_type]
-        valid = [o for o in objects if isinstance(o, dict) and str(o.get("id", "")).isdigit()]
-        for bad in objects:
-            if bad not in valid:
-                report.skipped += 1
-                self.report.skipped.append(
-                    (
-                        object_type,
-                        str(bad.get("id") if isinstance(bad, dict) else "?"),
-                        "malformed record: no numeric id",
-                    )
-                )
+        valid = []
+        for obj in objects:
+            if isinstance(obj, dict) and str(obj.get("id", "")).isdigit():
+                valid.append(obj)
+            else:
+                hs_id = str(obj.get("id") if isinstance(obj, dict) else "?")
+                self._skip(object_type, hs_id, "malformed record: no numeric id")
         hs_ids = [str(o["id"]) for o in valid]
         links = self._read_links(object_type, hs_ids)
         try:
             self._write_chunk(object_type, key, table, valid, hs_ids, links, done_marks, cursor)
         except _OwnersUnknown:
             self._refresh_people()  # an owner not seen yet: read the people again, then store the chunk
+            self._write_chunk(object_type, key, table, valid, hs_ids, links, done_marks, cursor)
+        except _PipelinesUnknown:
+            self._reload_pipelines()  # a pipeline or stage not seen yet: read them again, then the chunk
             self._write_chunk(object_type, key, table, valid, hs_ids, links, done_marks, cursor)
 
     def _write_chunk(
@@ -367,9 +373,11 @@ class Sync:
         with self._write() as connection:
             resolved = self._resolve_links(connection, object_type, hs_ids, links)
             sids = resolve(connection, object_type, hs_ids)
-            records, rows = self._map(connection, object_type, valid, sids, resolved)
+            records, rows, skips = self._map(connection, object_type, valid, sids, resolved)
             if self.ctx.unknown_owners - set(self.ctx.owners) and not self._people_read:
                 raise _OwnersUnknown
+            for hs_id, reason in skips:
+                self._skip(object_type, hs_id, reason)
             if not self.report.full and records:
                 # Read again only because of the overlap: the same modification time as stored, nothing to do.
                 stored = self._stored_times(connection, object_type, [row["hubspot_id"] for row in rows])
@@ -406,9 +414,9 @@ class Sync:
         objects: list[dict[str, Any]],
         sids: dict[str, str],
         links: dict[str, Links],
-    ) -> tuple[list[Any], list[dict[str, Any]]]:
+    ) -> tuple[list[Any], list[dict[str, Any]], list[tuple[str, str]]]:
         _, mapper = MAPPERS[object_type]
-        records, rows = [], []
+        records, rows, skips = [], [], []
         modified = names.modified_property(object_type)
         for obj in objects:
             hs_id = str(obj["id"])
@@ -417,16 +425,9 @@ class Sync:
                 modified_at = parse_time((obj.get("properties") or {}).get(modified), modified)
             except Unmappable as exc:
                 if "pipeline" in str(exc) and not self._pipelines_read:
-                    self._reload_pipelines(connection)
-                    try:
-                        record = mapper(obj, sids[hs_id], links[hs_id], self.ctx)
-                        modified_at = parse_time((obj.get("properties") or {}).get(modified), modified)
-                    except Unmappable as again:
-                        self._skip(object_type, hs_id, str(again))
-                        continue
-                else:
-                    self._skip(object_type, hs_id, str(exc))
-                    continue
+                    raise _PipelinesUnknown from None
+                skips.append((hs_id, str(exc)))
+                continue
             records.append(record)
             rows.append(
                 {
@@ -436,7 +437,7 @@ class Sync:
                     "modified_at": modified_at,
                 }
             )
-        return records, rows
+        return records, rows, skips
 
     @staticmethod
     def _stored_times(
@@ -453,10 +454,12 @@ class Sync:
             out.update({h: m for h, m in rows})
         return out
 
-    def _reload_pipelines(self, connection: Connection) -> None:
-        _, skipped = sync_pipelines(connection, self.api)
+    def _reload_pipelines(self) -> None:
+        pipelines = fetch_pipelines(self.api)
+        with self._write() as connection:
+            _, skipped = sync_pipelines(connection, pipelines)
+            self.ctx.stages = stage_map(connection)
         self.report.skipped += skipped
-        self.ctx.stages = stage_map(connection)
         self._pipelines_read = True
 
     def _skip(self, object_type: str, hs_id: str, reason: str) -> None:

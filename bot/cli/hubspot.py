@@ -28,6 +28,7 @@ def register(commands: Any) -> Any:
     s = sub.add_parser("sync", help="read HubSpot into the store (incremental after the first run)")
     s.add_argument("--full", action="store_true", help="read everything again")
     s.add_argument("--progress", action="store_true", help="show a progress bar with totals")
+    s.add_argument("--now", help="the sync's time (ISO 8601; default: the clock)")
     s.set_defaults(handler=run_sync)
     hubspot_admin.add_commands(sub)
     return sub
