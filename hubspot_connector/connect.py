@@ -38,6 +38,8 @@ def api_from_settings(
 ) -> HubSpotApi:
     """A ``HubSpotApi`` on ``HUBSPOT_API_URL`` inside the shared rate budget. ``HubSpotConfigError`` when
     HubSpot is not connected (no token, no OAuth installation)."""
+    if sleep is None:
+        sleep = budget_module.real_sleep  # looked up now, so a test can make waiting instant
     if token is None:
         if settings.hubspot_access_token is not None:
             token = settings.hubspot_access_token.get_secret_value()
@@ -48,8 +50,6 @@ def api_from_settings(
             "HubSpot is not connected: set HUBSPOT_ACCESS_TOKEN (a private app token) or install the app "
             "with OAuth (HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET, /hubspot/install)"
         )
-    if sleep is None:
-        sleep = budget_module.real_sleep  # looked up now, so a test can make waiting instant
     budget = RateBudget(
         engine, settings.hubspot_rate_per_10s, settings.hubspot_search_per_s, clock=clock, sleep=sleep
     )
