@@ -2,7 +2,7 @@
 
 Routes: ``POST /slack/events`` (events, commands, interactivity), ``GET /slack/install`` and
 ``GET /slack/oauth_redirect`` (when OAuth is configured), ``GET /healthz``, and the WSGI applications given in
-``routes`` by path (``/hubspot/install`` and ``/hubspot/oauth_redirect`` when HubSpot's OAuth is configured).
+``apps`` by path (``/hubspot/install`` and ``/hubspot/oauth_redirect`` when HubSpot's OAuth is configured).
 Before Bolt sees a request to ``/slack/events``, its signature is checked (401 when forged, stale or missing,
 as Bolt would answer) and its body's shape (400 with the reason, instead of an exception deep in Bolt);
 bodies over 1 MB get 413.
@@ -32,17 +32,17 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class SlackWSGI:
-    def __init__(self, app: App, signing_secret: str, routes: Mapping[str, WSGIApp] | None = None) -> None:
+    def __init__(self, app: App, signing_secret: str, *, apps: Mapping[str, WSGIApp] | None = None) -> None:
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self.verifier = SignatureVerifier(signing_secret)
-        self.routes = dict(routes or {})
+        self.apps = dict(apps or {})  # whole WSGI applications by path (HubSpot's OAuth pages)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
             return _reply(start_response, 200, {"ok": True})
-        if path in self.routes:
-            return self.routes[path](environ, start_response)
+        if path in self.apps:
+            return self.apps[path](environ, start_response)
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)

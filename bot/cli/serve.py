@@ -48,7 +48,7 @@ def run_http(context: Context) -> int:
     log.warning("serving the Slack app on %s:%s", context.args.host, port)
     try:
         serve(
-            SlackWSGI(app, secret, hubspot_routes(context.engine, settings)),
+            SlackWSGI(app, secret, apps=hubspot_oauth_apps(context.engine, settings)),
             host=context.args.host,
             port=port,
             threads=context.args.threads,
@@ -58,7 +58,7 @@ def run_http(context: Context) -> int:
     return 0
 
 
-def hubspot_routes(
+def hubspot_oauth_apps(
     engine: Engine, settings: Settings, clock: Callable[[], datetime] = wall_clock
 ) -> dict[str, WSGIApp]:
     """``/hubspot/install`` and ``/hubspot/oauth_redirect`` when HubSpot's OAuth app is configured."""

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.app import build_app
-from bot.cli.serve import hubspot_routes
+from bot.cli.serve import hubspot_oauth_apps
 from bot.hubspot_oauth import COOKIE
 from bot.runtime import Services
 from bot.server import SlackWSGI
@@ -47,8 +47,8 @@ def server(services: Services, hubspot: FakeHubSpot, engine: Engine, clock: list
             "hubspot_api_url": hubspot.base_url,
         }
     )
-    routes = hubspot_routes(engine, settings, clock=lambda: clock[0])
-    with wsgi_server(SlackWSGI(build_app(services), SECRET, routes)) as host:
+    routes = hubspot_oauth_apps(engine, settings, clock=lambda: clock[0])
+    with wsgi_server(SlackWSGI(build_app(services), SECRET, apps=routes)) as host:
         yield host
 
 
@@ -141,7 +141,7 @@ def test_a_code_hubspot_refuses_or_a_denied_install_is_a_clear_page(
     assert tokens(session) == []
 
 
-def test_no_hubspot_routes_without_an_oauth_app(services: Services, engine: Engine) -> None:
-    assert hubspot_routes(engine, services.settings) == {}
-    with wsgi_server(SlackWSGI(build_app(services), SECRET, {})) as host:
+def test_no_hubspot_oauth_apps_without_an_oauth_app(services: Services, engine: Engine) -> None:
+    assert hubspot_oauth_apps(engine, services.settings) == {}
+    with wsgi_server(SlackWSGI(build_app(services), SECRET)) as host:
         assert get(host, "/hubspot/install").status == 404
