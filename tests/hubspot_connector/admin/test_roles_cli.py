@@ -163,3 +163,22 @@ def test_a_token_hubspot_rejects_exits_2(
     get_settings.cache_clear()
     code, _, err = run(db_url, "hubspot", "roles")
     assert code == 2 and "HubSpot rejected the token (401" in err
+
+
+def test_a_mapping_holds_through_the_next_syncs(
+    hubspot_env: FakeHubSpot, db_url: str, session: Session
+) -> None:
+    people(hubspot_env.state)
+    code, _, err = run(db_url, "hubspot", "sync")
+    assert code == 0, err
+    assert user(session, "max@acme.test").role == "rep"
+    code, _, err = run(db_url, "hubspot", "roles", "set", "Sales Manager", "--role", "manager")
+    assert code == 0, err
+    assert user(session, "max@acme.test").role == "manager"
+    # HubSpot gives Ana the manager role too: the next sync applies the mapping to her.
+    hubspot_env.state.users[0]["roleIds"] = ["1", "2"]
+    code, _, err = run(db_url, "hubspot", "sync", "--full")
+    assert code == 0, err
+    ana, max_ = user(session, "ana@acme.test"), user(session, "max@acme.test")
+    assert (ana.role, ana.access_deals, max_.role) == ("manager", "team", "manager")
+    assert user(session, "bo@acme.test").role == "super_admin"
