@@ -17,6 +17,7 @@ from bot.cli.context import CommandError, Context
 from crm.config import get_settings
 from hubspot_connector.connect import api_from_settings
 from hubspot_connector.errors import HubSpotError, HubSpotUnavailable
+from hubspot_connector.oauth import INSTALL_PATH
 from hubspot_connector.role_admin import LEVELS, SALESBOT_ROLES, UnknownRole, list_roles, store_roles
 from hubspot_connector.role_admin import set_mapping as set_role_mapping
 from hubspot_connector.roles import KINDS
@@ -67,7 +68,9 @@ def _when(value: datetime | None) -> str:
 def run_status(context: Context) -> int:
     settings = get_settings()
     report = status(context.engine, settings, context.now())
-    if report.connection == "not connected" and not settings.hubspot_configured:
+    if report.connection == "not connected":
+        if settings.hubspot_configured:  # an OAuth app no portal installed yet
+            raise CommandError(f"HubSpot is not connected: install the app in a portal at {INSTALL_PATH}")
         raise CommandError(NOT_CONNECTED)
     if context.args.json:
         print(json.dumps(report.as_json(), indent=2), file=context.out)

@@ -139,3 +139,14 @@ def test_status_without_hubspot_exits_2(no_hubspot_env: object, db_url: str) -> 
     assert err.startswith("error: HubSpot is not connected") and err.count("\n") == 1
     code, _, err = run(db_url, "hubspot", "status", "--now", "yesterday")
     assert code == 2 and err.startswith("error: --now:")
+
+
+def test_status_of_an_oauth_app_not_installed_yet_exits_2(
+    no_hubspot_env: pytest.MonkeyPatch, db_url: str
+) -> None:
+    no_hubspot_env.setenv("HUBSPOT_CLIENT_ID", "client")
+    no_hubspot_env.setenv("HUBSPOT_CLIENT_SECRET", "secret")
+    get_settings.cache_clear()
+    code, out, err = run(db_url, "hubspot", "status")
+    assert (code, out) == (2, "")
+    assert err == "error: HubSpot is not connected: install the app in a portal at /hubspot/install\n"
