@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,8 @@ from hubspot_connector.api import HubSpotApi
 from hubspot_connector.budget import RateBudget
 from hubspot_connector.sync import SyncReport, sync
 from tests.fakes.hubspot_api import TOKEN
+
+CHUNK = int(os.environ.get("HUBSPOT_BENCH_CHUNK", "1000"))
 
 
 class Fake:
@@ -92,7 +95,7 @@ def run_sync(
     budget = RateBudget(engine, per_10s, 1_000 if per_10s > 1_000 else 4)
     api = HubSpotApi(TOKEN, base_url=fake.url, budget=budget)
     started = time.perf_counter()
-    report = sync(engine, api, now, full=full, score_property="hs_deal_score")
+    report = sync(engine, api, now, full=full, score_property="hs_deal_score", chunk=CHUNK)
     return report, time.perf_counter() - started
 
 
@@ -141,10 +144,12 @@ def main() -> None:
         target.dispose()
         backend = sync_url.split(":")[0]
         print(
-            f"records synced        {n:,} ({', '.join(f'{k} {v.created:,}' for k, v in report.types.items())})"
+            f"records synced        {n:,} "
+            f"({', '.join(f'{k} {v.created:,}' for k, v in report.types.items())})"
         )
         print(
-            f"requests (full)       {report.requests:,} = {1000 * report.requests / n:.1f} per 1,000 records (<= 16)"
+            f"requests (full)       {report.requests:,} = {1000 * report.requests / n:.1f} "
+            "per 1,000 records (<= 16)"
         )
         print(f"full sync, no limit   {sync_s:.1f} s ({backend}, fake latency {args.latency_ms:.0f} ms)")
         print(f"import of same data   {import_s:.1f} s ({imported:,} activities)")
@@ -158,8 +163,10 @@ def main() -> None:
         changed = fake.command("change 1000 7")["changed"]
         fake.command("reset")
         report, incremental_s = run_sync(engine, fake, 100, later + timedelta(minutes=1))
-        print(f"incremental ({changed} changed)  {report.requests} requests (< 60), {incremental_s:.1f} s (< 30 s), "
-              f"{records(report)} records written")  # fmt: skip
+        print(
+            f"incremental ({changed} changed)  {report.requests} requests (< 60), "
+            f"{incremental_s:.1f} s (< 30 s), {records(report)} records written"
+        )
         engine.dispose()
 
         # 3: a full sync under a 190 per 10 s limit (the fake's and ours).
@@ -171,8 +178,8 @@ def main() -> None:
             stats = fake.command("stats")
             floor = report.requests / 19.0
             print(
-                f"full sync, 190/10 s   {limited_s:.1f} s for {report.requests:,} requests; floor {floor:.1f} s; "
-                f"ratio {limited_s / floor:.3f} (<= 1.15); 429s caused {stats['rate_limited']}"
+                f"full sync, 190/10 s   {limited_s:.1f} s for {report.requests:,} requests; "
+                f"floor {floor:.1f} s; ratio {limited_s / floor:.3f} (<= 1.15); 429s caused {stats['rate_limited']}"
             )
             with engine.connect() as connection:
                 count = connection.execute(select(func.count()).select_from(text("activities"))).scalar_one()
