@@ -179,7 +179,8 @@ def main() -> None:
             floor = report.requests / 19.0
             print(
                 f"full sync, 190/10 s   {limited_s:.1f} s for {report.requests:,} requests; "
-                f"floor {floor:.1f} s; ratio {limited_s / floor:.3f} (<= 1.15); 429s caused {stats['rate_limited']}"
+                f"floor {floor:.1f} s; ratio {limited_s / floor:.3f} (<= 1.15); "
+                f"429s caused {stats['rate_limited']}"
             )
             with engine.connect() as connection:
                 count = connection.execute(select(func.count()).select_from(text("activities"))).scalar_one()
