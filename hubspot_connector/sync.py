@@ -172,6 +172,19 @@ class Sync:
         with self.engine.connect() as connection:
             return {row.object_type: row for row in connection.execute(select(CURSORS))}
 
+    @staticmethod
+    def _count(connection: Connection, object_type: str, delta: int) -> None:
+        """Keep ``hubspot_cursors.records``, the records of a type in the store, for ``hubspot status``."""
+        if not delta:
+            return
+        stmt = (
+            update(CURSORS)
+            .where(CURSORS.c.object_type == object_type)
+            .values(records=CURSORS.c.records + delta)
+        )
+        if not connection.execute(stmt).rowcount:
+            connection.execute(insert(CURSORS).values(object_type=object_type, records=max(delta, 0)))
+
     def _save_cursor(self, connection: Connection, object_type: str, **values: Any) -> None:
         values["last_sync_at"] = self.now
         if connection.execute(
@@ -445,8 +458,10 @@ class Sync:
             writer.finish()
             if rows:
                 upsert(connection, RECORDS, rows)
-            report.created += sum(1 for r in records if r.id not in present)
-            report.updated += sum(1 for r in records if r.id in present)
+            created = sum(1 for r in records if r.id not in present)
+            report.created += created
+            report.updated += len(records) - created
+            self._count(connection, object_type, created)
             if done_marks:
                 for start in range(0, len(done_marks), 900):
                     connection.execute(
@@ -536,6 +551,7 @@ class Sync:
                 return
             deleted = delete_rows(connection, TABLES[object_type], synced.values())
             forget(connection, object_type, synced)
+            self._count(connection, object_type, -len(synced))
         self.report.of(object_type).deleted += deleted
 
 
