@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -24,10 +24,9 @@ from sqlalchemy import Engine
 
 from crm.config import Settings
 from hubspot_connector import lease
-from hubspot_connector.budget import wall_clock
-from hubspot_connector.connect import api_from_settings
-from hubspot_connector.errors import HubSpotError
-from hubspot_connector.sync import SyncReport, sync
+
+if TYPE_CHECKING:  # the connector (and HubSpot's client) loads only when a clock syncs
+    from hubspot_connector.sync import SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +34,10 @@ SYNC_JOB = "hubspot-sync"
 SYNC_LEASE = "hubspot-sync"
 LEASE_FOR = timedelta(minutes=10)
 HEARTBEAT_S = LEASE_FOR.total_seconds() / 4
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 def hubspot_sync_tick(
@@ -46,6 +49,10 @@ def hubspot_sync_tick(
 ) -> SyncReport | None:
     """One sync if this clock gets the lease; None when another clock holds it or the sync stopped (the
     reason is logged in one line: HubSpot not connected, unreachable...)."""
+    from hubspot_connector.connect import api_from_settings
+    from hubspot_connector.errors import HubSpotError
+    from hubspot_connector.sync import sync
+
     now = clock()
     if not lease.acquire(engine, SYNC_LEASE, holder, now, LEASE_FOR):
         log.info("%s at %s: another clock is syncing, skipped", SYNC_JOB, now.isoformat())

@@ -9,19 +9,21 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from bot.cli.context import CommandError, Context
 from crm.config import get_settings
-from hubspot_connector.connect import api_from_settings
-from hubspot_connector.errors import HubSpotError, HubSpotUnavailable
-from hubspot_connector.oauth import INSTALL_PATH
-from hubspot_connector.role_admin import LEVELS, SALESBOT_ROLES, UnknownRole, list_roles, store_roles
-from hubspot_connector.role_admin import set_mapping as set_role_mapping
-from hubspot_connector.roles import KINDS
-from hubspot_connector.status import Status, status
+from crm.models.user import Access, Role
+
+if TYPE_CHECKING:
+    from hubspot_connector.errors import HubSpotError
+    from hubspot_connector.status import Status
+
+# The connector (and HubSpot's client) is imported inside the handlers: it loads only for these commands.
+KINDS = ("contacts", "companies", "deals", "leads", "activities")
+EXIT_UNAVAILABLE = 4
 
 NOT_CONNECTED = (
     "HubSpot is not connected: set HUBSPOT_ACCESS_TOKEN (a private app token) or install the app with OAuth "
@@ -42,11 +44,13 @@ def add_commands(sub: Any) -> None:
     roles_sub = roles.add_subparsers(dest="roles_command")
     rs = roles_sub.add_parser("set", help="map a HubSpot role to a Salesbot role and access levels")
     rs.add_argument("role_name", metavar="ROLE_NAME", help="the HubSpot role's name (as `roles` lists it)")
-    rs.add_argument("--role", required=True, choices=SALESBOT_ROLES, help="the Salesbot role")
+    rs.add_argument(
+        "--role", required=True, choices=(Role.REP.value, Role.MANAGER.value), help="the Salesbot role"
+    )
     for kind in KINDS:
         rs.add_argument(
             f"--{kind}",
-            choices=LEVELS,
+            choices=[level.value for level in Access],
             help=f"what holders may see of {kind} (default: team for managers, owned for reps)",
         )
     rs.add_argument("--now", help=argparse.SUPPRESS)
@@ -66,6 +70,9 @@ def _when(value: datetime | None) -> str:
 
 
 def run_status(context: Context) -> int:
+    from hubspot_connector.oauth import INSTALL_PATH
+    from hubspot_connector.status import status
+
     settings = get_settings()
     report = status(context.engine, settings, context.now())
     if report.connection == "not connected":
@@ -113,6 +120,10 @@ def print_status(context: Context, report: Status, per_10s: int) -> None:
 
 def _refreshed_roles(context: Context) -> None:
     """Read the roles from HubSpot into the store; ``CommandError`` (2 or 4) when that fails."""
+    from hubspot_connector.connect import api_from_settings
+    from hubspot_connector.errors import HubSpotError
+    from hubspot_connector.role_admin import store_roles
+
     settings = get_settings()
     now = context.now()
     try:
@@ -124,6 +135,8 @@ def _refreshed_roles(context: Context) -> None:
 
 
 def run_roles(context: Context) -> int:
+    from hubspot_connector.role_admin import list_roles
+
     _refreshed_roles(context)
     with context.engine.connect() as connection:
         lines, admins = list_roles(connection)
@@ -143,12 +156,15 @@ def run_roles(context: Context) -> int:
 
 
 def run_roles_set(context: Context) -> int:
+    from hubspot_connector.role_admin import UnknownRole
+    from hubspot_connector.role_admin import set_mapping as set_role_mapping
+
     args = context.args
     try:
         _refreshed_roles(context)
     except CommandError as exc:
         # The mapping is Salesbot's own: with HubSpot out of reach, set it on the roles already stored.
-        if exc.exit_code != HubSpotUnavailable.exit_code:
+        if exc.exit_code != EXIT_UNAVAILABLE:
             raise
         print(f"warning: roles not refreshed from HubSpot ({exc})", file=context.err)
     access = {kind: getattr(args, kind) for kind in KINDS}

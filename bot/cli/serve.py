@@ -11,12 +11,9 @@ from sqlalchemy import Engine
 
 from bot.app import AppNotConfigured, build_app
 from bot.cli.context import CommandError, Context
-from bot.hubspot_oauth import HubSpotOAuthRoutes
 from bot.runtime import Services
 from bot.server import SlackWSGI, WSGIApp, serve
 from crm.config import Settings, get_settings
-from hubspot_connector.budget import wall_clock
-from hubspot_connector.oauth import OAuthApp
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +56,19 @@ def run_http(context: Context) -> int:
 
 
 def hubspot_oauth_apps(
-    engine: Engine, settings: Settings, clock: Callable[[], datetime] = wall_clock
+    engine: Engine, settings: Settings, clock: Callable[[], datetime] | None = None
 ) -> dict[str, WSGIApp]:
-    """``/hubspot/install`` and ``/hubspot/oauth_redirect`` when HubSpot's OAuth app is configured."""
-    oauth = OAuthApp.from_settings(settings)
-    if oauth is None:
+    """``/hubspot/install`` and ``/hubspot/oauth_redirect`` when HubSpot's OAuth app is configured (the
+    connector is imported only then)."""
+    if not settings.hubspot_client_id or settings.hubspot_client_secret is None:
         return {}
-    routes = HubSpotOAuthRoutes(engine, oauth, clock)
+    from bot.hubspot_oauth import HubSpotOAuthRoutes
+    from hubspot_connector.budget import wall_clock
+    from hubspot_connector.oauth import OAuthApp
+
+    oauth = OAuthApp.from_settings(settings)
+    assert oauth is not None  # both settings are there
+    routes = HubSpotOAuthRoutes(engine, oauth, clock or wall_clock)
     return dict.fromkeys(HubSpotOAuthRoutes.PATHS, routes)
 
 

@@ -182,3 +182,15 @@ def test_a_mapping_holds_through_the_next_syncs(
     ana, max_ = user(session, "ana@acme.test"), user(session, "max@acme.test")
     assert (ana.role, ana.access_deals, max_.role) == ("manager", "team", "manager")
     assert user(session, "bo@acme.test").role == "super_admin"
+
+
+def test_the_commands_offer_the_connectors_kinds_roles_and_levels() -> None:
+    from bot.cli import hubspot_admin
+    from hubspot_connector import role_admin, roles
+
+    assert hubspot_admin.KINDS == roles.KINDS
+    assert role_admin.SALESBOT_ROLES == ("rep", "manager") and set(role_admin.LEVELS) == {
+        "all",
+        "team",
+        "owned",
+    }
