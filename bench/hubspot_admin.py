@@ -43,6 +43,7 @@ from hubspot_connector import lease
 from hubspot_connector.api import names
 from hubspot_connector.oauth import StoredTokens
 from hubspot_connector.role_admin import set_mapping
+from hubspot_connector.roles import apply_role_mappings
 from hubspot_connector.status import status
 
 
@@ -78,6 +79,7 @@ def seed(engine: Engine, records: int, users: int) -> None:
             for i in range(users)
         ])  # fmt: skip
         expires = NOW + timedelta(minutes=30)
+        apply_role_mappings(c)  # as a sync leaves them: everyone a rep seeing what they own
         c.execute(insert(_t(HubSpotOAuthToken)).values(
             portal_id="1", access_token="a", refresh_token="r", expires_at=expires, scopes=[]
         ))  # fmt: skip
