@@ -9,15 +9,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy import Connection, Engine, Table, select
 
 from crm.config import Settings
-from crm.models import HubSpotCursor, HubSpotOAuthToken, HubSpotPortal, HubSpotRecord
+from crm.models import HubSpotCursor, HubSpotOAuthToken, HubSpotPortal
 from hubspot_connector.api import names
 from hubspot_connector.budget import RateBudget
 
 CURSORS = cast(Table, HubSpotCursor.__table__)
-RECORDS = cast(Table, HubSpotRecord.__table__)
 PORTALS = cast(Table, HubSpotPortal.__table__)
 TOKENS = cast(Table, HubSpotOAuthToken.__table__)
 
@@ -40,7 +39,7 @@ def write_back_counts(connection: Connection) -> WriteBackCounts:
 @dataclass
 class TypeStatus:
     object_type: str
-    records: int
+    records: int  # records of this type in the store, as the sync counts them (``hubspot_cursors.records``)
     last_sync_at: datetime | None
     last_full_at: datetime | None
     modified_through: datetime | None  # the cursor: everything modified up to then is stored
@@ -93,11 +92,6 @@ def status(engine: Engine, settings: Settings, now: datetime) -> Status:
         portal = connection.execute(select(PORTALS).order_by(PORTALS.c.checked_at.desc()).limit(1)).first()
         token = connection.execute(select(TOKENS).order_by(TOKENS.c.portal_id).limit(1)).first()
         cursors = {row.object_type: row for row in connection.execute(select(CURSORS))}
-        counts: dict[str, int] = dict(
-            connection.execute(
-                select(RECORDS.c.object_type, func.count()).group_by(RECORDS.c.object_type)
-            ).all()
-        )
         write_back = write_back_counts(connection)
     if settings.hubspot_access_token is not None:
         mode = "private app"
@@ -111,7 +105,7 @@ def status(engine: Engine, settings: Settings, now: datetime) -> Status:
         types.append(
             TypeStatus(
                 object_type,
-                int(counts.get(object_type, 0)),
+                int(cursor.records or 0) if cursor is not None else 0,
                 cursor.last_sync_at if cursor is not None else None,
                 cursor.last_full_at if cursor is not None else None,
                 cursor.modified_through if cursor is not None else None,

@@ -16,7 +16,7 @@ from hubspot_connector.budget import RateBudget
 from hubspot_connector.status import status
 from tests.conftest import NOW
 from tests.fakes.hubspot_api import FakeHubSpot
-from tests.hubspot_connector.admin.conftest import run
+from tests.hubspot_connector.admin.conftest import people, run
 
 AT = NOW.isoformat()
 
@@ -34,7 +34,7 @@ def seed(session: Session, engine: Engine) -> None:
     )
     session.add(
         HubSpotCursor(
-            object_type="deals", records=0, last_sync_at=NOW - timedelta(minutes=2), full_after="200"
+            object_type="deals", records=1, last_sync_at=NOW - timedelta(minutes=2), full_after="200"
         )
     )
     for i in (1, 2):
@@ -150,3 +150,18 @@ def test_status_of_an_oauth_app_not_installed_yet_exits_2(
     code, out, err = run(db_url, "hubspot", "status")
     assert (code, out) == (2, "")
     assert err == "error: HubSpot is not connected: install the app in a portal at /hubspot/install\n"
+
+
+def test_status_after_a_sync(hubspot_env: FakeHubSpot, db_url: str) -> None:
+    people(hubspot_env.state)
+    for i in range(3):
+        hubspot_env.state.add("companies", {"name": f"Co {i}", "domain": f"co{i}.test"})
+    code, _, err = run(db_url, "hubspot", "sync")
+    assert code == 0, err
+    code, out, err = run(db_url, "hubspot", "status", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["portal_id"], data["time_zone"], data["records"]) == ("12345", "Europe/Warsaw", 3)
+    companies = next(t for t in data["types"] if t["object_type"] == "companies")
+    assert companies["records"] == 3 and companies["last_full_at"] is not None
+    assert data["requests_today"] >= len(hubspot_env.requests)
