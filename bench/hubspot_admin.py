@@ -66,8 +66,9 @@ def seed(engine: Engine, records: int, users: int) -> None:
         if batch:
             c.execute(insert(_t(HubSpotRecord)), batch)
         c.execute(insert(_t(HubSpotCursor)), [
-            {"object_type": t, "records": records // 9, "last_sync_at": NOW, "modified_through": NOW}
-            for t in names.OBJECT_TYPES
+            {"object_type": t, "records": len(range(i, records, 9)), "last_sync_at": NOW,
+             "modified_through": NOW}
+            for i, t in enumerate(names.OBJECT_TYPES)
         ])  # fmt: skip
         c.execute(insert(_t(HubSpotRole)), [{"role_id": str(r), "name": f"Role {r}"} for r in range(3)])
         c.execute(insert(_t(User)), [
