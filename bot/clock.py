@@ -6,7 +6,8 @@ Both are coalesced with ``max_instances=1``: a slow run is never doubled up, and
 machine slept collapse into one. The triggers are plain intervals in UTC; whether a digest is due is decided
 by each user's local date and time (``crm.queries.deliveries.due_users``), so daylight-saving changes and
 weekdays need nothing from cron. Running two clocks by accident sends nothing twice: digests are claimed
-per user and day, and rule runs take turns on a database lock.
+per user and day, and rule runs take turns on a database lock. With HubSpot configured, ``hubspot-sync``
+syncs every ``SALESBOT_SYNC_EVERY_MIN`` minutes, clocks taking turns on a lease (``bot/hubspot_jobs.py``).
 
 This is the one place that reads the wall clock; everything below takes ``now``.
 """
@@ -28,6 +29,7 @@ from sqlalchemy import Engine
 
 from bot.digest.delivery import DeliveryConfig, SendReport, send_due
 from bot.health import record_tick
+from bot.hubspot_jobs import SYNC_JOB, add_hubspot_jobs
 from crm.config import Settings
 from crm.db import session_scope
 from crm.localtime import wall_clock
@@ -123,6 +125,7 @@ def build_scheduler(engine: Engine, client: WebClient, settings: Settings) -> Bl
         replace_existing=True,
         **JOB_OPTIONS,
     )
+    add_hubspot_jobs(scheduler, engine, settings, JOB_OPTIONS, _logged)
     return scheduler
 
 
@@ -138,10 +141,11 @@ def run_forever(engine: Engine, client: WebClient, settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     log.info(
-        "clock started: %s every minute, %s every %d minutes",
+        "clock started: %s every minute, %s every %d minutes%s",
         DIGEST_JOB,
         RULES_JOB,
         settings.salesbot_rules_every_min,
+        f", {SYNC_JOB} every {settings.salesbot_sync_every_min} min" if scheduler.get_job(SYNC_JOB) else "",
     )
     with contextlib.suppress(KeyboardInterrupt):
         scheduler.start()

@@ -1,9 +1,11 @@
 """Serving the Bolt app over HTTP: a WSGI application in front of Bolt's adapter, run by waitress.
 
 Routes: ``POST /slack/events`` (events, commands, interactivity), ``GET /slack/install`` and
-``GET /slack/oauth_redirect`` (when OAuth is configured), ``GET /healthz``. Before Bolt sees a request to
-``/slack/events``, its signature is checked (401 when forged, stale or missing, as Bolt would answer) and its
-body's shape (400 with the reason, instead of an exception deep in Bolt); bodies over 1 MB get 413.
+``GET /slack/oauth_redirect`` (when OAuth is configured), ``GET /healthz``, and the WSGI applications given in
+``apps`` by path (``/hubspot/install`` and ``/hubspot/oauth_redirect`` when HubSpot's OAuth is configured).
+Before Bolt sees a request to ``/slack/events``, its signature is checked (401 when forged, stale or missing,
+as Bolt would answer) and its body's shape (400 with the reason, instead of an exception deep in Bolt);
+bodies over 1 MB get 413.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from slack_bolt import App
@@ -26,21 +28,32 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY = 1_000_000
 
 StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 Health = Callable[[], tuple[int, dict[str, Any]]]
 
 
 class SlackWSGI:
-    def __init__(self, app: App, signing_secret: str, health: Health | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        signing_secret: str,
+        health: Health | None = None,
+        *,
+        apps: Mapping[str, WSGIApp] | None = None,
+    ) -> None:
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self.verifier = SignatureVerifier(signing_secret)
         self.health = health  # bot.health: the database and the clock's last ticks
+        self.apps = dict(apps or {})  # whole WSGI applications by path (HubSpot's OAuth pages)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
             return _reply(start_response, *(self.health() if self.health else (200, {"ok": True})))
+        if path in self.apps:
+            return self.apps[path](environ, start_response)
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)

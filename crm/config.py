@@ -37,6 +37,34 @@ class Settings(BaseSettings):
         default=0, ge=0, le=32, description="Worker processes building digests (0: the senders build them)."
     )
 
+    hubspot_access_token: SecretStr | None = Field(
+        default=None, description="HubSpot private app / service key token."
+    )
+    hubspot_client_id: str | None = Field(default=None, description="HubSpot OAuth app client id.")
+    hubspot_client_secret: SecretStr | None = Field(
+        default=None, description="HubSpot app client secret (OAuth, webhook signatures)."
+    )
+    hubspot_api_url: str = Field(default="https://api.hubapi.com", description="HubSpot API base URL.")
+    hubspot_rate_per_10s: int = Field(
+        default=100, ge=1, le=1000, description="Requests per 10 s, shared by every process."
+    )
+    hubspot_search_per_s: int = Field(
+        default=4, ge=1, le=50, description="Search requests per second, shared by every process."
+    )
+    hubspot_deal_score_property: str | None = Field(
+        default=None, description="The deal property holding a deal score (its history is synced)."
+    )
+    salesbot_sync_every_min: int = Field(
+        default=2, ge=1, le=1440, description="Minutes between HubSpot syncs in `salesbot clock`."
+    )
+
+    @property
+    def hubspot_configured(self) -> bool:
+        """Whether HubSpot is connected: a private app token, or an OAuth app (tokens in the database)."""
+        return self.hubspot_access_token is not None or (
+            self.hubspot_client_id is not None and self.hubspot_client_secret is not None
+        )
+
     @property
     def home_url(self) -> str | None:
         """A deep link to the app's Home tab, when the app and workspace ids are configured."""

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.cli.context import CommandError, Context
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from bot.runtime import Services
+    from bot.server import WSGIApp
+    from crm.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +38,10 @@ def _services(context: Context) -> Services:
 
 def run_http(context: Context) -> int:
     from bot.app import AppNotConfigured, build_app
-    from bot.clock import wall_clock
     from bot.health import health
     from bot.server import SlackWSGI, serve
     from crm.config import get_settings
+    from crm.localtime import wall_clock
 
     settings = get_settings()
     services = _services(context)
@@ -52,6 +58,7 @@ def run_http(context: Context) -> int:
                 app,
                 settings.slack_signing_secret.get_secret_value(),
                 health=lambda: health(services.engine, wall_clock()),
+                apps=hubspot_oauth_apps(context.engine, settings),
             ),
             host=context.args.host,
             port=port,
@@ -60,6 +67,23 @@ def run_http(context: Context) -> int:
     finally:
         services.shutdown()
     return 0
+
+
+def hubspot_oauth_apps(
+    engine: Engine, settings: Settings, clock: Callable[[], datetime] | None = None
+) -> dict[str, WSGIApp]:
+    """``/hubspot/install`` and ``/hubspot/oauth_redirect`` when HubSpot's OAuth app is configured (the
+    connector is imported only then)."""
+    if not settings.hubspot_client_id or settings.hubspot_client_secret is None:
+        return {}
+    from bot.hubspot_oauth import HubSpotOAuthRoutes
+    from crm.localtime import wall_clock
+    from hubspot_connector.oauth import OAuthApp
+
+    oauth = OAuthApp.from_settings(settings)
+    assert oauth is not None  # both settings are there
+    routes = HubSpotOAuthRoutes(engine, oauth, clock or wall_clock)
+    return dict.fromkeys(HubSpotOAuthRoutes.PATHS, routes)
 
 
 def run_socket(context: Context) -> int:

@@ -17,6 +17,18 @@ from crm.models.contact import Contact
 from crm.models.deal import Deal, DealCloseDate, DealContact, DealScore
 from crm.models.delivery import DeliveryState, DigestDelivery
 from crm.models.engagement import EngagementEvent
+from crm.models.hubspot import (
+    HubSpotCursor,
+    HubSpotDailyUsage,
+    HubSpotOAuthToken,
+    HubSpotPendingRead,
+    HubSpotPortal,
+    HubSpotRecord,
+    HubSpotRequest,
+    HubSpotRole,
+    HubSpotUser,
+)
+from crm.models.hubspot_admin import HubSpotLease, HubSpotOAuthState
 from crm.models.insight import InsightCacheEntry, InsightFeedback
 from crm.models.lead import Lead
 from crm.models.org import Org
@@ -53,6 +65,17 @@ __all__ = [
     "EngagementEvent",
     "Enrollment",
     "Feedback",
+    "HubSpotCursor",
+    "HubSpotDailyUsage",
+    "HubSpotLease",
+    "HubSpotOAuthState",
+    "HubSpotOAuthToken",
+    "HubSpotPendingRead",
+    "HubSpotPortal",
+    "HubSpotRecord",
+    "HubSpotRequest",
+    "HubSpotRole",
+    "HubSpotUser",
     "InsightCacheEntry",
     "InsightFeedback",
     "Lead",

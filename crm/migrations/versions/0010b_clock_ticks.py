@@ -1,7 +1,7 @@
 """clock ticks: when each job of ``salesbot clock`` last finished, reported by ``/healthz``
 
 Revision ID: 0010b_clock_ticks
-Revises: 0009_rule_inputs
+Revises: 0010_hubspot
 Create Date: 2026-12-03 09:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010b_clock_ticks"
-down_revision: str | None = "0009_rule_inputs"
+down_revision: str | None = "0010_hubspot"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

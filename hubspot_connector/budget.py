@@ -1,0 +1,153 @@
+"""The rate budget every Salesbot process sharing the database keeps together.
+
+Before each request a process takes a slot: in one short transaction, serialised across processes (a
+PostgreSQL advisory lock; SQLite's write lock), it counts the requests logged in the last 10 seconds (and the
+searches of the last second) in ``hubspot_requests``; under budget it logs its own and goes, otherwise it
+sleeps until the oldest one leaves the window. The day's count and the daily cap that HubSpot's
+``X-HubSpot-RateLimit-Daily*`` headers give are kept in ``hubspot_daily_usage``; once the cap is spent no
+request is sent until the next UTC day. Time and sleeping are parameters, so tests pin them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
+
+from crm.localtime import wall_clock
+from crm.models import HubSpotDailyUsage, HubSpotRequest
+from hubspot_connector.errors import HubSpotDailyLimit
+
+WINDOW = timedelta(seconds=10)
+SEARCH_WINDOW = timedelta(seconds=1)
+# A slot frees a little after the window: requests reach HubSpot a little after they are logged.
+MARGIN = timedelta(milliseconds=50)
+_LOCK_KEY = 0x48554253  # "HUBS": the advisory lock serialising slot-taking on PostgreSQL
+_REQUESTS = cast(Table, HubSpotRequest.__table__)
+_DAILY = cast(Table, HubSpotDailyUsage.__table__)
+
+
+def real_sleep(seconds: float) -> None:
+    threading.Event().wait(seconds)
+
+
+@dataclass
+class Usage:
+    last_10s: int
+    today: int
+    daily_max: int | None
+    daily_remaining: int | None
+
+
+class RateBudget:
+    def __init__(
+        self,
+        engine: Engine,
+        per_10s: int,
+        search_per_s: int,
+        *,
+        clock: Callable[[], datetime] = wall_clock,
+        sleep: Callable[[float], None] = real_sleep,
+    ) -> None:
+        self.engine = engine
+        self.per_10s = per_10s
+        self.search_per_s = search_per_s
+        self.clock = clock
+        self.sleep = sleep
+        self._daily: tuple[int | None, int | None] | None = None  # (max, remaining) from the last answer
+        self.waited_s = 0.0
+
+    def _write_engine(self) -> Engine:
+        if self.engine.dialect.name == "sqlite":
+            return self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        return self.engine
+
+    def acquire(self, *, search: bool = False) -> None:
+        """Wait for a slot and take it; ``HubSpotDailyLimit`` when the day's cap is spent."""
+        while True:
+            now = self.clock()
+            with self._write_engine().begin() as connection:
+                wait = self._try(connection, now, search)
+            if wait is None:
+                return
+            self.waited_s += wait
+            self.sleep(wait)
+
+    def _try(self, connection: Connection, now: datetime, search: bool) -> float | None:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        day = now.date()
+        self._save_daily(connection, now)
+        remaining = connection.execute(
+            select(_DAILY.c.daily_remaining).where(_DAILY.c.day == day)
+        ).scalar_one_or_none()
+        if remaining is not None and remaining <= 0:
+            raise HubSpotDailyLimit(
+                f"HubSpot's daily request limit for this portal is spent ({day.isoformat()}, UTC); "
+                "syncing resumes tomorrow"
+            )
+        waits: list[float] = []
+        for window, limit, only_search in (
+            (WINDOW, self.per_10s, False),
+            (SEARCH_WINDOW, self.search_per_s, True),
+        ):
+            if only_search and not search:
+                continue
+            stmt = select(_REQUESTS.c.at).where(_REQUESTS.c.at > now - window - MARGIN)
+            if only_search:
+                stmt = stmt.where(_REQUESTS.c.search.is_(True))
+            times = list(connection.execute(stmt.order_by(_REQUESTS.c.at.desc()).limit(limit)).scalars())
+            if len(times) >= limit:
+                # The limit-th most recent must leave the window before another may go.
+                waits.append(max((times[limit - 1] + window + MARGIN - now).total_seconds(), 0.001))
+        if waits:
+            return max(waits)
+        connection.execute(insert(_REQUESTS).values(at=now, search=search))
+        updated = connection.execute(
+            update(_DAILY).where(_DAILY.c.day == day).values(count=_DAILY.c.count + 1)
+        )
+        if not updated.rowcount:
+            connection.execute(insert(_DAILY).values(day=day, count=1))
+        if now.microsecond < 20_000:  # now and then, forget what left every window long ago
+            connection.execute(delete(_REQUESTS).where(_REQUESTS.c.at < now - timedelta(minutes=1)))
+        return None
+
+    def note_answer(self, headers: Mapping[str, Any]) -> None:
+        """Remember the daily cap an answer's headers give; written with the next slot taken."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        daily = lowered.get("x-hubspot-ratelimit-daily")
+        remaining = lowered.get("x-hubspot-ratelimit-daily-remaining")
+        if daily is None and remaining is None:
+            return
+        self._daily = (_int(daily), _int(remaining))
+
+    def _save_daily(self, connection: Connection, now: datetime) -> None:
+        if self._daily is None:
+            return
+        daily_max, remaining = self._daily
+        self._daily = None
+        values = {"daily_max": daily_max, "daily_remaining": remaining, "remaining_at": now}
+        updated = connection.execute(update(_DAILY).where(_DAILY.c.day == now.date()).values(**values))
+        if not updated.rowcount:
+            connection.execute(insert(_DAILY).values(day=now.date(), count=0, **values))
+
+    def usage(self, now: datetime) -> Usage:
+        with self.engine.connect() as connection:
+            recent = connection.execute(
+                select(func.count()).select_from(_REQUESTS).where(_REQUESTS.c.at > now - WINDOW)
+            ).scalar_one()
+            row = connection.execute(select(_DAILY).where(_DAILY.c.day == now.date())).first()
+        if row is None:
+            return Usage(recent, 0, None, None)
+        return Usage(recent, int(row._mapping["count"]), row.daily_max, row.daily_remaining)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
