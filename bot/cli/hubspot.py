@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
 from bot.cli import hubspot_admin
 from bot.cli.context import CommandError, Context
-from crm.config import get_settings
 
 if TYPE_CHECKING:
+    from tqdm import tqdm
+
     from hubspot_connector.sync import SyncReport
 
 MAX_SKIPPED_SHOWN = 20
@@ -53,6 +52,9 @@ def print_report(context: Context, report: SyncReport) -> None:
 
 def run_sync(context: Context) -> int:
     # Imported here: the connector (and HubSpot's client) loads only for the commands that use it.
+    from tqdm import tqdm
+
+    from crm.config import get_settings
     from hubspot_connector.connect import api_from_settings
     from hubspot_connector.errors import HubSpotError
     from hubspot_connector.sync import sync

@@ -11,17 +11,19 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-
 from bot.cli.context import CommandError, Context
-from crm.config import get_settings
-from crm.models.user import Access, Role
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from hubspot_connector.errors import HubSpotError
     from hubspot_connector.status import Status
 
 # The connector (and HubSpot's client) is imported inside the handlers: it loads only for these commands.
+# The choices are crm.models.user's Role and Access values, written out so building the command line loads
+# no model (tests/bot/cli/test_hubspot_choices.py checks they agree).
+ROLE_CHOICES = ("rep", "manager")
+ACCESS_CHOICES = ("all", "team", "owned")
 KINDS = ("contacts", "companies", "deals", "leads", "activities")
 EXIT_UNAVAILABLE = 4
 
@@ -44,13 +46,11 @@ def add_commands(sub: Any) -> None:
     roles_sub = roles.add_subparsers(dest="roles_command")
     rs = roles_sub.add_parser("set", help="map a HubSpot role to a Salesbot role and access levels")
     rs.add_argument("role_name", metavar="ROLE_NAME", help="the HubSpot role's name (as `roles` lists it)")
-    rs.add_argument(
-        "--role", required=True, choices=(Role.REP.value, Role.MANAGER.value), help="the Salesbot role"
-    )
+    rs.add_argument("--role", required=True, choices=ROLE_CHOICES, help="the Salesbot role")
     for kind in KINDS:
         rs.add_argument(
             f"--{kind}",
-            choices=[level.value for level in Access],
+            choices=ACCESS_CHOICES,
             help=f"what holders may see of {kind} (default: team for managers, owned for reps)",
         )
     rs.add_argument("--now", help=argparse.SUPPRESS)
@@ -70,6 +70,7 @@ def _when(value: datetime | None) -> str:
 
 
 def run_status(context: Context) -> int:
+    from crm.config import get_settings
     from hubspot_connector.oauth import INSTALL_PATH
     from hubspot_connector.status import status
 
@@ -120,6 +121,7 @@ def print_status(context: Context, report: Status, per_10s: int) -> None:
 
 def _refreshed_roles(context: Context) -> None:
     """Read the roles from HubSpot into the store; ``CommandError`` (2 or 4) when that fails."""
+    from crm.config import get_settings
     from hubspot_connector.connect import api_from_settings
     from hubspot_connector.errors import HubSpotError
     from hubspot_connector.role_admin import store_roles
