@@ -108,6 +108,18 @@ def build_scheduler(engine: Engine, client: WebClient, settings: Settings) -> Bl
         replace_existing=True,
         **JOB_OPTIONS,
     )
+    if settings.hubspot_configured:
+        from hubspot_connector.writeback.runner import WRITEBACK_JOB, writeback_tick
+
+        scheduler.add_job(
+            _logged(WRITEBACK_JOB, writeback_tick),
+            IntervalTrigger(minutes=1, timezone=UTC),
+            args=(engine, client, settings, wall_clock),
+            id=WRITEBACK_JOB,
+            name="send HubSpot write-backs still pending",
+            replace_existing=True,
+            **JOB_OPTIONS,
+        )
     return scheduler
 
 

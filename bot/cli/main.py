@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.cli import clock, data, demo, digest, home, insights, rules, serve
+from bot.cli import clock, data, demo, digest, home, hubspot, insights, rules, serve
 from bot.cli.context import EXIT_FORBIDDEN, EXIT_INVALID, CommandError, Context
 from crm.permissions import PermissionDenied
 
-COMMAND_GROUPS = (demo, data, rules, digest, insights, home, clock, serve)
+COMMAND_GROUPS = (demo, data, rules, digest, insights, home, clock, serve, hubspot)
 
 
 class _Parser(argparse.ArgumentParser):

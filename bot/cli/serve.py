@@ -25,7 +25,12 @@ def register(commands: Any) -> None:
 
 
 def _services(context: Context) -> Services:
-    return Services(engine=context.engine, settings=get_settings())
+    from bot.clock import wall_clock
+    from hubspot_connector.writeback.runner import Writeback
+
+    settings = get_settings()
+    writeback = Writeback.from_settings(settings, context.engine, clock=wall_clock)
+    return Services(engine=context.engine, settings=settings, writeback=writeback)
 
 
 def run_http(context: Context) -> int:
