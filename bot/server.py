@@ -28,15 +28,21 @@ MAX_BODY = 1_000_000
 StartResponse = Callable[..., Any]
 
 
+Route = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
+
+
 class SlackWSGI:
-    def __init__(self, app: App, signing_secret: str) -> None:
+    def __init__(self, app: App, signing_secret: str, *, routes: dict[str, Route] | None = None) -> None:
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self.verifier = SignatureVerifier(signing_secret)
+        self.routes = routes or {}  # other POST routes (``/hubspot/webhooks``), checked by their handler
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
             return _reply(start_response, 200, {"ok": True})
+        if path in self.routes and environ.get("REQUEST_METHOD") == "POST":
+            return _reply(start_response, *self.routes[path](environ))
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -66,7 +72,9 @@ class SlackWSGI:
 
 def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
     data = json.dumps(body).encode()
-    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large"}[status]
+    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large"}.get(
+        status, "Error"
+    )
     start_response(
         f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
     )

@@ -10,8 +10,6 @@ from bot.cli.context import CommandError, Context
 from bot.clock import wall_clock
 from bot.slack.client import SlackNotConfigured, delivery_client
 from crm.config import get_settings
-from hubspot_connector.errors import EXIT_UNAVAILABLE, HubSpotError
-from hubspot_connector.writeback.runner import Writeback
 
 EXIT_CONFIG = 2
 
@@ -28,6 +26,10 @@ def register_push(hubspot_commands: Any) -> None:
 
 
 def run_push(context: Context) -> int:
+    # Imported here: HubSpot's client is slow to import, and other commands do not need it.
+    from hubspot_connector.errors import EXIT_UNAVAILABLE, HubSpotError
+    from hubspot_connector.writeback.runner import Writeback
+
     settings = get_settings()
     writeback = Writeback.from_settings(settings, context.engine, clock=wall_clock)
     if writeback is None:

@@ -43,9 +43,18 @@ def run_http(context: Context) -> int:
     assert settings.slack_signing_secret is not None  # build_app checked it
     port = context.args.port or settings.port
     log.warning("serving the Slack app on %s:%s", context.args.host, port)
+    routes = {}
+    if settings.hubspot_client_secret is not None:
+        from bot.clock import wall_clock
+        from hubspot_connector import webhooks
+
+        receiver = webhooks.WebhookReceiver(
+            context.engine, settings.hubspot_client_secret.get_secret_value(), clock=wall_clock
+        )
+        routes[webhooks.PATH] = webhooks.wsgi_handler(receiver)
     try:
         serve(
-            SlackWSGI(app, settings.slack_signing_secret.get_secret_value()),
+            SlackWSGI(app, settings.slack_signing_secret.get_secret_value(), routes=routes),
             host=context.args.host,
             port=port,
             threads=context.args.threads,
