@@ -11,8 +11,9 @@ from sqlalchemy import Engine, select
 from crm.config import Settings
 from crm.db import session_scope
 from crm.models import HubSpotOAuthToken
+from hubspot_connector import budget as budget_module
 from hubspot_connector.api import HubSpotApi, RetryPolicy
-from hubspot_connector.budget import RateBudget, real_sleep, wall_clock
+from hubspot_connector.budget import RateBudget, wall_clock
 from hubspot_connector.errors import HubSpotConfigError
 
 
@@ -31,7 +32,7 @@ def api_from_settings(
     *,
     token: str | Callable[[], str] | None = None,
     clock: Callable[[], datetime] = wall_clock,
-    sleep: Callable[[float], None] = real_sleep,
+    sleep: Callable[[float], None] | None = None,
     retry: RetryPolicy | None = None,
 ) -> HubSpotApi:
     """A ``HubSpotApi`` on ``HUBSPOT_API_URL`` inside the shared rate budget. ``HubSpotConfigError`` when
@@ -46,6 +47,8 @@ def api_from_settings(
             "HubSpot is not connected: set HUBSPOT_ACCESS_TOKEN (a private app token) or install the app "
             "with OAuth (HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET, /hubspot/install)"
         )
+    if sleep is None:
+        sleep = budget_module.real_sleep  # looked up now, so a test can make waiting instant
     budget = RateBudget(
         engine, settings.hubspot_rate_per_10s, settings.hubspot_search_per_s, clock=clock, sleep=sleep
     )

@@ -1,62 +1,80 @@
-"""``salesbot hubspot push``: send the HubSpot write-backs still pending, once (for operators)."""
+"""``salesbot hubspot ...``: the HubSpot connector's commands (``sync``; hubspot.md).
+
+Exit codes: 0 success; 2 a configuration error (HubSpot not connected, a token HubSpot rejects, a missing
+scope); 4 HubSpot cannot be reached or keeps failing. Always a one-line reason, never a traceback.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk import WebClient
+from tqdm import tqdm
 
 from bot.cli.context import CommandError, Context
-from bot.clock import wall_clock
-from bot.slack.client import SlackNotConfigured, delivery_client
+from bot.cli.hubspot_push import register_push
 from crm.config import get_settings
+from hubspot_connector.connect import api_from_settings
+from hubspot_connector.errors import HubSpotError
+from hubspot_connector.sync import SyncReport, sync
 
-EXIT_CONFIG = 2
+MAX_SKIPPED_SHOWN = 20
 
 
-def register(commands: Any) -> None:
-    p = commands.add_parser("hubspot", help="the HubSpot connector")
+def register(commands: Any) -> Any:
+    """Adds ``salesbot hubspot`` and its ``sync``; returns the sub-command set so others can add to it."""
+    p = commands.add_parser("hubspot", help="the HubSpot connector: sync the team's CRM")
     sub = p.add_subparsers(dest="hubspot_command", required=True)
+    s = sub.add_parser("sync", help="read HubSpot into the store (incremental after the first run)")
+    s.add_argument("--full", action="store_true", help="read everything again")
+    s.add_argument("--progress", action="store_true", help="show a progress bar with totals")
+    s.add_argument("--now", help="the sync's time (ISO 8601; default: the clock)")
+    s.set_defaults(handler=run_sync)
     register_push(sub)
+    return sub
 
 
-def register_push(hubspot_commands: Any) -> None:
-    p = hubspot_commands.add_parser("push", help="send the write-backs to HubSpot still pending, once")
-    p.set_defaults(handler=run_push)
-
-
-def run_push(context: Context) -> int:
-    # Imported here: HubSpot's client is slow to import, and other commands do not need it.
-    from hubspot_connector.errors import EXIT_UNAVAILABLE, HubSpotError
-    from hubspot_connector.writeback.runner import Writeback
-
-    settings = get_settings()
-    writeback = Writeback.from_settings(settings, context.engine, clock=wall_clock)
-    if writeback is None:
-        raise CommandError(
-            "HubSpot is not connected: set HUBSPOT_ACCESS_TOKEN or install the app", EXIT_CONFIG
+def print_report(context: Context, report: SyncReport) -> None:
+    kind = "full" if report.full else "incremental"
+    print(f"HubSpot sync ({kind}, {report.requests} requests):", file=context.out)
+    for object_type, counts in report.types.items():
+        dropped = (
+            f", {counts.links_dropped} associations to records not synced" if counts.links_dropped else ""
         )
-    client: WebClient | None
+        print(f"  {object_type}: {counts.line()}{dropped}", file=context.out)
+    for object_type, hubspot_id, reason in report.skipped[:MAX_SKIPPED_SHOWN]:
+        print(f"skipped {object_type} {hubspot_id}: {reason}", file=context.err)
+    if len(report.skipped) > MAX_SKIPPED_SHOWN:
+        print(f"... and {len(report.skipped) - MAX_SKIPPED_SHOWN} more skipped", file=context.err)
+    if report.unknown_owners:
+        shown = ", ".join(sorted(report.unknown_owners)[:10])
+        print(f"records of owners HubSpot no longer lists were kept without owner: {shown}", file=context.err)
+
+
+def run_sync(context: Context) -> int:
+    settings = get_settings()
+    bars: dict[str, tqdm[Any]] = {}
+
+    def progress(object_type: str, n: int, total: int | None) -> None:
+        bar = bars.get(object_type)
+        if bar is None:
+            bar = bars[object_type] = tqdm(desc=object_type, total=total, unit=" records", file=context.err)
+        bar.update(n)
+
+    now = context.now()
     try:
-        client = delivery_client(settings=settings)
-    except SlackNotConfigured:
-        client = None  # reps are not told, the queue still goes out
-    try:
-        results = writeback.send_pending(client)
+        api = api_from_settings(settings, context.engine)
+        report = sync(
+            context.engine,
+            api,
+            now,
+            full=context.args.full,
+            score_property=settings.hubspot_deal_score_property,
+            progress=progress if context.args.progress else None,
+        )
     except HubSpotError as exc:
-        raise CommandError(str(exc), exc.exit_code) from None
+        raise CommandError(str(exc).splitlines()[0], exc.exit_code) from None
     finally:
-        writeback.shutdown()
-    states = [r.state for r in results]
-    counts = {s: states.count(s) for s in ("sent", "conflict", "failed", "pending")}
-    print(
-        f"sent {counts['sent']}, conflicts {counts['conflict']}, failed {counts['failed']}, "
-        f"still pending {counts['pending']}",
-        file=context.out,
-    )
-    for result in results:
-        if result.state in ("failed", "pending"):
-            print(f"  entry {result.entry_id} ({result.kind}): {result.message}", file=context.out)
-    if counts["pending"] and not (counts["sent"] or counts["conflict"] or counts["failed"]):
-        return EXIT_UNAVAILABLE  # nothing got through: HubSpot cannot be reached
+        for bar in bars.values():
+            bar.close()
+    print_report(context, report)
     return 0

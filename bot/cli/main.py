@@ -16,7 +16,7 @@ from bot.cli import clock, data, demo, digest, home, hubspot, insights, rules, s
 from bot.cli.context import EXIT_FORBIDDEN, EXIT_INVALID, CommandError, Context
 from crm.permissions import PermissionDenied
 
-COMMAND_GROUPS = (demo, data, rules, digest, insights, home, clock, serve, hubspot)
+COMMAND_GROUPS = (demo, data, rules, digest, insights, home, hubspot, clock, serve)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -14,17 +14,19 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Column,
     Connection,
     Date,
     Float,
     Index,
     Integer,
+    MetaData,
     Numeric,
     String,
     Table,
     delete,
-    func,
     insert,
+    literal,
     select,
     text,
 )
@@ -131,12 +133,51 @@ def _execute_many(connection: Connection, stmt: Any, table: Table, rows: list[di
             if out[i] is not None:
                 out[i] = conv(out[i])
         values.append(out)
+    if connection.dialect.name == "postgresql" and len(values) >= COPY_FROM:
+        _copy(connection, stmt, table, order, values)
+        return
     params: list[Any] = (
         [tuple(v) for v in values]
         if compiled.positiontup is not None
         else [dict(zip(order, v, strict=True)) for v in values]
     )
     connection.exec_driver_sql(str(compiled), params)
+
+
+COPY_FROM = 32  # rows: from this many, PostgreSQL gets them by COPY rather than a statement per row
+
+
+def _copy(connection: Connection, stmt: Any, table: Table, names: list[str], values: list[list[Any]]) -> None:
+    """PostgreSQL: the same writes as ``stmt`` executed once per row, by COPY (psycopg 3), several times
+    faster. A plain insert copies straight into the table; an upsert copies into a temporary table of the same
+    columns, then inserts from it with the statement's own ON CONFLICT clause (a key twice in one batch:
+    the last row wins, as it would row by row)."""
+    upserting = getattr(stmt, "_post_values_clause", None) is not None
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    columns = ", ".join(f'"{name}"' for name in names)
+    if not upserting:
+        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+            for row in values:
+                copy.write_row(row)
+        return
+    keys = [column.name for column in table.primary_key.columns]
+    positions = [names.index(key) for key in keys]
+    last = {tuple(row[i] for i in positions): row for row in values}
+    stage = f"salesbot_stage_{table.name}"
+    cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}") ON COMMIT DROP')
+    cursor.execute(f'TRUNCATE "{stage}"')
+    with cursor.copy(f'COPY "{stage}" ({columns}) FROM STDIN') as copy:
+        for row in last.values():
+            copy.write_row(row)
+    staged = Table(stage, MetaData(), *(Column(name, table.c[name].type) for name in names))
+    from_stage = postgresql.insert(table).from_select(names, select(*staged.c))
+    updates = {name: from_stage.excluded[name] for name in names if name not in keys}
+    final = (
+        from_stage.on_conflict_do_update(index_elements=keys, set_=updates)
+        if updates
+        else from_stage.on_conflict_do_nothing()
+    )
+    connection.execute(final)
 
 
 def _t(model: Any) -> Table:
@@ -279,20 +320,29 @@ class Writer:
     """Buffers validated records per collection and writes them in batches; the caller owns the
     transaction (and rolls it back if validation finds an error anywhere in the file)."""
 
-    def __init__(self, connection: Connection, progress: Callable[[str, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        progress: Callable[[str, int], None] | None = None,
+        *,
+        bulk: bool = True,
+    ) -> None:
+        """``bulk=False`` for small writes into a live store (the HubSpot sync's pages): the rule engine's
+        change counting stays on row by row and no index is dropped."""
         self.connection = connection
         self.progress = progress
+        self.bulk = bulk
         self.key: str | None = None
         self.buffer: list[Any] = []
         # Child rows can only exist for parents already stored: on a table empty before this import the
         # per-batch deletes of child rows are skipped.
         self.had_rows = {
-            name: connection.execute(select(func.count()).select_from(_t(model))).scalar_one() > 0
+            name: connection.execute(select(literal(1)).select_from(_t(model)).limit(1)).first() is not None
             for name, (model, _, _) in WRITERS.items()
         }
         self.dropped: list[Index] = []
         self.started: set[str] = set()
-        self.suspended = self._suspend_change_counting()
+        self.suspended = self._suspend_change_counting() if bulk else []
 
     def _suspend_change_counting(self) -> list[str]:
         """SQLite counts changes for the rule engine with row triggers (migration 0009), two statements per
@@ -314,7 +364,7 @@ class Writer:
     def _drop_indexes_while_loading(self, key: str) -> None:
         """Bulk-loading an empty table is several times faster without its secondary indexes; they are
         rebuilt once, sorted, in ``finish`` (inside the same transaction, so a rollback restores them)."""
-        if self.had_rows[key] or key in ("users", "teams", "pipelines", "sequences"):
+        if not self.bulk or self.had_rows[key] or key in ("users", "teams", "pipelines", "sequences"):
             return
         model, _, children = WRITERS[key]
         for table in [_t(model), *(_t(child) for child, _ in children)]:

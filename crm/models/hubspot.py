@@ -39,6 +39,9 @@ class HubSpotCursor(Base):
     # A full sync under way: when it started (becomes ``modified_through`` when it ends) and its paging token.
     full_started_at: Mapped[datetime | None]
     full_after: Mapped[str | None] = mapped_column(String(255))
+    # An incremental sync under way: what it searches from, and the last HubSpot id stored (it resumes there).
+    incremental_since: Mapped[datetime | None]
+    incremental_after_id: Mapped[int | None] = mapped_column(BigInteger)
     last_sync_at: Mapped[datetime | None]
     last_full_at: Mapped[datetime | None]
     records: Mapped[int] = mapped_column(BigInteger, default=0)  # records of this type in the store

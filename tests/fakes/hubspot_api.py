@@ -84,6 +84,7 @@ class Fault:
     seconds: float = 0.0
     policy: str = "TEN_SECONDLY_ROLLING"
     retry_after: float | None = 0.0
+    after: int = 0  # matching requests let through before the fault starts
 
 
 class HttpError(Exception):
@@ -155,8 +156,12 @@ class FakeHubSpot:
     ) -> None:  # fmt: skip
         self._faults.append(Fault("rate_limit", path, times, 429, policy=policy, retry_after=retry_after))
 
-    def fail(self, status: int = 500, times: int = 1, *, path: str | None = None) -> None:
-        self._faults.append(Fault("fail", path, times, status))
+    def fail(self, status: int = 500, times: int = 1, *, path: str | None = None, after: int = 0) -> None:
+        """``after``: let that many matching requests through first (a failure at a chosen point)."""
+        self._faults.append(Fault("fail", path, times, status, after=after))
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
 
     def hang(self, seconds: float = 5.0, times: int = 1, *, path: str | None = None) -> None:
         self._faults.append(Fault("hang", path, times, seconds=seconds))
@@ -221,6 +226,9 @@ class FakeHubSpot:
         with self._lock:
             for fault in self._faults:
                 if fault.times > 0 and (fault.path is None or fault.path in path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.times -= 1
                     return fault
         return None

@@ -545,3 +545,107 @@ def test_offsets_of_time_parameters() -> None:
     assert offset_of("now_plus_86400s") == timedelta(days=1)
     with pytest.raises(ValueError):
         offset_of("zone_0_start")
+
+
+# --- with HubSpot syncs ----------------------------------------------------------------------------------
+
+
+class HubSpotChanges:
+    """Random changes made in HubSpot (the fake), reaching the store only through a sync."""
+
+    def __init__(self, fake: Any, seed: int) -> None:
+        self.fake = fake
+        self.random = random.Random(seed)
+
+    def apply(self) -> str:
+        kind = self.random.choice(
+            [self.complete_task, self.log_meeting, self.reply_arrives, self.reassign_contact, self.close_deal,
+             self.archive_call, self.move_task]
+        )  # fmt: skip
+        kind()
+        return kind.__name__
+
+    def _pick(self, object_type: str) -> int | None:
+        live = [oid for oid, o in self.fake.state.objects[object_type].items() if not o.archived]
+        return self.random.choice(sorted(live)) if live else None
+
+    def complete_task(self) -> None:
+        if (oid := self._pick("tasks")) is not None:
+            self.fake.state.change("tasks", oid, {"hs_task_status": "COMPLETED"})
+
+    def log_meeting(self) -> None:
+        if (oid := self._pick("meetings")) is not None:
+            self.fake.state.change("meetings", oid, {"hs_meeting_outcome": "COMPLETED"})
+
+    def reply_arrives(self) -> None:
+        contact = self._pick("contacts")
+        if contact is None:
+            return
+        props = self.fake.state.objects["contacts"][contact].properties
+        owner = next((o for o in self.fake.state.owners if o["id"] == props.get("hubspot_owner_id")), None)
+        if owner is None or not props.get("email"):
+            return
+        from tests.fakes.hubspot_state import iso
+
+        email = self.fake.state.add(
+            "emails",
+            {"hs_email_direction": "INCOMING_EMAIL", "hs_email_subject": "Re: hello",
+             "hs_email_text": "Sounds good",
+             "hs_timestamp": iso(self.fake.state.clock()), "hs_email_from_email": props["email"],
+             "hs_email_to_email": owner["email"], "hubspot_owner_id": owner["id"]},
+        )  # fmt: skip
+        self.fake.state.associate("emails", email, "contacts", contact, 198)
+
+    def reassign_contact(self) -> None:
+        contact, owner = self._pick("contacts"), self.random.choice(self.fake.state.owners)
+        if contact is not None:
+            self.fake.state.change("contacts", contact, {"hubspot_owner_id": owner["id"]})
+
+    def close_deal(self) -> None:
+        if (oid := self._pick("deals")) is not None:
+            deal = self.fake.state.objects["deals"][oid].properties
+            pipeline = next(p for p in self.fake.state.pipelines["deals"] if p["id"] == deal["pipeline"])
+            won = next(s["id"] for s in pipeline["stages"] if s["metadata"]["isClosed"] == "true")
+            self.fake.state.change("deals", oid, {"dealstage": won})
+
+    def archive_call(self) -> None:
+        if (oid := self._pick("calls")) is not None:
+            self.fake.state.archive("calls", oid)
+
+    def move_task(self) -> None:
+        if (oid := self._pick("tasks")) is not None:
+            from tests.fakes.hubspot_state import iso
+
+            due = self.fake.state.clock() + timedelta(hours=self.random.choice([-30, -2, 1, 20]))
+            self.fake.state.change("tasks", oid, {"hs_timestamp": iso(due), "hs_task_priority": "HIGH"})
+
+
+def test_incremental_evaluation_stays_exact_across_hubspot_syncs(engine: Engine, tmp_path: Path) -> None:
+    from hubspot_connector.api import HubSpotApi
+    from hubspot_connector.sync import sync
+    from tests.fakes.hubspot_api import TOKEN, FakeHubSpot
+    from tests.fakes.hubspot_seed import state_from_dataset
+
+    path = tmp_path / "demo.json"
+    write_dataset(path, NOW, reps=4)
+    clock = {"now": NOW - timedelta(hours=6)}
+    state = state_from_dataset(path, NOW - timedelta(days=1))
+    state.clock = lambda: clock["now"]
+    shuffle = random.Random(7)
+    modes: Counter[str] = Counter()
+    made: Counter[str] = Counter()
+    with FakeHubSpot(state) as fake:
+        api = HubSpotApi(TOKEN, base_url=fake.base_url)
+        changes = HubSpotChanges(fake, seed=3)
+        sync(engine, api, clock["now"])  # the store comes from HubSpot, not from an import
+        for _ in range(10):
+            for _ in range(shuffle.choice([0, 1, 2, 3])):
+                made[changes.apply()] += 1
+            clock["now"] += timedelta(seconds=30)
+            report = sync(engine, api, clock["now"])
+            assert report.skipped == [] and not report.full
+            for rule_report in evaluate_both_ways(engine, clock["now"]).rules.values():
+                modes[rule_report.mode] += 1
+            clock["now"] += shuffle.choice(STEPS[1:6])
+    assert {Mode.FULL, Mode.INCREMENTAL} <= set(modes), modes
+    assert len(made) >= 5, made

@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("modified_through", crm.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("full_started_at", crm.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("full_after", sa.String(length=255), nullable=True),
+        sa.Column("incremental_since", crm.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("incremental_after_id", sa.BigInteger(), nullable=True),
         sa.Column("last_sync_at", crm.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_full_at", crm.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("records", sa.BigInteger(), nullable=False),

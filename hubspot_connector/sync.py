@@ -1,0 +1,504 @@
+"""``sync``: HubSpot -> the store (hubspot.md, "Reading").
+
+Per object type, in the order records point at each other (companies, contacts, leads, deals, then the
+activities): the first run, or ``full=True``, lists everything (``GET /crm/v3/objects/{t}``, 100 a page);
+later runs search what changed since the type's cursor minus an overlap (``hs_lastmodifieddate`` /
+``lastmodifieddate`` GT, keyset-paged by ``hs_object_id`` past the 10,000-result cap). Records go in chunks
+of up to 1,000 (``chunk``): their associations are read in one v4 batch per target type, the chunk is
+written through the importer's writer and the cursor moved, in one transaction. A killed sync resumes from
+the last chunk stored: a full one from its paging token, an incremental one after the last id stored. Then
+archived records (``?archived=true``) are deleted. Owners, users, teams, roles, pipelines and the portal are
+read on a full sync, when last read more than ``people_every`` ago, and at once when a record names an owner
+or a pipeline not known yet. Records marked by webhooks (``hubspot_pending_reads``) are read first, by id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+
+from crm.importer.writer import Writer, upsert
+from crm.models import (
+    Activity,
+    Company,
+    Contact,
+    Deal,
+    HubSpotCursor,
+    HubSpotPendingRead,
+    HubSpotRecord,
+    Lead,
+)
+from hubspot_connector.api import HubSpotApi, names
+from hubspot_connector.ids import existing, resolve
+from hubspot_connector.mapping import MAPPERS, Context, Links, Unmappable, parse_time
+from hubspot_connector.people import (
+    fetch_people,
+    fetch_pipelines,
+    owner_map,
+    portal_zone,
+    stage_map,
+    sync_people,
+    sync_pipelines,
+    sync_portal,
+)
+from hubspot_connector.store import delete_rows, forget, mapped
+
+CURSORS = cast(Table, HubSpotCursor.__table__)
+RECORDS = cast(Table, HubSpotRecord.__table__)
+PENDING = cast(Table, HubSpotPendingRead.__table__)
+TABLES: dict[str, Table] = {
+    names.COMPANIES: cast(Table, Company.__table__),
+    names.CONTACTS: cast(Table, Contact.__table__),
+    names.LEADS: cast(Table, Lead.__table__),
+    names.DEALS: cast(Table, Deal.__table__),
+    **{t: cast(Table, Activity.__table__) for t in names.ACTIVITY_TYPES},
+}
+PEOPLE = "owners"  # the cursor row recording when owners, users, teams, roles and pipelines were last read
+OVERLAP = timedelta(minutes=5)
+PEOPLE_EVERY = timedelta(minutes=15)
+
+
+@dataclass
+class TypeReport:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    links_dropped: int = 0  # associations to records not synced
+
+    def line(self) -> str:
+        return (
+            f"{self.created} created, {self.updated} updated, {self.deleted} deleted, {self.skipped} skipped"
+        )
+
+
+@dataclass
+class SyncReport:
+    full: bool = False
+    types: dict[str, TypeReport] = field(default_factory=dict)
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (object type, HubSpot id, reason)
+    unknown_owners: set[str] = field(default_factory=set)
+    requests: int = 0
+
+    def of(self, object_type: str) -> TypeReport:
+        return self.types.setdefault(object_type, TypeReport())
+
+
+class _OwnersUnknown(Exception):
+    """A chunk names owners not read yet: read the people, then write the chunk again."""
+
+
+class _PipelinesUnknown(Exception):
+    """A chunk names a pipeline or stage not read yet: read the pipelines, then write the chunk again."""
+
+
+class Sync:
+    def __init__(
+        self,
+        engine: Engine,
+        api: HubSpotApi,
+        now: datetime,
+        *,
+        score_property: str | None = None,
+        chunk: int = 1_000,
+        overlap: timedelta = OVERLAP,
+        people_every: timedelta = PEOPLE_EVERY,
+        progress: Callable[[str, int, int | None], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.api = api
+        self.now = now
+        self.score_property = score_property
+        self.chunk = chunk
+        self.overlap = overlap
+        self.people_every = people_every
+        self.progress = progress
+        self.report = SyncReport()
+        self.ctx = Context(owners={}, stages={}, score_property=score_property)
+        self._people_read = False
+        self._pipelines_read = False
+
+    def _write(self) -> Any:
+        if self.engine.dialect.name == "sqlite":
+            return self.engine.execution_options(sqlite_begin="IMMEDIATE").begin()
+        return self.engine.begin()
+
+    # --- the run -----------------------------------------------------------------------------------------
+
+    def run(self, *, full: bool = False) -> SyncReport:
+        started = self.api.requests_sent
+        self.report.full = full
+        cursors = self._cursors()
+        people = cursors.get(PEOPLE)
+        stale = (
+            people is None
+            or people.last_sync_at is None
+            or people.last_sync_at < self.now - self.people_every
+        )
+        if full or stale:
+            self._refresh_people(with_portal=True)
+        else:
+            with self.engine.connect() as connection:
+                self.ctx.owners = owner_map(connection)
+                self.ctx.stages = stage_map(connection)
+        self._pending_reads()
+        for object_type in names.OBJECT_TYPES:
+            cursor = cursors.get(object_type)
+            if full or cursor is None or cursor.modified_through is None or cursor.full_after is not None:
+                self._full(
+                    object_type, cursor, restart=full and (cursor is None or cursor.full_after is None)
+                )
+            else:
+                self._incremental(object_type, cursor)
+            self._deletions(object_type)
+        self.report.unknown_owners = set(self.ctx.unknown_owners)
+        self.report.requests = self.api.requests_sent - started
+        return self.report
+
+    def _cursors(self) -> dict[str, Any]:
+        with self.engine.connect() as connection:
+            return {row.object_type: row for row in connection.execute(select(CURSORS))}
+
+    def _save_cursor(self, connection: Connection, object_type: str, **values: Any) -> None:
+        values["last_sync_at"] = self.now
+        if connection.execute(
+            update(CURSORS).where(CURSORS.c.object_type == object_type).values(**values)
+        ).rowcount:
+            return
+        connection.execute(insert(CURSORS).values(object_type=object_type, records=0, **values))
+
+    def _refresh_people(self, *, with_portal: bool = False) -> None:
+        data = fetch_people(self.api, with_portal=with_portal)
+        with self._write() as connection:
+            zone = sync_portal(connection, data.portal, self.now) if data.portal else portal_zone(connection)
+            result = sync_people(connection, data, self.now, zone)
+            _, skipped = sync_pipelines(connection, data.pipelines)
+            self._save_cursor(connection, PEOPLE)
+            self.ctx.owners = result.owners
+            self.ctx.stages = stage_map(connection)
+        people = self.report.of("users")
+        people.created += result.created
+        people.updated += result.updated
+        people.skipped += len(result.skipped)
+        self.report.skipped += result.skipped + skipped
+        self._people_read = self._pipelines_read = True
+
+    # --- full and incremental reads ----------------------------------------------------------------------
+
+    def _properties(self, object_type: str) -> tuple[list[str], list[str]]:
+        props = [*names.PROPERTIES[object_type], names.modified_property(object_type)]
+        history = list(names.HISTORY.get(object_type, ()))
+        if object_type == names.DEALS:
+            history.append(names.Deal.NEXT_STEP)
+            if self.score_property:
+                history.append(self.score_property)
+                props.append(self.score_property)
+        return props, history
+
+    def _full(self, object_type: str, cursor: Any, *, restart: bool) -> None:
+        props, history = self._properties(object_type)
+        after = None if restart or cursor is None else cursor.full_after
+        started = (
+            self.now
+            if restart or cursor is None or cursor.full_started_at is None
+            else cursor.full_started_at
+        )
+        total = self._total(object_type, None) if self.progress else None
+        buffer: list[dict[str, Any]] = []
+        while True:
+            page = self.api.list_page(
+                object_type, properties=props, properties_with_history=history, after=after
+            )
+            buffer += page.results
+            after = page.after
+            if after is not None and len(buffer) >= self.chunk:
+                self._store(object_type, buffer, full_after=after, full_started_at=started)
+            elif after is None:  # the last chunk also closes the full sync: everything up to its start is in
+                done: dict[str, Any] = {
+                    "full_after": None,
+                    "full_started_at": None,
+                    "modified_through": started,
+                }
+                self._store(object_type, buffer, last_full_at=self.now, **done)
+            else:
+                continue
+            self._tick(object_type, len(buffer), total)
+            buffer = []
+            if after is None:
+                break
+
+    def _incremental(self, object_type: str, cursor: Any) -> None:
+        props, history = self._properties(object_type)
+        since = cursor.incremental_since or cursor.modified_through - self.overlap
+        after_id = cursor.incremental_after_id or 0
+        modified = names.modified_property(object_type)
+        filters = [{"propertyName": modified, "operator": "GT", "value": str(int(since.timestamp() * 1000))}]
+        buffer: list[dict[str, Any]] = []
+        total: int | None = None
+        for page in self.api.search_by_id(object_type, filters=filters, properties=props, after_id=after_id):
+            buffer += page
+            if len(buffer) >= self.chunk:
+                self._store_searched(object_type, buffer, history, since)
+                self._tick(object_type, len(buffer), total)
+                buffer = []
+        if buffer:
+            self._store_searched(object_type, buffer, history, since)
+            self._tick(object_type, len(buffer), total)
+        with self._write() as connection:
+            self._save_cursor(
+                connection,
+                object_type,
+                modified_through=self.now,
+                incremental_since=None,
+                incremental_after_id=None,
+            )
+
+    def _store_searched(
+        self, object_type: str, objects: list[dict[str, Any]], history: list[str], since: datetime
+    ) -> None:
+        if history:  # search has no history: read the chunk again by id with it (100 a request)
+            props, _ = self._properties(object_type)
+            objects = self.api.batch_read(
+                object_type,
+                [str(o["id"]) for o in objects],
+                properties=props,
+                properties_with_history=history,
+            )
+        last = max(int(o["id"]) for o in objects)
+        self._store(object_type, objects, incremental_since=since, incremental_after_id=last)
+
+    def _total(self, object_type: str, filters: list[dict[str, Any]] | None) -> int | None:
+        return self.api.search(object_type, filters=filters or [], limit=1).total
+
+    def _tick(self, object_type: str, n: int, total: int | None) -> None:
+        if self.progress is not None:
+            self.progress(object_type, n, total)
+
+    def _pending_reads(self) -> None:
+        with self.engine.connect() as connection:
+            marked = connection.execute(select(PENDING.c.object_type, PENDING.c.hubspot_id)).all()
+        by_type: dict[str, list[str]] = {}
+        for object_type, hubspot_id in marked:
+            by_type.setdefault(object_type, []).append(hubspot_id)
+        for object_type in names.OBJECT_TYPES:
+            ids = by_type.get(object_type)
+            if not ids:
+                continue
+            props, history = self._properties(object_type)
+            for start in range(0, len(ids), self.chunk):
+                batch = ids[start : start + self.chunk]
+                found = self.api.batch_read(
+                    object_type, batch, properties=props, properties_with_history=history
+                )
+                self._store(object_type, found, done_marks=batch)
+
+    # --- one chunk ---------------------------------------------------------------------------------------
+
+    def _read_links(
+        self, object_type: str, hs_ids: list[str]
+    ) -> dict[str, dict[str, list[tuple[str, list[int]]]]]:
+        """Per target type, the chunk's associations (HubSpot ids), one v4 batch read each."""
+        if not hs_ids:
+            return {}
+        return {
+            t: self.api.associations(object_type, t, hs_ids).to
+            for t in names.ASSOCIATIONS.get(object_type, ())
+        }
+
+    def _resolve_links(
+        self,
+        connection: Connection,
+        object_type: str,
+        hs_ids: list[str],
+        found: dict[str, dict[str, list[tuple[str, list[int]]]]],
+    ) -> dict[str, Links]:
+        """Associations as Salesbot ids, keeping only records that are in the store."""
+        links: dict[str, Links] = {i: Links() for i in hs_ids}
+        for target, by_from in found.items():
+            targets = {t for pairs in by_from.values() for t, _ in pairs}
+            salesbot = resolve(connection, target, targets)
+            present = existing(connection, TABLES[target], salesbot.values())
+            for from_id, pairs in by_from.items():
+                kept = [(salesbot[t], types) for t, types in pairs if salesbot[t] in present]
+                self.report.of(object_type).links_dropped += len(pairs) - len(kept)
+                if from_id in links:
+                    links[from_id].by_type[target] = kept
+        return links
+
+    def _store(
+        self,
+        object_type: str,
+        objects: list[dict[str, Any]],
+        *,
+        done_marks: list[str] | None = None,
+        **cursor: Any,
+    ) -> None:
+        self.report.of(object_type)  # every type read is in the report, even with nothing to say
+        key, _ = MAPPERS[object_type]
+        table = TABLES[object_type]
+        valid = []
+        for obj in objects:
+            if isinstance(obj, dict) and str(obj.get("id", "")).isdigit():
+                valid.append(obj)
+            else:
+                hs_id = str(obj.get("id") if isinstance(obj, dict) else "?")
+                self._skip(object_type, hs_id, "malformed record: no numeric id")
+        hs_ids = [str(o["id"]) for o in valid]
+        links = self._read_links(object_type, hs_ids)
+        try:
+            self._write_chunk(object_type, key, table, valid, hs_ids, links, done_marks, cursor)
+        except _OwnersUnknown:
+            self._refresh_people()  # an owner not seen yet: read the people again, then store the chunk
+            self._write_chunk(object_type, key, table, valid, hs_ids, links, done_marks, cursor)
+        except _PipelinesUnknown:
+            self._reload_pipelines()  # a pipeline or stage not seen yet: read them again, then the chunk
+            self._write_chunk(object_type, key, table, valid, hs_ids, links, done_marks, cursor)
+
+    def _write_chunk(
+        self,
+        object_type: str,
+        key: str,
+        table: Table,
+        valid: list[dict[str, Any]],
+        hs_ids: list[str],
+        links: dict[str, dict[str, list[tuple[str, list[int]]]]],
+        done_marks: list[str] | None,
+        cursor: dict[str, Any],
+    ) -> None:
+        report = self.report.of(object_type)
+        with self._write() as connection:
+            resolved = self._resolve_links(connection, object_type, hs_ids, links)
+            sids = resolve(connection, object_type, hs_ids)
+            records, rows, skips = self._map(connection, object_type, valid, sids, resolved)
+            if self.ctx.unknown_owners - set(self.ctx.owners) and not self._people_read:
+                raise _OwnersUnknown
+            for hs_id, reason in skips:
+                self._skip(object_type, hs_id, reason)
+            if not self.report.full and records:
+                # Read again only because of the overlap: the same modification time as stored, nothing to do.
+                stored = self._stored_times(connection, object_type, [row["hubspot_id"] for row in rows])
+                keep = [
+                    stored.get(row["hubspot_id"]) != row["modified_at"] or row["modified_at"] is None
+                    for row in rows
+                ]
+                records = [r for r, k in zip(records, keep, strict=True) if k]
+                rows = [r for r, k in zip(rows, keep, strict=True) if k]
+            present = existing(connection, table, [r.id for r in records])
+            writer = Writer(connection, bulk=False)
+            for record in records:
+                writer.add(key, record)
+            writer.finish()
+            if rows:
+                upsert(connection, RECORDS, rows)
+            report.created += sum(1 for r in records if r.id not in present)
+            report.updated += sum(1 for r in records if r.id in present)
+            if done_marks:
+                for start in range(0, len(done_marks), 900):
+                    connection.execute(
+                        delete(PENDING).where(
+                            PENDING.c.object_type == object_type,
+                            PENDING.c.hubspot_id.in_(done_marks[start : start + 900]),
+                        )
+                    )
+            if cursor:
+                self._save_cursor(connection, object_type, **cursor)
+
+    def _map(
+        self,
+        connection: Connection,
+        object_type: str,
+        objects: list[dict[str, Any]],
+        sids: dict[str, str],
+        links: dict[str, Links],
+    ) -> tuple[list[Any], list[dict[str, Any]], list[tuple[str, str]]]:
+        _, mapper = MAPPERS[object_type]
+        records, rows, skips = [], [], []
+        modified = names.modified_property(object_type)
+        for obj in objects:
+            hs_id = str(obj["id"])
+            try:
+                record = mapper(obj, sids[hs_id], links[hs_id], self.ctx)
+                modified_at = parse_time((obj.get("properties") or {}).get(modified), modified)
+            except Unmappable as exc:
+                if "pipeline" in str(exc) and not self._pipelines_read:
+                    raise _PipelinesUnknown from None
+                skips.append((hs_id, str(exc)))
+                continue
+            records.append(record)
+            rows.append(
+                {
+                    "object_type": object_type,
+                    "hubspot_id": hs_id,
+                    "salesbot_id": record.id,
+                    "modified_at": modified_at,
+                }
+            )
+        return records, rows, skips
+
+    @staticmethod
+    def _stored_times(
+        connection: Connection, object_type: str, hs_ids: list[str]
+    ) -> dict[str, datetime | None]:
+        out: dict[str, datetime | None] = {}
+        for start in range(0, len(hs_ids), 900):
+            rows = connection.execute(
+                select(RECORDS.c.hubspot_id, RECORDS.c.modified_at).where(
+                    RECORDS.c.object_type == object_type,
+                    RECORDS.c.hubspot_id.in_(hs_ids[start : start + 900]),
+                )
+            )
+            out.update({h: m for h, m in rows})
+        return out
+
+    def _reload_pipelines(self) -> None:
+        pipelines = fetch_pipelines(self.api)
+        with self._write() as connection:
+            _, skipped = sync_pipelines(connection, pipelines)
+            self.ctx.stages = stage_map(connection)
+        self.report.skipped += skipped
+        self._pipelines_read = True
+
+    def _skip(self, object_type: str, hs_id: str, reason: str) -> None:
+        self.report.of(object_type).skipped += 1
+        self.report.skipped.append((object_type, hs_id, reason))
+
+    # --- deletions ---------------------------------------------------------------------------------------
+
+    def _deletions(self, object_type: str) -> None:
+        after: str | None = None
+        archived: list[str] = []
+        while True:
+            page = self.api.list_page(object_type, properties=[names.OBJECT_ID], archived=True, after=after)
+            archived += [str(o["id"]) for o in page.results if isinstance(o, dict) and "id" in o]
+            after = page.after
+            if after is None:
+                break
+        if not archived:
+            return
+        with self._write() as connection:
+            synced = mapped(connection, object_type, archived)
+            if not synced:
+                return
+            deleted = delete_rows(connection, TABLES[object_type], synced.values())
+            forget(connection, object_type, synced)
+        self.report.of(object_type).deleted += deleted
+
+
+def sync(
+    engine: Engine,
+    api: HubSpotApi,
+    now: datetime,
+    *,
+    full: bool = False,
+    score_property: str | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
+    chunk: int = 1_000,
+) -> SyncReport:
+    """Run one sync at ``now``; ``HubSpotError`` subclasses say why it stopped (what was stored stays)."""
+    return Sync(engine, api, now, score_property=score_property, progress=progress, chunk=chunk).run(
+        full=full
+    )
