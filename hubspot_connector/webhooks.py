@@ -20,18 +20,23 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crm.config import Settings
 from crm.db import session_scope
 from crm.models import HubSpotPendingRead, HubSpotWebhookEvent, WritebackEntry
 from hubspot_connector.writeback import mapping
+
+if TYPE_CHECKING:
+    from hubspot_connector.writeback.runner import Writeback
 
 log = logging.getLogger(__name__)
 
@@ -202,3 +207,68 @@ def request_url(environ: dict[str, Any]) -> str:
     path = str(environ.get("PATH_INFO", ""))
     query = str(environ.get("QUERY_STRING") or "")
     return f"{scheme.split(',')[0].strip()}://{host}{path}" + (f"?{query}" if query else "")
+
+
+def read_pending(engine: Engine, api: Any, now: datetime, *, score_property: str | None = None) -> None:
+    """Read the records webhooks marked, by batch read, into the store (the sync's own mapping), without
+    the rest of a sync."""
+    from hubspot_connector.people import owner_map, stage_map
+    from hubspot_connector.sync import Sync
+
+    run = Sync(engine, api, now, score_property=score_property)
+    with engine.connect() as connection:
+        run.ctx.owners = owner_map(connection)
+        run.ctx.stages = stage_map(connection)
+    run._pending_reads()  # the first step of every sync; hs: expose it as a public function
+
+
+class Coalesced:
+    """Runs ``read`` on one background thread; deliveries arriving meanwhile make one more run, not one
+    each. The webhook's answer never waits for it."""
+
+    def __init__(self, read: Callable[[], None]) -> None:
+        self._read = read
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+
+    def __call__(self, _marked: list[tuple[str, str]]) -> None:
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        threading.Thread(target=self._loop, name="hubspot-webhook-read", daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                self._read()
+            except Exception:  # the marks stay: the next sync reads them
+                log.exception("reading the records HubSpot named failed")
+            with self._lock:
+                if not self._again:
+                    self._running = False
+                    return
+                self._again = False
+
+
+def routes_for(
+    settings: Settings, engine: Engine, writeback: Writeback | None, *, clock: Callable[[], datetime]
+) -> dict[str, Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]]:
+    """``salesbot serve``'s HubSpot route: ``/hubspot/webhooks`` when ``HUBSPOT_CLIENT_SECRET`` is set (it
+    keys the signatures); the named records are read at once when HubSpot is connected."""
+    if settings.hubspot_client_secret is None:
+        return {}
+    reader = None
+    if writeback is not None:
+        connected = writeback
+
+        def read() -> None:
+            api = connected.sender.api
+            read_pending(engine, api, clock(), score_property=settings.hubspot_deal_score_property)
+
+        reader = Coalesced(read)
+    secret = settings.hubspot_client_secret.get_secret_value()
+    receiver = WebhookReceiver(engine, secret, clock=clock, read_marked=reader)
+    return {PATH: wsgi_handler(receiver)}

@@ -43,15 +43,10 @@ def run_http(context: Context) -> int:
     assert settings.slack_signing_secret is not None  # build_app checked it
     port = context.args.port or settings.port
     log.warning("serving the Slack app on %s:%s", context.args.host, port)
-    routes = {}
-    if settings.hubspot_client_secret is not None:
-        from bot.clock import wall_clock
-        from hubspot_connector import webhooks
+    from bot.clock import wall_clock
+    from hubspot_connector.webhooks import routes_for
 
-        receiver = webhooks.WebhookReceiver(
-            context.engine, settings.hubspot_client_secret.get_secret_value(), clock=wall_clock
-        )
-        routes[webhooks.PATH] = webhooks.wsgi_handler(receiver)
+    routes = routes_for(settings, context.engine, services.writeback, clock=wall_clock)
     try:
         serve(
             SlackWSGI(app, settings.slack_signing_secret.get_secret_value(), routes=routes),

@@ -181,7 +181,7 @@ def update_for(session: Session, entry: WritebackEntry) -> Update:
             [
                 Field(
                     names.Call.DISPOSITION,
-                    CALL_DISPOSITIONS.get(str(before)) if before else None,
+                    CALL_DISPOSITIONS.get(str(before), str(before)) if before else None,  # synced: an id
                     _disposition(str(after)),
                     "outcome",
                 )
