@@ -135,3 +135,28 @@ def test_push_without_hubspot_is_a_configuration_error(
     err = io.StringIO()
     assert main(["--database-url", db_url, "hubspot", "push"], io.StringIO(), err) == 2
     assert "not connected" in err.getvalue()
+
+
+def test_a_call_outcome_is_written_as_hubspots_disposition_and_an_unknown_one_is_a_visible_failure(
+    hs: Connected,
+    world: World,  # noqa: F811
+    session: Session,
+) -> None:
+    from crm.changes.outcomes import log_outcome
+    from crm.models import HubSpotRecord
+
+    world.call("k1", owner="u1")
+    world.call("k2", owner="u1")
+    world.commit()
+    for call in ("k1", "k2"):
+        hs.ids[call] = hs.hubspot.state.add("calls", {"hs_call_body": "x", "hubspot_owner_id": "501"})
+        session.add(HubSpotRecord(object_type="calls", hubspot_id=str(hs.ids[call]), salesbot_id=call))
+    session.commit()
+    change(hs.engine, lambda s, a: log_outcome(s, "k1", "call", a, "Connected", NOW))
+    change(hs.engine, lambda s, a: log_outcome(s, "k2", "call", a, "Not interested", NOW))
+    results = sender(hs).send_pending()
+    assert [r.state for r in results] == ["sent", "failed"]
+    assert 'no call outcome "Not interested"' in results[1].message
+    [patch] = hs.patches("calls", "k1")
+    assert patch.body == {"properties": {"hs_call_disposition": "f240bbac-87c9-4f6e-bf70-924b57d47db7"}}
+    assert not hs.patches("calls", "k2")
