@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
 
 from crm.models import WritebackEntry
 
 
-def queue_counts(session: Session) -> dict[str, int]:
-    """Entries per state (pending, sent, conflict, failed), every state present (0 when none)."""
+def queue_counts(session: Session | Connection) -> dict[str, int]:
+    """Entries per state (pending, sent, conflict, failed), every state present (0 when none); for
+    ``salesbot hubspot status`` (a session or a connection)."""
     counts = dict.fromkeys(("pending", "sent", "conflict", "failed"), 0)
     for state, n in session.execute(
         select(WritebackEntry.state, func.count()).group_by(WritebackEntry.state)
