@@ -74,6 +74,7 @@ class _Job:
     object_type: str
     record_id: str
     attempts: int
+    tried_before: bool  # an earlier send may have reached HubSpot (a retry, or the rep's Retry)
     hubspot_id: str | None
     plan: Update | Create | None
     problem: str | None
@@ -145,10 +146,11 @@ class Sender:
                         raise NotWritable("this record is not in HubSpot")
             except NotWritable as exc:
                 problem = str(exc)
+            tried_before = entry.attempts > 1 or entry.last_error is not None
             return _Job(
                 entry.id, entry.ref, entry.kind, entry.operation, entry.object_type, entry.record_id,
-                entry.attempts, hubspot_id, plan, problem, entry.actor_id, entry.slack_user, entry.channel,
-                entry.message_ts,
+                entry.attempts, tried_before, hubspot_id, plan, problem, entry.actor_id, entry.slack_user,
+                entry.channel, entry.message_ts,
             )  # fmt: skip
 
     # --- sending -----------------------------------------------------------------------------------------
@@ -232,7 +234,7 @@ class Sender:
         if plan.requires_open_task and str(current.get(names.Task.STATUS) or "").upper() == "COMPLETED":
             return self._conflict(job, current)
         if all(mapping.same(f.name, current.get(f.name), f.after) for f in plan.fields):
-            if job.attempts > 1:  # our own earlier attempt got through
+            if job.tried_before:  # our own earlier attempt got through
                 return self._finish(job, "sent", written=plan.properties())
             return self._conflict(job, current)
         if any(
@@ -284,7 +286,7 @@ class Sender:
         if job.hubspot_id is not None:
             return self._finish(job, "sent", written=plan.properties)
         self._ensure_ref_property(job.object_type)
-        if job.attempts > 1:
+        if job.tried_before:
             existing = self._find_by_ref(job)
             if existing is not None:
                 return self._finish(job, "sent", written=plan.properties, hubspot_id=existing)
