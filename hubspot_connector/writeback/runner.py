@@ -34,7 +34,7 @@ class Writeback:
         sender: Callable[[], Sender],
         *,
         clock: Callable[[], datetime],
-        workers: int = 4,
+        workers: int = 8,
         home_url: str | None = None,
     ) -> None:
         self.engine = engine
