@@ -14,6 +14,9 @@ or a pipeline not known yet. Records marked by webhooks (``hubspot_pending_reads
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -60,6 +63,7 @@ TABLES: dict[str, Table] = {
 PEOPLE = "owners"  # the cursor row recording when owners, users, teams, roles and pipelines were last read
 OVERLAP = timedelta(minutes=5)
 PEOPLE_EVERY = timedelta(minutes=15)
+BULK_FROM = 200  # records in a chunk of a full sync from which it is written as an import would
 
 
 @dataclass
@@ -86,6 +90,10 @@ class SyncReport:
 
     def of(self, object_type: str) -> TypeReport:
         return self.types.setdefault(object_type, TypeReport())
+
+
+def _has_id(obj: Any) -> bool:
+    return isinstance(obj, dict) and str(obj.get("id", "")).isdigit()
 
 
 class _OwnersUnknown(Exception):
@@ -121,6 +129,7 @@ class Sync:
         self.ctx = Context(owners={}, stages={}, score_property=score_property)
         self._people_read = False
         self._pipelines_read = False
+        self._listing = False  # reading a type in full (its chunks are written as an import would)
 
     def _write(self) -> Any:
         if self.engine.dialect.name == "sqlite":
@@ -163,6 +172,19 @@ class Sync:
         with self.engine.connect() as connection:
             return {row.object_type: row for row in connection.execute(select(CURSORS))}
 
+    @staticmethod
+    def _count(connection: Connection, object_type: str, delta: int) -> None:
+        """Keep ``hubspot_cursors.records``, the records of a type in the store, for ``hubspot status``."""
+        if not delta:
+            return
+        stmt = (
+            update(CURSORS)
+            .where(CURSORS.c.object_type == object_type)
+            .values(records=CURSORS.c.records + delta)
+        )
+        if not connection.execute(stmt).rowcount:
+            connection.execute(insert(CURSORS).values(object_type=object_type, records=max(delta, 0)))
+
     def _save_cursor(self, connection: Connection, object_type: str, **values: Any) -> None:
         values["last_sync_at"] = self.now
         if connection.execute(
@@ -200,6 +222,13 @@ class Sync:
         return props, history
 
     def _full(self, object_type: str, cursor: Any, *, restart: bool) -> None:
+        self._listing = True
+        try:
+            self._list_all(object_type, cursor, restart=restart)
+        finally:
+            self._listing = False
+
+    def _list_all(self, object_type: str, cursor: Any, *, restart: bool) -> None:
         props, history = self._properties(object_type)
         after = None if restart or cursor is None else cursor.full_after
         started = (
@@ -208,28 +237,59 @@ class Sync:
             else cursor.full_started_at
         )
         total = self._total(object_type, None) if self.progress else None
-        buffer: list[dict[str, Any]] = []
-        while True:
-            page = self.api.list_page(
-                object_type, properties=props, properties_with_history=history, after=after
-            )
-            buffer += page.results
-            after = page.after
-            if after is not None and len(buffer) >= self.chunk:
-                self._store(object_type, buffer, full_after=after, full_started_at=started)
-            elif after is None:  # the last chunk also closes the full sync: everything up to its start is in
-                done: dict[str, Any] = {
-                    "full_after": None,
-                    "full_started_at": None,
-                    "modified_through": started,
-                }
-                self._store(object_type, buffer, last_full_at=self.now, **done)
-            else:
-                continue
-            self._tick(object_type, len(buffer), total)
-            buffer = []
-            if after is None:
-                break
+        # Reading runs one chunk ahead of writing, in a thread: HubSpot's answers and the database's writes
+        # overlap. The chunk's paging token still moves with the chunk, in its transaction.
+        chunks: queue.Queue[tuple[list[dict[str, Any]], str | None, Any] | BaseException] = queue.Queue(
+            maxsize=1
+        )
+        stop = threading.Event()
+
+        def read() -> None:
+            nonlocal after
+            try:
+                buffer: list[dict[str, Any]] = []
+                while not stop.is_set():
+                    page = self.api.list_page(
+                        object_type, properties=props, properties_with_history=history, after=after
+                    )
+                    buffer += page.results
+                    after = page.after
+                    if after is None or len(buffer) >= self.chunk:
+                        links = self._read_links(object_type, [str(o["id"]) for o in buffer if _has_id(o)])
+                        chunks.put((buffer, after, links))
+                        buffer = []
+                        if after is None:
+                            return
+            except BaseException as exc:  # handed to the writing side, which raises it
+                chunks.put(exc)
+
+        reader = threading.Thread(target=read, name=f"hubspot-list-{object_type}", daemon=True)
+        reader.start()
+        try:
+            while True:
+                item = chunks.get()
+                if isinstance(item, BaseException):
+                    raise item
+                objects, next_after, links = item
+                if next_after is not None:
+                    self._store(
+                        object_type, objects, links=links, full_after=next_after, full_started_at=started
+                    )
+                else:  # the last chunk also closes the full sync: everything up to its start is in
+                    done: dict[str, Any] = {
+                        "full_after": None,
+                        "full_started_at": None,
+                        "modified_through": started,
+                    }
+                    self._store(object_type, objects, links=links, last_full_at=self.now, **done)
+                self._tick(object_type, len(objects), total)
+                if next_after is None:
+                    break
+        finally:
+            stop.set()
+            with contextlib.suppress(queue.Empty):
+                chunks.get_nowait()  # let a reader blocked on a full queue finish
+            reader.join()
 
     def _incremental(self, object_type: str, cursor: Any) -> None:
         props, history = self._properties(object_type)
@@ -335,6 +395,7 @@ class Sync:
         objects: list[dict[str, Any]],
         *,
         done_marks: list[str] | None = None,
+        links: dict[str, dict[str, list[tuple[str, list[int]]]]] | None = None,
         **cursor: Any,
     ) -> None:
         self.report.of(object_type)  # every type read is in the report, even with nothing to say
@@ -348,7 +409,8 @@ class Sync:
                 hs_id = str(obj.get("id") if isinstance(obj, dict) else "?")
                 self._skip(object_type, hs_id, "malformed record: no numeric id")
         hs_ids = [str(o["id"]) for o in valid]
-        links = self._read_links(object_type, hs_ids)
+        if links is None:
+            links = self._read_links(object_type, hs_ids)
         try:
             self._write_chunk(object_type, key, table, valid, hs_ids, links, done_marks, cursor)
         except _OwnersUnknown:
@@ -378,7 +440,7 @@ class Sync:
                 raise _OwnersUnknown
             for hs_id, reason in skips:
                 self._skip(object_type, hs_id, reason)
-            if not self.report.full and records:
+            if not self._listing and records:
                 # Read again only because of the overlap: the same modification time as stored, nothing to do.
                 stored = self._stored_times(connection, object_type, [row["hubspot_id"] for row in rows])
                 keep = [
@@ -388,14 +450,18 @@ class Sync:
                 records = [r for r, k in zip(records, keep, strict=True) if k]
                 rows = [r for r, k in zip(rows, keep, strict=True) if k]
             present = existing(connection, table, [r.id for r in records])
-            writer = Writer(connection, bulk=False)
+            # A full sync writes like an import (the rule engine's row triggers suspended, one change of
+            # everything counted); an incremental one row by row, each change counted where it happens.
+            writer = Writer(connection, bulk=self._listing and len(records) >= BULK_FROM)
             for record in records:
                 writer.add(key, record)
             writer.finish()
             if rows:
                 upsert(connection, RECORDS, rows)
-            report.created += sum(1 for r in records if r.id not in present)
-            report.updated += sum(1 for r in records if r.id in present)
+            created = sum(1 for r in records if r.id not in present)
+            report.created += created
+            report.updated += len(records) - created
+            self._count(connection, object_type, created)
             if done_marks:
                 for start in range(0, len(done_marks), 900):
                     connection.execute(
@@ -485,6 +551,7 @@ class Sync:
                 return
             deleted = delete_rows(connection, TABLES[object_type], synced.values())
             forget(connection, object_type, synced)
+            self._count(connection, object_type, -len(synced))
         self.report.of(object_type).deleted += deleted
 
 

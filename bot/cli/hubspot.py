@@ -6,16 +6,16 @@ scope); 4 HubSpot cannot be reached or keeps failing. Always a one-line reason, 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from bot.cli.context import CommandError, Context
 from bot.cli.hubspot_push import register_push
 from crm.config import get_settings
-from hubspot_connector.connect import api_from_settings
-from hubspot_connector.errors import HubSpotError
-from hubspot_connector.sync import SyncReport, sync
+
+if TYPE_CHECKING:
+    from hubspot_connector.sync import SyncReport
 
 MAX_SKIPPED_SHOWN = 20
 
@@ -51,6 +51,11 @@ def print_report(context: Context, report: SyncReport) -> None:
 
 
 def run_sync(context: Context) -> int:
+    # Imported here: the connector (and HubSpot's client) loads only for the commands that use it.
+    from hubspot_connector.connect import api_from_settings
+    from hubspot_connector.errors import HubSpotError
+    from hubspot_connector.sync import sync
+
     settings = get_settings()
     bars: dict[str, tqdm[Any]] = {}
 

@@ -151,6 +151,8 @@ def test_archived_records_are_deleted_with_what_points_at_them(
         assert list(s.scalars(select(DealContact))) == []
         assert s.get(Activity, f"hs-call-{portal.call}") is None
         assert s.get(Activity, f"hs-note-{portal.note}") is not None
+        counts = {c.object_type: c.records for c in s.scalars(select(HubSpotCursor))}
+        assert (counts["contacts"], counts["calls"], counts["notes"]) == (0, 0, 1)
 
 
 def test_role_mappings_apply_at_once_and_at_the_next_sync(

@@ -1,0 +1,194 @@
+"""Benchmark: `salesbot hubspot sync` against the fake HubSpot serving the large demo profile.
+
+The fake (tests/fakes/hubspot_api.py) runs in its own process, seeded from the generated dataset. Prints,
+measured in the same run:
+1. requests per 1,000 records of a full sync (target: at most 16);
+2. the full sync's time with the fake's rate limit off, next to `salesbot import` of the same data (the store
+   the sync made, exported, imported into a fresh database) (target: within 1.5x);
+3. a full sync with the fake limiting to 190 requests per 10 s (and HUBSPOT_RATE_PER_10S=190): wall time
+   next to the floor, requests made / allowed rate (target: within 1.15x), and the 429s the fake sent (0);
+4. an incremental sync after 1,000 records changed in HubSpot: requests (under 60) and time (under 30 s).
+
+Usage: python bench/hubspot_sync.py [--reps N] [--db-url URL] [--workdir DIR] [--skip-limited]
+(``--reps`` scales the large profile down; the default is the whole profile, 1,000 reps. With a PostgreSQL
+URL every database used is that one, emptied between phases.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+from sqlalchemy import Engine, func, select, text
+
+from bench.common import NOW
+from crm.db import make_engine, upgrade
+from crm.importer.export import iter_dataset
+from crm.importer.jsonfile import write_collections
+from crm.importer.load import import_dataset
+from hubspot_connector.api import HubSpotApi
+from hubspot_connector.budget import RateBudget
+from hubspot_connector.sync import SyncReport, sync
+from tests.fakes.hubspot_api import TOKEN
+
+CHUNK = int(os.environ.get("HUBSPOT_BENCH_CHUNK", "1000"))
+
+
+class Fake:
+    """The fake HubSpot in a child process, driven through its stdin."""
+
+    def __init__(self, dataset: Path, latency_ms: float) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.fakes.hubspot_api",
+                "--dataset",
+                str(dataset),
+                "--latency-ms",
+                str(latency_ms),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=_HERE.parent,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        self.url = f"http://127.0.0.1:{int(line.split()[1])}"
+
+    def command(self, line: str) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+def fresh(url: str) -> Engine:
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    return engine
+
+
+def run_sync(
+    engine: Engine, fake: Fake, per_10s: int, now: Any, full: bool = False
+) -> tuple[SyncReport, float]:
+    budget = RateBudget(engine, per_10s, 1_000 if per_10s > 1_000 else 4)
+    api = HubSpotApi(TOKEN, base_url=fake.url, budget=budget)
+    started = time.perf_counter()
+    report = sync(engine, api, now, full=full, score_property="hs_deal_score", chunk=CHUNK)
+    return report, time.perf_counter() - started
+
+
+def records(report: SyncReport) -> int:
+    return sum(r.created + r.updated for r in report.types.values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int)
+    parser.add_argument("--db-url")
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--skip-limited", action="store_true")
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="salesbot-hs-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    dataset = workdir / f"large-{args.reps or 'all'}.json"
+    if not dataset.exists():
+        from crm.demo.generator import write_dataset
+
+        write_dataset(dataset, NOW, profile="large", reps=args.reps)
+    sync_url = args.db_url or f"sqlite:///{workdir / 'sync.db'}"
+    import_url = args.db_url or f"sqlite:///{workdir / 'import.db'}"
+    for path in workdir.glob("*.db*"):
+        path.unlink()
+    fake = Fake(dataset, args.latency_ms)
+    try:
+        # 1 and 2: a full sync with no rate limit, then the import of the same data.
+        engine = fresh(sync_url)
+        report, sync_s = run_sync(engine, fake, 100_000, NOW)
+        stats = fake.command("stats")
+        n = records(report)
+        exported = workdir / "synced.json"
+        from crm.db import session_scope
+
+        with session_scope(engine) as session:
+            write_collections(exported, iter_dataset(session))
+        engine.dispose()
+        target = fresh(import_url)
+        started = time.perf_counter()
+        import_dataset(target, exported)
+        import_s = time.perf_counter() - started
+        with target.connect() as connection:
+            imported = connection.execute(text("SELECT count(*) FROM activities")).scalar_one()
+        target.dispose()
+        backend = sync_url.split(":")[0]
+        print(
+            f"records synced        {n:,} "
+            f"({', '.join(f'{k} {v.created:,}' for k, v in report.types.items())})"
+        )
+        print(
+            f"requests (full)       {report.requests:,} = {1000 * report.requests / n:.1f} "
+            "per 1,000 records (<= 16)"
+        )
+        print(f"full sync, no limit   {sync_s:.1f} s ({backend}, fake latency {args.latency_ms:.0f} ms)")
+        print(f"import of same data   {import_s:.1f} s ({imported:,} activities)")
+        print(f"sync / import         {sync_s / import_s:.2f} (<= 1.5)")
+        print(f"fake's answers        {stats['statuses']}")
+
+        # 4: an incremental sync after 1,000 records changed in HubSpot.
+        engine = make_engine(sync_url)
+        later = NOW + timedelta(minutes=10)
+        fake.command(f"clock {later.isoformat()}")
+        changed = fake.command("change 1000 7")["changed"]
+        fake.command("reset")
+        report, incremental_s = run_sync(engine, fake, 100, later + timedelta(minutes=1))
+        print(
+            f"incremental ({changed} changed)  {report.requests} requests (< 60), "
+            f"{incremental_s:.1f} s (< 30 s), {records(report)} records written"
+        )
+        engine.dispose()
+
+        # 3: a full sync under a 190 per 10 s limit (the fake's and ours).
+        if not args.skip_limited:
+            engine = fresh(sync_url)
+            fake.command("limit 190")
+            fake.command("reset")
+            report, limited_s = run_sync(engine, fake, 190, NOW, full=True)
+            stats = fake.command("stats")
+            floor = report.requests / 19.0
+            print(
+                f"full sync, 190/10 s   {limited_s:.1f} s for {report.requests:,} requests; "
+                f"floor {floor:.1f} s; ratio {limited_s / floor:.3f} (<= 1.15); "
+                f"429s caused {stats['rate_limited']}"
+            )
+            with engine.connect() as connection:
+                count = connection.execute(select(func.count()).select_from(text("activities"))).scalar_one()
+            print(f"                      {count:,} activities stored")
+            engine.dispose()
+    finally:
+        fake.close()
+
+
+if __name__ == "__main__":
+    main()
