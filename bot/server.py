@@ -1,9 +1,11 @@
 """Serving the Bolt app over HTTP: a WSGI application in front of Bolt's adapter, run by waitress.
 
 Routes: ``POST /slack/events`` (events, commands, interactivity), ``GET /slack/install`` and
-``GET /slack/oauth_redirect`` (when OAuth is configured), ``GET /healthz``. Before Bolt sees a request to
-``/slack/events``, its signature is checked (401 when forged, stale or missing, as Bolt would answer) and its
-body's shape (400 with the reason, instead of an exception deep in Bolt); bodies over 1 MB get 413.
+``GET /slack/oauth_redirect`` (when OAuth is configured), ``GET /healthz``, and the WSGI applications given in
+``apps`` by path (``/hubspot/install`` and ``/hubspot/oauth_redirect`` when HubSpot's OAuth is configured).
+Before Bolt sees a request to ``/slack/events``, its signature is checked (401 when forged, stale or missing,
+as Bolt would answer) and its body's shape (400 with the reason, instead of an exception deep in Bolt);
+bodies over 1 MB get 413.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from slack_bolt import App
@@ -26,23 +28,21 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY = 1_000_000
 
 StartResponse = Callable[..., Any]
-
-
-Route = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class SlackWSGI:
-    def __init__(self, app: App, signing_secret: str, *, routes: dict[str, Route] | None = None) -> None:
+    def __init__(self, app: App, signing_secret: str, *, apps: Mapping[str, WSGIApp] | None = None) -> None:
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self.verifier = SignatureVerifier(signing_secret)
-        self.routes = routes or {}  # other POST routes (``/hubspot/webhooks``), checked by their handler
+        self.apps = dict(apps or {})  # whole WSGI applications by path (HubSpot's OAuth pages)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
             return _reply(start_response, 200, {"ok": True})
-        if path in self.routes and environ.get("REQUEST_METHOD") == "POST":
-            return _reply(start_response, *self.routes[path](environ))
+        if path in self.apps:
+            return self.apps[path](environ, start_response)
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -72,9 +72,7 @@ class SlackWSGI:
 
 def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
     data = json.dumps(body).encode()
-    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large"}.get(
-        status, "Error"
-    )
+    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large"}[status]
     start_response(
         f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
     )

@@ -180,23 +180,36 @@ def _echo(session: Session, event: dict[str, Any], named: tuple[str, str], now: 
     return False
 
 
-def wsgi_handler(receiver: WebhookReceiver) -> Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]:
-    """The route's handler for ``bot.server.SlackWSGI``: the raw body, the URL HubSpot called (behind a
-    proxy, from ``X-Forwarded-Proto`` / ``X-Forwarded-Host``), the headers."""
+def wsgi_app(receiver: WebhookReceiver) -> Callable[[dict[str, Any], Callable[..., Any]], list[bytes]]:
+    """The route as a WSGI application (``bot.server.SlackWSGI``'s ``apps``): the raw body, the URL HubSpot
+    called (behind a proxy, from ``X-Forwarded-Proto`` / ``X-Forwarded-Host``), the headers."""
 
-    def handle(environ: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return 400, {"error": "bad Content-Length"}
-        if length > MAX_BODY:
-            return 413, {"error": "request body too large"}
-        body = environ["wsgi.input"].read(length) if length else b""
-        headers = {k[5:].replace("_", "-"): str(v) for k, v in environ.items() if k.startswith("HTTP_")}
-        answer = receiver.handle(environ.get("REQUEST_METHOD", "POST"), request_url(environ), body, headers)
-        return answer.status, answer.body
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        status, body = _answer(receiver, environ)
+        data = json.dumps(body).encode()
+        reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 405: "Method Not Allowed"}
+        start_response(
+            f"{status} {reason.get(status, 'Payload Too Large')}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        )
+        return [data]
 
-    return handle
+    return app
+
+
+def _answer(receiver: WebhookReceiver, environ: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    if environ.get("REQUEST_METHOD") != "POST":
+        return 405, {"error": "POST only"}
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 400, {"error": "bad Content-Length"}
+    if length > MAX_BODY:
+        return 413, {"error": "request body too large"}
+    body = environ["wsgi.input"].read(length) if length else b""
+    headers = {k[5:].replace("_", "-"): str(v) for k, v in environ.items() if k.startswith("HTTP_")}
+    answer = receiver.handle("POST", request_url(environ), body, headers)
+    return answer.status, answer.body
 
 
 def request_url(environ: dict[str, Any]) -> str:
@@ -255,7 +268,7 @@ class Coalesced:
 
 def routes_for(
     settings: Settings, engine: Engine, writeback: Writeback | None, *, clock: Callable[[], datetime]
-) -> dict[str, Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]]:
+) -> dict[str, Callable[[dict[str, Any], Callable[..., Any]], list[bytes]]]:
     """``salesbot serve``'s HubSpot route: ``/hubspot/webhooks`` when ``HUBSPOT_CLIENT_SECRET`` is set (it
     keys the signatures); the named records are read at once when HubSpot is connected."""
     if settings.hubspot_client_secret is None:
@@ -271,4 +284,4 @@ def routes_for(
         reader = Coalesced(read)
     secret = settings.hubspot_client_secret.get_secret_value()
     receiver = WebhookReceiver(engine, secret, clock=clock, read_marked=reader)
-    return {PATH: wsgi_handler(receiver)}
+    return {PATH: wsgi_app(receiver)}

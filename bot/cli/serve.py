@@ -46,10 +46,10 @@ def run_http(context: Context) -> int:
     from bot.clock import wall_clock
     from hubspot_connector.webhooks import routes_for
 
-    routes = routes_for(settings, context.engine, services.writeback, clock=wall_clock)
+    hubspot_apps = routes_for(settings, context.engine, services.writeback, clock=wall_clock)
     try:
         serve(
-            SlackWSGI(app, settings.slack_signing_secret.get_secret_value(), routes=routes),
+            SlackWSGI(app, settings.slack_signing_secret.get_secret_value(), apps=hubspot_apps),
             host=context.args.host,
             port=port,
             threads=context.args.threads,

@@ -59,7 +59,7 @@ def served(engine: Engine, slack: FakeSlack) -> Iterator[Served]:  # noqa: F811
     services = Services(engine=engine, settings=settings, clock=lambda: NOW)
     read: list[list[tuple[str, str]]] = []
     receiver = webhooks.WebhookReceiver(engine, CLIENT_SECRET, clock=lambda: NOW, read_marked=read.append)
-    wsgi = SlackWSGI(build_app(services), SECRET, routes={webhooks.PATH: webhooks.wsgi_handler(receiver)})
+    wsgi = SlackWSGI(build_app(services), SECRET, apps={webhooks.PATH: webhooks.wsgi_app(receiver)})
     try:
         with wsgi_server(wsgi) as host:
             yield Served(host, read)
