@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.runtime import Worker
 from crm.changes import writeback as queue
 from crm.config import Settings
+from crm.models import HubSpotOAuthToken
 from hubspot_connector.connect import api_from_settings, stored_token
 from hubspot_connector.writeback.sender import Result, Sender
 from hubspot_connector.writeback.slack import tell_rep
@@ -36,12 +37,14 @@ class Writeback:
         clock: Callable[[], datetime],
         workers: int = 8,
         home_url: str | None = None,
+        oauth: bool = False,
     ) -> None:
         self.engine = engine
         self._make_sender = sender
         self._sender: Sender | None = None
         self.clock = clock
         self.home_url = home_url
+        self.oauth = oauth  # connected only once a portal installed the app (a token in the database)
         self.pool = Worker("hubspot-writeback", workers)
 
     @classmethod
@@ -58,7 +61,8 @@ class Writeback:
                 token = lambda: stored_token(engine) or ""  # noqa: E731
             return Sender(engine, api_from_settings(settings, engine, token=token), clock=clock)
 
-        return cls(engine, make, clock=clock, home_url=settings.home_url)
+        oauth = settings.hubspot_access_token is None
+        return cls(engine, make, clock=clock, home_url=settings.home_url, oauth=oauth)
 
     @property
     def sender(self) -> Sender:
@@ -69,6 +73,10 @@ class Writeback:
     def begin(
         self, session: Session, *, user: str, team: str | None, channel: str | None, ts: str | None
     ) -> None:
+        """Queue the session's changes for HubSpot: with a private app token always; with OAuth once a
+        portal installed the app (before that HubSpot is not connected, and nothing is queued)."""
+        if self.oauth and session.scalar(select(HubSpotOAuthToken.portal_id).limit(1)) is None:
+            return
         queue.begin(session, queue.Origin(user, team, channel, ts))
 
     def after_commit(self, session: Session) -> list[Callable[[WebClient], Any]]:

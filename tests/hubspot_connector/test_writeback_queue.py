@@ -160,3 +160,39 @@ def test_a_call_outcome_is_written_as_hubspots_disposition_and_an_unknown_one_is
     [patch] = hs.patches("calls", "k1")
     assert patch.body == {"properties": {"hs_call_disposition": "f240bbac-87c9-4f6e-bf70-924b57d47db7"}}
     assert not hs.patches("calls", "k2")
+
+
+def test_with_oauth_nothing_is_queued_until_a_portal_installed_the_app(engine: Engine) -> None:
+    from datetime import UTC
+
+    from crm.models import HubSpotOAuthToken
+    from hubspot_connector.writeback.runner import Writeback
+
+    writeback = Writeback(engine, lambda: sender_never_built(), clock=lambda: NOW, oauth=True)
+
+    def queues() -> bool:
+        with Session(engine) as s:
+            writeback.begin(s, user="UANA", team=None, channel=None, ts=None)
+            entry = queue.enqueue(
+                s, kind="complete_task", object_type="tasks", record_id="t1", actor_id="u1", now=NOW
+            )
+            s.rollback()
+            return entry is not None
+
+    try:
+        assert not queues()
+        with Session(engine) as s:
+            s.add(
+                HubSpotOAuthToken(
+                    portal_id="12345", access_token="a", refresh_token="r",
+                    expires_at=datetime(2027, 1, 1, tzinfo=UTC), scopes=[],
+                )
+            )  # fmt: skip
+            s.commit()
+        assert queues()
+    finally:
+        writeback.shutdown()
+
+
+def sender_never_built() -> Sender:
+    raise AssertionError("no sender is needed to queue")
