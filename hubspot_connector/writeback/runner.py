@@ -35,7 +35,7 @@ class Writeback:
         sender: Callable[[], Sender],
         *,
         clock: Callable[[], datetime],
-        workers: int = 8,
+        workers: int = 4,
         home_url: str | None = None,
         oauth: bool = False,
     ) -> None:
