@@ -96,8 +96,10 @@ def paced_clicks(
             at = time.perf_counter()
             try:
                 connection.request("POST", "/slack/events", body=payload, headers=headers(payload))
-                ok = connection.getresponse().status == 200
-            except OSError:
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
                 ok = False
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             with lock:
