@@ -11,7 +11,15 @@ Slack Web API:
 request to its HTTP answer is the ack latency. Prints median, p95, p99 and errors for both, and the ratio.
 Targets: p99 within 1.5x the bare app and under 300 ms; zero errors.
 
+With ``--hubspot``, Salesbot runs with HubSpot connected to a fake HubSpot mirroring the demo's tasks
+(``bench/interactivity_hubspot.py``): every first click on a task queues a write-back, sent after the ack.
+The ack phase then runs while the write-back pool works through its backlog; a second run of the server
+sends ``--paced`` clicks on fresh tasks from the same clients at ``--rate`` clicks a second (what the rate
+budget carries: a write is a read and a PATCH) and prints the time from each click to HubSpot's record
+updated, and lost / duplicated writes.
+
 Usage: python bench/interactivity.py [--clients 50] [--clicks 2000] [--reps 50]
+       [--hubspot [--hubspot-latency-ms 150] [--paced 200] [--rate 4]]
 """
 
 from __future__ import annotations
@@ -144,12 +152,29 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def signed_headers(body: str) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=body),
+    }
+
+
 def run_server(  # type: ignore[no-untyped-def]
-    args: list[str], env: dict[str, str], port: int, clicks: list[tuple[str, str]], clients: int, drained=None
+    args: list[str],
+    env: dict[str, str],
+    port: int,
+    clicks: list[tuple[str, str]],
+    clients: int,
+    drained=None,
+    phase=None,
 ):
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_up(port, process)
+        if phase is not None:
+            return phase(port)
         hammer(port, clicks[:clients], clients)  # warm-up: connections, first auth.test, caches
         began = time.perf_counter()
         result = hammer(port, clicks[clients:], clients)
@@ -173,6 +198,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--clicks", type=int, default=2000)
     parser.add_argument("--reps", type=int, default=50)
+    parser.add_argument("--hubspot", action="store_true", help="with HubSpot connected (a fake HubSpot)")
+    parser.add_argument("--hubspot-latency-ms", type=float, default=150.0)
+    parser.add_argument("--paced", type=int, default=200, help="clicks timed to HubSpot (with --hubspot)")
+    parser.add_argument("--rate", type=float, default=4.0, help="clicks a second in the paced phase")
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
@@ -190,8 +219,23 @@ def main() -> None:
             .where(Activity.type == "task", User.slack_user_id.is_not(None))
             .order_by(Activity.id)
         ).all()
-    engine.dispose()
     clicks = [(str(u), str(t)) for u, t in rows]
+    mirror = None
+    paced: list[tuple[str, str]] = []
+    if args.hubspot:
+        from bench.interactivity_hubspot import Mirror
+
+        mirror = Mirror(engine, args.hubspot_latency_ms).start()
+        with session_scope(engine) as session:
+            open_ids = set(
+                session.scalars(
+                    select(Activity.id).where(Activity.type == "task", Activity.status != "completed")
+                )
+            )
+        fresh = [c for c in clicks if c[1] in open_ids]
+        paced = fresh[-args.paced :]
+        clicks = [c for c in clicks if c not in paced]
+    engine.dispose()
     while len(clicks) < args.clicks + args.clients:
         clicks += clicks  # repeated clicks: "already completed", the same ack path
     clicks = clicks[: args.clicks + args.clients]
@@ -205,6 +249,8 @@ def main() -> None:
         "PYTHONPATH": str(_HERE.parent),
     }
     env.pop("OPENAI_API_KEY", None)
+    if mirror is not None:
+        env.update(mirror.env())
     try:
         port = free_port()
         app, app_errors = run_server(
@@ -215,6 +261,24 @@ def main() -> None:
             args.clients,
             drained=lambda: len(slack.calls("chat.postEphemeral")) >= len(clicks),
         )
+        if mirror is not None:
+            from bench.interactivity_hubspot import paced_clicks, report
+
+            def timed(port: int) -> None:
+                before = mirror.fake.command("reset")  # noqa: F841 - the paced phase's requests only
+                sent = paced_clicks(port, paced, args.clients, args.rate, click_body, signed_headers)
+                report(mirror, sent, 120.0, pct)
+
+            print(f"paced phase           {len(paced)} clicks at {args.rate:g}/s from {args.clients} clients")
+            port = free_port()
+            run_server(
+                [*salesbot, "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(THREADS)],
+                env,
+                port,
+                clicks,
+                args.clients,
+                phase=timed,
+            )
         port = free_port()
         bare, bare_errors = run_server(
             [sys.executable, str(Path(__file__).resolve()), "--serve-bare", str(port)],
@@ -225,6 +289,8 @@ def main() -> None:
         )
     finally:
         slack.stop()
+        if mirror is not None:
+            mirror.stop()
     load = os.getloadavg()[0]
     print(
         f"clicks                {len(app):,} per server, {args.clients} concurrent clients, load {load:.2f}"

@@ -126,6 +126,18 @@ def build_scheduler(engine: Engine, client: WebClient, settings: Settings) -> Bl
         **JOB_OPTIONS,
     )
     add_hubspot_jobs(scheduler, engine, settings, JOB_OPTIONS, _logged)
+    if settings.hubspot_configured:  # HubSpot write-backs a crash or an outage left pending
+        from hubspot_connector.writeback.runner import WRITEBACK_JOB, writeback_tick
+
+        scheduler.add_job(
+            _logged(WRITEBACK_JOB, writeback_tick, engine),
+            IntervalTrigger(minutes=1, timezone=UTC),
+            args=(engine, client, settings, wall_clock),
+            id=WRITEBACK_JOB,
+            name="send HubSpot write-backs still pending",
+            replace_existing=True,
+            **JOB_OPTIONS,
+        )
     return scheduler
 
 

@@ -14,12 +14,15 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from crm.config import Settings
 from crm.localtime import wall_clock
+
+if TYPE_CHECKING:
+    from hubspot_connector.writeback.runner import Writeback
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,8 @@ class Services:
     listeners: Worker = field(default_factory=lambda: Worker("bolt-listener", 16))
     worker: Worker = field(default_factory=lambda: Worker("salesbot-work", 8))
     model_worker: Worker = field(default_factory=lambda: Worker("salesbot-model", 2))
+    # HubSpot write-back when HubSpot is connected (hubspot_connector.writeback.runner); None: not queued.
+    writeback: Writeback | None = None
 
     def join(self) -> None:
         """Wait for every listener and the work they handed over (tests; a graceful stop)."""
@@ -80,8 +85,12 @@ class Services:
         self.worker.join()
         self.model_worker.join()
         self.worker.join()
+        if self.writeback is not None:
+            self.writeback.join()
 
     def shutdown(self) -> None:
         self.listeners.shutdown()
         self.worker.shutdown()
         self.model_worker.shutdown()
+        if self.writeback is not None:
+            self.writeback.shutdown()

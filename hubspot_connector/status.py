@@ -28,12 +28,11 @@ class WriteBackCounts:
 
 
 def write_back_counts(connection: Connection) -> WriteBackCounts:
-    """The write-back queue's pending and failed entries (hubspot.md, "Writing back").
+    """The write-back queue's pending and failed entries (docs/hubspot.md, "Writing back")."""
+    from hubspot_connector.writeback import queue_counts
 
-    THE place status reads the queue from: the write-back (issue 20) makes this return its queue's counts.
-    Until a queue table exists there is nothing queued: 0 pending, 0 failed."""
-    del connection
-    return WriteBackCounts()
+    counts = queue_counts(connection)
+    return WriteBackCounts(pending=counts["pending"], failed=counts["failed"])
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cli import hubspot_admin
 from bot.cli.context import CommandError, Context
+from bot.cli.hubspot_push import register_push
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -30,6 +31,7 @@ def register(commands: Any) -> Any:
     s.add_argument("--now", help="the sync's time (ISO 8601; default: the clock)")
     s.set_defaults(handler=run_sync)
     hubspot_admin.add_commands(sub)
+    register_push(sub)
     return sub
 
 

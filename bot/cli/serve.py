@@ -32,8 +32,12 @@ def register(commands: Any) -> None:
 def _services(context: Context) -> Services:
     from bot.runtime import Services
     from crm.config import get_settings
+    from crm.localtime import wall_clock
+    from hubspot_connector.writeback.runner import Writeback
 
-    return Services(engine=context.engine, settings=get_settings())
+    settings = get_settings()
+    writeback = Writeback.from_settings(settings, context.engine, clock=wall_clock)
+    return Services(engine=context.engine, settings=settings, writeback=writeback)
 
 
 def run_http(context: Context) -> int:
@@ -51,6 +55,12 @@ def run_http(context: Context) -> int:
         raise CommandError(str(exc)) from None
     assert settings.slack_signing_secret is not None  # build_app checked it
     port = context.args.port or settings.port
+    from hubspot_connector.webhooks import routes_for
+
+    apps = {
+        **hubspot_oauth_apps(context.engine, settings),
+        **routes_for(settings, context.engine, services.writeback, clock=wall_clock),
+    }
     log.info("serving the Slack app on %s:%s", context.args.host, port)
     try:
         serve(
@@ -58,7 +68,7 @@ def run_http(context: Context) -> int:
                 app,
                 settings.slack_signing_secret.get_secret_value(),
                 health=lambda: health(services.engine, wall_clock()),
-                apps=hubspot_oauth_apps(context.engine, settings),
+                apps=apps,
             ),
             host=context.args.host,
             port=port,

@@ -200,7 +200,7 @@ def act(
     else:
         if not outcome:
             raise ValueError("choose an outcome")
-        message = log_outcome(session, member_id, queue.kind, user, outcome).message
+        message = log_outcome(session, member_id, queue.kind, user, outcome, now).message
     queue.pos += 1
     queue.done += 1
     return message

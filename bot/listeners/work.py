@@ -146,11 +146,18 @@ def _attempt(
     services: Services, client: WebClient, who: Who, work: Work, now: datetime, write: bool
 ) -> Sequence[Effect]:
     with session_scope(services.engine, write=write) as session:
+        if write and services.writeback is not None:
+            services.writeback.begin(
+                session, user=who.user, team=who.team, channel=who.channel, ts=who.message_ts
+            )
         actor = crm_user_for(session, who.user, client, now)
         if actor is None:
             log.info("unmapped Slack user", extra={"slack_user": who.user})
             return [tell(who, notice(NOT_LINKED))]
-        return work(session, actor, now)
+        effects = work(session, actor, now)
+    if services.writeback is not None:  # committed: send what it queued, after the click's own answer
+        effects = [*effects, *services.writeback.after_commit(session)]
+    return effects
 
 
 def run(

@@ -7,9 +7,11 @@ run, because its creation criteria ("outcome not set") no longer hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from crm.changes import writeback
 from crm.changes.ownership import owned_activity
 from crm.models import Activity, User
 
@@ -27,7 +29,9 @@ class OutcomeChange:
     message: str
 
 
-def log_outcome(session: Session, activity_id: str, kind: str, actor: User, outcome: str) -> OutcomeChange:
+def log_outcome(
+    session: Session, activity_id: str, kind: str, actor: User, outcome: str, now: datetime
+) -> OutcomeChange:
     """Set the outcome of the actor's meeting or call (``kind``). ``ValueError`` for an outcome that is not
     one of the kind's choices; logging the same outcome again changes nothing."""
     if kind == "meeting":
@@ -42,6 +46,11 @@ def log_outcome(session: Session, activity_id: str, kind: str, actor: User, outc
     activity = owned_activity(session, actor, activity_id, kind)
     if activity.outcome == outcome:
         return OutcomeChange(activity, False, f"outcome already {outcome}")
+    before = activity.outcome
     activity.outcome = outcome
     session.flush()
+    writeback.enqueue(
+        session, kind="log_outcome", object_type=writeback.ACTIVITY_OBJECT_TYPES[kind],
+        record_id=activity.id, actor_id=actor.id, now=now, change={"outcome": (before, outcome)},
+    )  # fmt: skip
     return OutcomeChange(activity, True, f"outcome logged: {outcome}")

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crm.changes import writeback
 from crm.models import (
     Activity,
     ActivityContact,
@@ -74,9 +75,14 @@ def set_deal_stage(session: Session, actor: User, deal_id: str, stage_id: str, n
     stage = _stage(session, deal.pipeline_id, stage_id)
     if deal.stage_id == stage.id:
         return False
+    before = deal.stage_id
     deal.stage_id = stage.id
     deal.closed_at = now if stage.state in ("won", "lost") else None
     session.flush()
+    writeback.enqueue(
+        session, kind="set_deal_stage", object_type="deals", record_id=deal.id, actor_id=actor.id, now=now,
+        change={"stage": (before, stage.id)},
+    )  # fmt: skip
     return True
 
 
@@ -92,8 +98,13 @@ def set_close_date(session: Session, actor: User, deal_id: str, close_date: date
     session.add(
         DealCloseDate(deal_id=deal.id, position=int(position or 0) + 1, at=now, close_date=close_date)
     )
+    before = deal.close_date
     deal.close_date = close_date
     session.flush()
+    writeback.enqueue(
+        session, kind="set_close_date", object_type="deals", record_id=deal.id, actor_id=actor.id, now=now,
+        change={"close_date": (before, close_date)},
+    )  # fmt: skip
     return True
 
 
@@ -152,8 +163,13 @@ def set_lead_stage(session: Session, actor: User, lead_id: str, stage_id: str, n
     stage = _stage(session, lead.pipeline_id, stage_id)
     if lead.stage_id == stage.id:
         return False
+    before = lead.stage_id
     lead.stage_id = stage.id
     session.flush()
+    writeback.enqueue(
+        session, kind="set_lead_stage", object_type="leads", record_id=lead.id, actor_id=actor.id, now=now,
+        change={"stage": (before, stage.id)},
+    )  # fmt: skip
     return True
 
 
@@ -167,6 +183,10 @@ def disqualify_lead(session: Session, actor: User, lead_id: str, reason: str, no
     if lead.disqualified_at is not None:
         return False
     lead.disqualified_at = now
+    writeback.enqueue(
+        session, kind="disqualify_lead", object_type="leads", record_id=lead.id, actor_id=actor.id, now=now,
+        change={"stage": (lead.stage_id, None)},
+    )  # fmt: skip
     log_activity(session, actor, "leads", lead.id, "note", f"Disqualified: {reason[:BODY_LIMIT]}", now, now)
     return True
 
@@ -220,4 +240,8 @@ def log_activity(
     activity.contact_links = [ActivityContact(contact_id=c, position=i) for i, c in enumerate(contacts)]
     session.add(activity)
     session.flush()
+    writeback.enqueue(
+        session, kind="log_activity", object_type=writeback.ACTIVITY_OBJECT_TYPES[type_],
+        record_id=activity.id, actor_id=actor.id, now=now, create=True,
+    )  # fmt: skip
     return activity

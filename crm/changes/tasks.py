@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from crm.changes import writeback
 from crm.changes.ownership import owned_activity
 from crm.isotime import format_time
 from crm.models import (
@@ -46,10 +47,15 @@ def complete_task(session: Session, task_id: str, actor: User, now: datetime) ->
     task = owned_activity(session, actor, task_id, "task")
     if task.status == "completed":
         return TaskChange(task, False, "this task is already completed")
+    before = task.status
     task.status = "completed"
     task.completed_at = now
     session.execute(delete(TaskSnooze).where(TaskSnooze.activity_id == task.id))
     session.flush()
+    writeback.enqueue(
+        session, kind="complete_task", object_type="tasks", record_id=task.id, actor_id=actor.id, now=now,
+        change={"status": (before, "completed")},
+    )  # fmt: skip
     return TaskChange(task, True, "completed")
 
 
@@ -68,6 +74,10 @@ def snooze_task(session: Session, task_id: str, actor: User, until: datetime, no
     else:
         snooze.until, snooze.snoozed_at, snooze.user_id = until, now, actor.id
     session.flush()
+    writeback.enqueue(
+        session, kind="snooze_task", object_type="tasks", record_id=task.id, actor_id=actor.id, now=now,
+        change={"due_at": (task.due_at, until)},
+    )  # fmt: skip
     return TaskChange(task, True, f"snoozed until {format_time(until)}")
 
 
@@ -166,4 +176,8 @@ def create_task(
         for position, record_id in enumerate(ids):
             session.add(link(activity_id=task.id, position=position, **{column: record_id}))
     session.flush()
+    writeback.enqueue(
+        session, kind="create_task", object_type="tasks", record_id=task.id, actor_id=actor.id, now=now,
+        create=True,
+    )  # fmt: skip
     return task

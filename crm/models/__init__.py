@@ -40,6 +40,7 @@ from crm.models.slack import SlackEvent, SlackIdentity
 from crm.models.snooze import TaskSnooze
 from crm.models.team import Team
 from crm.models.user import Access, Role, User, UserGoal
+from crm.models.writeback import HubSpotWebhookEvent, WritebackEntry
 
 __all__ = [
     "ACTIVITY_TYPES",
@@ -76,6 +77,7 @@ __all__ = [
     "HubSpotRequest",
     "HubSpotRole",
     "HubSpotUser",
+    "HubSpotWebhookEvent",
     "InsightCacheEntry",
     "InsightFeedback",
     "Lead",
@@ -94,4 +96,5 @@ __all__ = [
     "User",
     "UserGoal",
     "UserPreference",
+    "WritebackEntry",
 ]

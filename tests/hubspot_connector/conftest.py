@@ -69,3 +69,9 @@ def make_api(
         sleep=time.sleep,
         retry=RetryPolicy(attempts=4, backoff_s=0.5, timeout_s=timeout_s),
     )
+
+
+@pytest.fixture
+def app_clock() -> list[datetime]:
+    """The Slack app's clock (write-back's ``now``): tests move it by assigning ``app_clock[0]``."""
+    return [NOW]

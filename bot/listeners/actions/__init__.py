@@ -57,3 +57,7 @@ def register(app: App, services: Services) -> None:
         app.action(action_id)(home_records.handler(services))
     for action_id, handler in insights_buttons.handlers(services).items():
         app.action(action_id)(handler)
+    if services.writeback is not None:
+        from hubspot_connector.writeback import listener, slack
+
+        app.action(slack.RETRY)(listener.handler(services))

@@ -74,7 +74,9 @@ def _parse(callback: str, view: dict[str, Any], ref: str) -> tuple[Change | None
         outcome = selected_value(view, m.OUTCOME)
         if outcome not in MEETING_OUTCOMES:
             return None, {m.OUTCOME[0]: "Choose an outcome."}
-        return lambda s, actor, now: (log_outcome(s, record_id, "meeting", actor, outcome or ""), None)[1], {}
+        return (
+            lambda s, actor, now: (log_outcome(s, record_id, "meeting", actor, outcome or "", now), None)[1]
+        ), {}
     if callback == m.LOG_VIEW:
         return _parse_log(view, kind, record_id)
     if callback == m.CREATE_DEAL_VIEW:

@@ -165,3 +165,32 @@ def test_status_after_a_sync(hubspot_env: FakeHubSpot, db_url: str) -> None:
     companies = next(t for t in data["types"] if t["object_type"] == "companies")
     assert companies["records"] == 3 and companies["last_full_at"] is not None
     assert data["requests_today"] >= len(hubspot_env.requests)
+
+
+def test_status_counts_the_write_back_queue(
+    hubspot_env: FakeHubSpot, db_url: str, session: Session, engine: Engine
+) -> None:
+    from crm.models import WritebackEntry
+
+    seed(session, engine)
+    for n, state in enumerate(["pending", "pending", "failed", "sent", "conflict"]):
+        session.add(
+            WritebackEntry(
+                ref=f"ref-{n}",
+                kind="complete_task",
+                operation="update",
+                object_type="tasks",
+                record_id=f"t{n}",
+                change={},
+                state=state,
+                attempts=1,
+                next_attempt_at=NOW,
+                created_at=NOW,
+            )
+        )
+    session.commit()
+    code, out, err = run(db_url, "hubspot", "status", "--json", "--now", AT)
+    assert code == 0, err
+    assert json.loads(out)["write_back"] == {"pending": 2, "failed": 1}
+    code, out, err = run(db_url, "hubspot", "status", "--now", AT)
+    assert "write-back queue: 2 pending, 1 failed" in out
