@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from bot.channels.members import ChannelCache
 from crm.config import Settings
 from crm.localtime import wall_clock
 
@@ -73,6 +74,8 @@ class Services:
     listeners: Worker = field(default_factory=lambda: Worker("bolt-listener", 16))
     worker: Worker = field(default_factory=lambda: Worker("salesbot-work", 8))
     model_worker: Worker = field(default_factory=lambda: Worker("salesbot-model", 2))
+    # Channel members for unfurls and shares, kept briefly (bot/channels/members.py).
+    channels: ChannelCache = field(default_factory=ChannelCache)
 
     def join(self) -> None:
         """Wait for every listener and the work they handed over (tests; a graceful stop)."""

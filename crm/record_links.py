@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy import select
@@ -32,7 +32,7 @@ from crm.models.org import ORG_ROW_ID
 
 RecordKind = Literal["deal", "contact", "company"]
 RECORD_KINDS: tuple[RecordKind, ...] = ("deal", "contact", "company")
-MODELS = {"deal": Deal, "contact": Contact, "company": Company}
+MODELS: dict[str, Any] = {"deal": Deal, "contact": Contact, "company": Company}
 HUBSPOT_HOST = "app.hubspot.com"
 # HubSpot's object type ids, and the older path words, for the kinds Salesbot links to.
 HUBSPOT_TYPES: dict[str, RecordKind] = {"0-1": "contact", "0-2": "company", "0-3": "deal"}

@@ -12,6 +12,7 @@ from bot.blocks.home.settings import EDIT as EDIT_SETTINGS
 from bot.blocks.home.summary import START_QUEUE
 from bot.blocks.queue import SKIP
 from bot.blocks.queue import SNOOZE as QUEUE_SNOOZE
+from bot.blocks.unfurl import PREVIEW
 from bot.digest import render
 from bot.home.modals import OPENERS
 from bot.interactions.items import complete_item, dismiss_item
@@ -26,6 +27,7 @@ from bot.listeners.actions import (
     queue_skip,
     snooze,
     start_queue,
+    unfurl_preview,
 )
 from bot.listeners.actions.items import button_handler
 from bot.runtime import Services
@@ -57,3 +59,4 @@ def register(app: App, services: Services) -> None:
         app.action(action_id)(home_records.handler(services))
     for action_id, handler in insights_buttons.handlers(services).items():
         app.action(action_id)(handler)
+    app.action(PREVIEW)(unfurl_preview.handler(services))

@@ -1,0 +1,96 @@
+"""A channel's readers as CRM users, and whether they may all view a record.
+
+Readers are the channel's human members (bots, Salesbot included, read nothing), each mapped to a CRM user
+(``bot.slack.users``); a member with no CRM user counts as seeing nothing. A channel shared with another
+organisation (Slack Connect) never counts as "everyone may view", whoever its members are. When Slack will
+not say who is in a conversation (not a member, a composer preview), nobody is known to be allowed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.channels.members import ChannelCache
+from bot.slack.users import crm_user_for
+from crm.models import User
+from crm.queries.actions import user_by_email
+from crm.queries.audience import KINDS, refused, users_by_slack_id
+from crm.record_links import RecordKind
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Audience:
+    channel: str
+    readers: tuple[User, ...]  # members with a CRM user
+    unmapped: int  # human members with none: they see nothing
+    external: bool
+    known: bool = True  # False: Slack would not list the members
+
+    @property
+    def people(self) -> int:
+        return len(self.readers) + self.unmapped
+
+
+@dataclass(frozen=True)
+class Verdict:
+    refused: int  # readers who may not view it, unmapped members included
+    external: bool
+    known: bool
+    people: int
+
+    @property
+    def everyone_may_view(self) -> bool:
+        return self.known and not self.external and self.refused == 0 and self.people > 0
+
+
+def unknown(channel: str) -> Audience:
+    return Audience(channel, (), 0, external=False, known=False)
+
+
+def audience(
+    session: Session, client: WebClient, cache: ChannelCache, channel: str, now: datetime
+) -> Audience:
+    if not channel or channel == "COMPOSER":
+        return unknown(channel)
+    try:
+        facts = cache.channel(client, channel, now)
+    except SlackApiError as exc:
+        log.info("no member list for %s: %s", channel, exc.response.get("error"))
+        return unknown(channel)
+    mapped = users_by_slack_id(session, facts.members)
+    readers = dict(mapped)
+    unmapped = 0
+    for slack_id in facts.members:
+        if slack_id in mapped:
+            continue
+        try:
+            person = cache.person(client, slack_id, now)
+        except SlackApiError:
+            unmapped += 1  # cannot tell a person from a bot: assume a person who sees nothing
+            continue
+        if person.bot:
+            continue
+        user = (
+            crm_user_for(session, slack_id, client, now)
+            if person.email and user_by_email(session, person.email)
+            else None
+        )
+        if user is None:
+            unmapped += 1
+        else:
+            readers[slack_id] = user
+    unique = {u.id: u for u in readers.values()}
+    return Audience(channel, tuple(unique.values()), unmapped, facts.external)
+
+
+def verdict(session: Session, who: Audience, kind: RecordKind, record_id: str) -> Verdict:
+    denied = len(refused(session, who.readers, KINDS[kind], record_id)) + who.unmapped
+    return Verdict(denied, who.external, who.known, who.people)
