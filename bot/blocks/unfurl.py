@@ -28,6 +28,9 @@ from bot.slack.mrkdwn import escape, link, truncate
 from crm.record_links import RECORD_KINDS, RecordKind
 
 PREVIEW = "unfurl.preview"
+SHARE_MINIMAL = "share.minimal"  # value: kind:id
+SHARE_CANCEL = "share.cancel"
+SHARED_WHY = "Not everyone here may view it: Preview shows you, privately, what you may see."
 VALUE_LIMIT = 300
 TITLES = {"deal": "Deal", "contact": "Contact", "company": "Company"}
 NOT_ALLOWED = "You may not view that record, or it no longer exists."
@@ -125,11 +128,17 @@ def preview_message(card: RecordCard) -> dict[str, Any]:
     return payload
 
 
-def share_choice(refused: int, *, external: bool, value: str, share: str, cancel: str) -> dict[str, Any]:
+def share_choice(refused: int, *, external: bool, kind: RecordKind, record_id: str) -> dict[str, Any]:
     """Asked of a sharer when not everyone in the channel may see what they share."""
-    who = f"{refused} {'person' if refused == 1 else 'people'} in this channel may not view this deal"
+    noun = TITLES[kind].lower()
+    who = (
+        f"{refused} {'person' if refused == 1 else 'people'} in this channel may not view all of this {noun}"
+    )
     if external:
         who = "This channel is shared with another organisation"
+    elif refused == 0:
+        who = "Salesbot cannot tell who is in this conversation"
+    value = preview_value(kind, record_id)
     text = f"{who}. Share a card with no details instead (each person can preview what they may see)?"
     payload = {
         "text": text,
@@ -138,8 +147,10 @@ def share_choice(refused: int, *, external: bool, value: str, share: str, cancel
             ActionsBlock(
                 block_id="share.choice",
                 elements=[
-                    ButtonElement(text="Share a minimal card", action_id=share, value=value, style="primary"),
-                    ButtonElement(text="Cancel", action_id=cancel, value=value),
+                    ButtonElement(
+                        text="Share a minimal card", action_id=SHARE_MINIMAL, value=value, style="primary"
+                    ),
+                    ButtonElement(text="Cancel", action_id=SHARE_CANCEL, value=value),
                 ],
             ).to_dict(),
         ],
@@ -151,3 +162,13 @@ def share_choice(refused: int, *, external: bool, value: str, share: str, cancel
 def _checked(unfurl: dict[str, Any]) -> dict[str, Any]:
     limits.check_message({"text": "card", **unfurl})
     return unfurl
+
+
+def minimal_message(kind: RecordKind, record_id: str) -> dict[str, Any]:
+    """A minimal card posted to a channel (a share where not everyone may view the record)."""
+    payload = {
+        "text": f"A CRM {TITLES[kind].lower()} was shared",
+        "blocks": [b.to_dict() for b in minimal_blocks(kind, record_id, SHARED_WHY)],
+    }
+    limits.check_message(payload)
+    return payload

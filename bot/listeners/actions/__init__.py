@@ -12,7 +12,7 @@ from bot.blocks.home.settings import EDIT as EDIT_SETTINGS
 from bot.blocks.home.summary import START_QUEUE
 from bot.blocks.queue import SKIP
 from bot.blocks.queue import SNOOZE as QUEUE_SNOOZE
-from bot.blocks.unfurl import PREVIEW
+from bot.blocks.unfurl import PREVIEW, SHARE_CANCEL, SHARE_MINIMAL
 from bot.digest import render
 from bot.home.modals import OPENERS
 from bot.interactions.items import complete_item, dismiss_item
@@ -25,6 +25,7 @@ from bot.listeners.actions import (
     home_settings,
     insights_buttons,
     queue_skip,
+    share_choice,
     snooze,
     start_queue,
     unfurl_preview,
@@ -60,3 +61,5 @@ def register(app: App, services: Services) -> None:
     for action_id, handler in insights_buttons.handlers(services).items():
         app.action(action_id)(handler)
     app.action(PREVIEW)(unfurl_preview.handler(services))
+    app.action(SHARE_MINIMAL)(share_choice.minimal(services))
+    app.action(SHARE_CANCEL)(share_choice.cancel)

@@ -82,6 +82,21 @@ def link_shared(
     return app.event(event, event_id=event_id)
 
 
+def click_in(app: SlackRequests, channel: str, action_id: str, value: str, *, user: str = "UANA") -> Any:
+    """A click on a button of an ephemeral message Salesbot showed ``user`` in ``channel``."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0001"},
+        "user": {"id": user},
+        "trigger_id": "trigger-ch",
+        "channel": {"id": channel},
+        "container": {"type": "message", "message_ts": "1700000001.000001", "is_ephemeral": True},
+        "response_url": app.slack.response_url("click"),
+        "actions": [{"action_id": action_id, "block_id": "b1", "type": "button", "value": value}],
+    }
+    return app.interactive(payload)
+
+
 def everything_sent(slack: FakeSlack) -> str:
     """Every request Salesbot made to Slack, as one string (to look for canaries in)."""
     return json.dumps([r.params for r in slack.requests], default=str)
