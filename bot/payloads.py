@@ -150,6 +150,20 @@ class _Command(_Loose):
     user_id: Text = Field(min_length=1)
 
 
+class _MessageShortcut(_Loose):
+    type: str
+    callback_id: str = Field(min_length=1)
+    trigger_id: str = Field(min_length=1)
+    user: _User
+
+
+class _Suggestion(_Loose):
+    type: str
+    action_id: str = Field(min_length=1)
+    user: _User
+    value: str = ""
+
+
 class _UrlVerification(_Loose):
     type: Text
     challenge: Text
@@ -161,6 +175,8 @@ SHAPES: dict[str, type[BaseModel]] = {
     "view_closed": _ViewPayload,
     "event_callback": _EventCallback,
     "url_verification": _UrlVerification,
+    "message_action": _MessageShortcut,
+    "block_suggestion": _Suggestion,
 }
 
 
