@@ -19,7 +19,9 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     MarkdownTextObject,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 
 from bot.interactions.refs import BadRef
@@ -30,6 +32,12 @@ from crm.record_links import RECORD_KINDS, RecordKind
 PREVIEW = "unfurl.preview"
 SHARE_MINIMAL = "share.minimal"  # value: kind:id
 SHARE_CANCEL = "share.cancel"
+UNFURL_SETTING = "home.settings.unfurl"
+UNFURL_LABELS = {
+    "when_all_may_view": "Details when everyone in the channel may see them",
+    "preview_only": "Never details: a Preview button only",
+    "off": "Off",
+}
 SHARED_WHY = "Not everyone here may view it: Preview shows you, privately, what you may see."
 VALUE_LIMIT = 300
 TITLES = {"deal": "Deal", "contact": "Contact", "company": "Company"}
@@ -172,3 +180,17 @@ def minimal_message(kind: RecordKind, record_id: str) -> dict[str, Any]:
     }
     limits.check_message(payload)
     return payload
+
+
+def unfurl_setting_blocks(mode: str) -> list[Block]:
+    """The org's unfurl setting on a super admin's Settings tab."""
+    options = [Option(value=value, label=label) for value, label in UNFURL_LABELS.items()]
+    current = next((o for o in options if o.value == mode), options[0])
+    text = "*Links to CRM records in channels* (for the whole organisation)"
+    return [
+        SectionBlock(
+            block_id="settings.unfurl",
+            text=MarkdownTextObject(text=text),
+            accessory=StaticSelectElement(action_id=UNFURL_SETTING, options=options, initial_option=current),
+        )
+    ]

@@ -16,8 +16,8 @@ from bot.blocks.unfurl import full_card, minimal_card
 from bot.channels.audience import Audience, audience, unknown, verdict
 from bot.channels.cards import record_card
 from bot.channels.members import ChannelCache
-from crm.models import Org, User
-from crm.models.org import DEFAULT_UNFURL, ORG_ROW_ID
+from crm.changes.org_settings import unfurl_mode
+from crm.models import User
 from crm.queries.audience import users_by_slack_id
 from crm.record_links import RecordKind, RecordLinks, record_for_url
 
@@ -34,11 +34,6 @@ def shared_urls(event: dict[str, Any]) -> list[str]:
         if isinstance(url, str) and len(url) <= URL_LIMIT and url not in urls:
             urls.append(url)
     return urls[:MAX_LINKS]
-
-
-def unfurl_mode(session: Session) -> str:
-    org = session.get(Org, ORG_ROW_ID)
-    return org.unfurl if org is not None else DEFAULT_UNFURL
 
 
 def _viewer(session: Session, who: Audience, poster: str) -> User | None:
