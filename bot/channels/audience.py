@@ -41,7 +41,7 @@ class Audience:
 
 @dataclass(frozen=True)
 class Verdict:
-    refused: int  # readers who may not view it, unmapped members included
+    refused: int  # at least one when someone may not view it (unmapped members count)
     external: bool
     known: bool
     people: int
@@ -92,5 +92,8 @@ def audience(
 
 
 def verdict(session: Session, who: Audience, kind: RecordKind, record_id: str) -> Verdict:
-    denied = len(refused(session, who.readers, KINDS[kind], record_id)) + who.unmapped
+    """Whether everyone may view the record (``refused`` counts at most one reader: enough to say no)."""
+    if not who.known or who.external or who.unmapped:
+        return Verdict(who.unmapped, who.external, who.known, who.people)
+    denied = len(refused(session, who.readers, KINDS[kind], record_id, first_only=True))
     return Verdict(denied, who.external, who.known, who.people)

@@ -33,7 +33,9 @@ def _top_risk(
     session: Session, viewer: User, deal_id: str, now: datetime, readers: Sequence[User]
 ) -> str | None:
     for risk in crm_risks(read_deal(session, deal_id, viewer, now).context):
-        if not risk.activity_ids or not refused_activities(session, readers, risk.activity_ids):
+        if not risk.activity_ids or not refused_activities(
+            session, readers, risk.activity_ids, first_only=True
+        ):
             return risk.title
     return None
 
