@@ -23,6 +23,7 @@ from bot.runtime import Services
 from bot.slack.keys import restore
 from crm.models import Deal, User
 from crm.permissions import PermissionDenied
+from crm.record_links import RecordLinks
 from insights.render import render_text
 from insights.service import activity_detail, get_insights, record_feedback
 
@@ -99,7 +100,8 @@ def handlers(services: Services) -> dict[str, Callable[..., None]]:
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
             deal_id, _ = _deal_and_hash(action.get("value"))
             result = get_insights(session, deal_id, actor, now, settings=services.settings, public=True)
-            payload = blocks.result_message(result, shared=True)
+            url = RecordLinks.load(session).url("deal", deal_id)
+            payload = blocks.result_message(result, shared=True, url=url)
             rests_on = shared_activity_ids(session, deal_id, actor, now)
             return share_effects(
                 session,
