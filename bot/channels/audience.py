@@ -56,8 +56,17 @@ def unknown(channel: str) -> Audience:
 
 
 def audience(
-    session: Session, client: WebClient, cache: ChannelCache, channel: str, now: datetime
+    session: Session,
+    client: WebClient,
+    cache: ChannelCache,
+    channel: str,
+    now: datetime,
+    *,
+    exhaustive: bool = True,
 ) -> Audience:
+    """The channel's readers. A Slack Connect channel is answered without mapping anyone (it never counts as
+    everyone may view); ``exhaustive=False`` stops at the first member with no CRM user (enough to say no,
+    without asking Slack about every other unknown member)."""
     if not channel or channel == "COMPOSER":
         return unknown(channel)
     try:
@@ -65,6 +74,8 @@ def audience(
     except SlackApiError as exc:
         log.info("no member list for %s: %s", channel, exc.response.get("error"))
         return unknown(channel)
+    if facts.external:
+        return Audience(channel, (), 0, external=True)
     mapped = users_by_slack_id(session, facts.members)
     readers = dict(mapped)
     unmapped = 0
@@ -75,6 +86,8 @@ def audience(
             person = cache.person(client, slack_id, now)
         except SlackApiError:
             unmapped += 1  # cannot tell a person from a bot: assume a person who sees nothing
+            if not exhaustive:
+                break
             continue
         if person.bot:
             continue
@@ -85,6 +98,8 @@ def audience(
         )
         if user is None:
             unmapped += 1
+            if not exhaustive:
+                break
         else:
             readers[slack_id] = user
     unique = {u.id: u for u in readers.values()}

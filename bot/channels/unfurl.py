@@ -66,7 +66,10 @@ def unfurls(
         return {}
     links = RecordLinks.load(session)
     channel = str(event.get("channel") or "")
-    who = audience(session, client, cache, channel, now) if mode == "when_all_may_view" else unknown(channel)
+    if mode == "when_all_may_view":
+        who = audience(session, client, cache, channel, now, exhaustive=False)
+    else:
+        who = unknown(channel)
     viewer = _viewer(session, who, str(event.get("user") or ""))
     out: dict[str, dict[str, Any]] = {}
     for url, kind, record_id in records:

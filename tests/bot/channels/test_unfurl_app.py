@@ -51,8 +51,12 @@ def test_a_rep_of_another_team_in_the_channel_gets_a_minimal_card_with_no_canary
 def test_an_unmapped_member_counts_as_seeing_nothing(
     bolt: SlackRequests, slack: FakeSlack, org: World
 ) -> None:
+    slack.users["other@partner.test"] = "UOTHER"
+    slack.channels["CGUEST"].members.append("UOTHER")
     link_shared(bolt, [DEAL_URL], channel="CGUEST")
     assert is_minimal(sent_unfurls(slack)[DEAL_URL])
+    # The first stranger settles it; the other is not looked up (members are asked in channel order).
+    assert [c.params["user"] for c in slack.calls("users.info")] == ["UBOT", "USTRANGER"]
     assert CANARY not in everything_sent(slack)
 
 
@@ -62,6 +66,7 @@ def test_a_slack_connect_channel_never_gets_more_than_the_minimal_card(
     link_shared(bolt, [DEAL_URL], channel="CEXT")
     assert is_minimal(sent_unfurls(slack)[DEAL_URL])
     assert CANARY not in everything_sent(slack)
+    assert not slack.calls("users.info")  # nobody needs mapping: the answer is the minimal card anyway
 
 
 def test_bots_salesbot_included_are_not_readers(bolt: SlackRequests, slack: FakeSlack, org: World) -> None:
