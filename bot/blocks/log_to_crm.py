@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.views import modal
+from bot.slack.keys import key
 from bot.slack.mrkdwn import truncate
 from crm.queries.pickers import Pick
 
@@ -55,17 +56,17 @@ def record_options(picks: list[Pick]) -> dict[str, Any]:
     """The options answer (``ack(**record_options(...))``) for the type-ahead."""
     options = [
         Option(
-            value=f"{p.kind}:{p.id}",
+            value=f"{p.kind}:{key(p.id)}",  # an option's value holds 150 characters: long ids travel as keys
             text=truncate(f"{KIND_LABELS[p.kind]}: {p.label}", OPTION_TEXT),
         ).to_dict()
         for p in picks
-        if len(p.id) + len(p.kind) < OPTION_VALUE
     ]
     return {"options": options}
 
 
 def parse_record(value: str | None) -> tuple[str, str] | None:
-    """(kind, id) of a picked option, or None for anything else."""
+    """(kind, id or its key) of a picked option, or None for anything else (``bot.slack.keys.restore``
+    gives the id back)."""
     kind, _, record_id = (value or "").partition(":")
     return (
         (kind, record_id) if kind in KIND_LABELS and record_id and len(value or "") <= OPTION_VALUE else None

@@ -78,6 +78,7 @@ def minimal_share(session: Session, who: Who, actor: User, kind: RecordKind, rec
 
 
 def shared_activity_ids(session: Session, deal_id: str, actor: User, now: datetime) -> list[str]:
-    """The activities a deal's insights rest on as ``actor`` sees them: the AI text may quote any of them."""
-    context = read_deal(session, deal_id, actor, now).context
+    """The activities a deal's shared insights rest on as ``actor`` sees them (``public``: private ones are
+    left out of a shared text): its AI text may quote any of them."""
+    context = read_deal(session, deal_id, actor, now, public=True).context
     return [a.id for a in (*context.recent, *context.scheduled)]

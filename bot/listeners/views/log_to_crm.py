@@ -16,8 +16,9 @@ from bot.blocks.log_to_crm import NOTE, RECORD, parse_record
 from bot.listeners.views.state import input_value, selected_value
 from bot.listeners.work import Effect, Who, after_ack, say
 from bot.runtime import Services
+from bot.slack.keys import restore
 from crm.changes import records
-from crm.models import User
+from crm.models import Contact, Deal, User
 
 
 def handler(services: Services) -> Callable[..., None]:
@@ -39,8 +40,10 @@ def handler(services: Services) -> Callable[..., None]:
         who = Who.from_body(body)
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
+            column = Deal.id if kind == "deal" else Contact.id
+            target = restore(session, record_id, column)
             records.log_activity(
-                session, actor, "deals" if kind == "deal" else "contacts", record_id, "note", note, now, now
+                session, actor, "deals" if kind == "deal" else "contacts", target, "note", note, now, now
             )
             return [say(who, f"Saved the message as a note on the {kind}.")]
 

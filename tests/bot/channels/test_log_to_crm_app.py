@@ -143,3 +143,17 @@ def test_a_submission_without_a_record_or_text_shows_errors_inline(
     errors = json.loads(response.body)["errors"]
     assert set(errors) == {RECORD[0], NOTE[0]}
     assert notes(session) == []
+
+
+def test_a_record_with_a_long_id_travels_as_a_key_and_is_saved_on(
+    bolt: SlackRequests, slack: FakeSlack, org: World, session: Session
+) -> None:
+    long_id = "d" * 200
+    org.deal(long_id, owner="u1").name = "Long-id deal"
+    org.commit()
+    [value] = suggest(bolt, "long-id")
+    assert len(value) <= 150
+    submit(bolt, value, "On the long one")
+    [note] = notes(session)
+    linked = session.scalars(select(ActivityDeal.deal_id).where(ActivityDeal.activity_id == note.id)).all()
+    assert list(linked) == [long_id]

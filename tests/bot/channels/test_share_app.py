@@ -51,14 +51,24 @@ def test_where_someone_may_not_view_the_sharer_is_asked_and_nothing_is_posted(
     assert CANARY not in everything_sent(slack)
 
 
-def test_a_private_activity_of_the_sharer_keeps_the_insights_out_of_a_shared_channel(
+def test_shared_insights_leave_the_sharers_private_activities_out(
     bolt: SlackRequests, slack: FakeSlack, org: World
 ) -> None:
-    org.note("n2", owner="u1", created=ago(days=1), deals=["d1"], private=True).body = "private"
+    org.note("n2", owner="u1", created=ago(days=1), deals=["d1"], private=True).body = "PRIVATE-NOTE"
     org.commit()
     click_in(bolt, "CTEAM", ib.SHARE, SHARE_VALUE)
-    assert "1 person" in question(slack)["text"]  # Bo may view the deal, not Ana's private note
-    assert not slack.calls("chat.postMessage")
+    [shared] = slack.calls("chat.postMessage")  # Bo may view the deal and every activity shared
+    assert "PRIVATE-NOTE" not in everything_sent(slack) and "n2" not in json.dumps(shared.params["blocks"])
+
+
+def test_an_activity_a_member_may_not_view_keeps_the_insights_out(
+    bolt: SlackRequests, slack: FakeSlack, org: World
+) -> None:
+    org.users["u2"].access_activities = "owned"  # Bo still sees the deal, not Ana's notes
+    org.commit()
+    click_in(bolt, "CTEAM", ib.SHARE, SHARE_VALUE)
+    assert "1 person" in question(slack)["text"]
+    assert not slack.calls("chat.postMessage") and CANARY not in everything_sent(slack)
 
 
 def test_the_minimal_card_instead_names_nothing_of_the_deal(
