@@ -132,9 +132,18 @@ class _ViewPayload(_Common):
     view: _SubmittedView
 
 
+class _Link(_Loose):
+    url: Text
+    domain: Text | None = None
+
+
 class _Event(_Ids):
     type: Text
     tab: Text | None = None
+    links: list[_Link] | None = None  # link_shared
+    message_ts: Text | None = None
+    unfurl_id: Text | None = None
+    source: Text | None = None
     message: _Message | None = None
     previous_message: _Message | None = None
     item: _Ids | None = None
@@ -150,18 +159,18 @@ class _Command(_Loose):
     user_id: Text = Field(min_length=1)
 
 
-class _MessageShortcut(_Loose):
-    type: str
-    callback_id: str = Field(min_length=1)
-    trigger_id: str = Field(min_length=1)
-    user: _User
+class _MessageShortcut(_Common):
+    user: _User  # type: ignore[assignment]  # required here, an object
+    callback_id: Text = Field(min_length=1)
+    trigger_id: Text = Field(min_length=1)
+    message_ts: Text | None = None
+    message: _Message | None = None
 
 
-class _Suggestion(_Loose):
-    type: str
-    action_id: str = Field(min_length=1)
-    user: _User
-    value: str = ""
+class _Suggestion(_Common):
+    user: _User  # type: ignore[assignment]  # required here, an object
+    action_id: Text = Field(min_length=1)
+    value: Text = ""
 
 
 class _UrlVerification(_Loose):

@@ -36,8 +36,14 @@ def test_well_formed_channel_payloads_pass() -> None:
         {k: v for k, v in SHORTCUT.items() if k != "callback_id"},
         {**SUGGESTION, "value": 7},
         {**SUGGESTION, "action_id": ["x"]},
+        {**SHORTCUT, "message": {"text": 5}},
+        {
+            "type": "event_callback",
+            "event_id": "Ev1",
+            "event": {"type": "link_shared", "channel": "C1", "links": [{"url": 1}]},
+        },
     ],
 )
 def test_malformed_channel_payloads_are_refused_with_the_reason(payload: dict) -> None:
     reason = problem(form(payload), FORM)
-    assert reason is not None and reason.startswith(f"malformed {payload['type']} payload")
+    assert reason is not None and reason.startswith(f"malformed {payload['type']} payload"), reason
