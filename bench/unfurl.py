@@ -22,13 +22,11 @@ import json
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
-from slack_bolt import BoltRequest
-from slack_sdk.signature import SignatureVerifier
 
 from bench.common import NOW, percentile
 from bot.app import build_app
@@ -36,11 +34,11 @@ from bot.runtime import Services
 from crm.config import Settings
 from crm.db import make_engine, upgrade
 from crm.models import Team
+from tests.bot.app.conftest import SECRET, SlackRequests
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_channels import Channel
 from tests.rules.world import World, ago
 
-SECRET = "bench-secret"
 URL = "https://crm.example.com/deals/d1"
 
 
@@ -62,33 +60,13 @@ def build(path: Path, members: int, teams: int) -> list[str]:
     world.org.record_urls = {"deal": "https://crm.example.com/deals/{id}"}
     world.contact("c1", owner="u1")
     deal = world.deal("d1", owner="u1", contacts=["c1"])
-    deal.amount, deal.next_steps = 120000, "Send the security questionnaire"
+    deal.amount, deal.next_steps = Decimal(120000), "Send the security questionnaire"
     for i in range(60):
         world.note(f"n{i}", owner=f"u{1 + i % members}", created=ago(days=1 + i), deals=["d1"])
     world.commit()
     world.close()
     engine.dispose()
     return slack_ids
-
-
-def signed(event: dict[str, object], event_id: str) -> BoltRequest:
-    body = json.dumps(
-        {
-            "type": "event_callback",
-            "team_id": "T0001",
-            "api_app_id": "A1",
-            "event": event,
-            "event_id": event_id,
-        }
-    )
-    timestamp = str(int(time.time()))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=body)
-    headers = {
-        "content-type": ["application/json"],
-        "x-slack-request-timestamp": [timestamp],
-        "x-slack-signature": [signature],
-    }
-    return BoltRequest(body=body, headers=headers)
 
 
 def main() -> None:
@@ -104,7 +82,7 @@ def main() -> None:
         settings = Settings(slack_bot_token=slack.token, slack_api_url=slack.url, slack_signing_secret=SECRET)
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         services = Services(engine=engine, settings=settings, clock=lambda: NOW)
-        app = build_app(services)
+        requests = SlackRequests(build_app(services), services, slack)
         print(
             f"channel of {args.members} members (+ the bot) in {args.teams} team(s), "
             f"{args.events} events per case"
@@ -125,8 +103,7 @@ def main() -> None:
                 }
                 sent = len(slack.unfurls)
                 start = time.perf_counter()
-                app.dispatch(signed(event, f"Ev{seq}"))
-                services.join()
+                requests.event(event, event_id=f"Ev{seq}")  # signed, dispatched, and waited for
                 times.append(time.perf_counter() - start)
                 assert len(slack.unfurls) == sent + 1, "no chat.unfurl was sent"
                 assert "card.minimal" not in json.dumps(slack.unfurls[-1]), "expected the full card"
