@@ -33,6 +33,11 @@ BOT_SCOPES = (
     "im:write",
     "users:read",
     "users:read.email",
+    # Channels (issue 18): unfurls, and who is in a channel (public and private) before sharing to it.
+    "links:read",
+    "links:write",
+    "channels:read",
+    "groups:read",
 )
 
 

@@ -132,9 +132,18 @@ class _ViewPayload(_Common):
     view: _SubmittedView
 
 
+class _Link(_Loose):
+    url: Text
+    domain: Text | None = None
+
+
 class _Event(_Ids):
     type: Text
     tab: Text | None = None
+    links: list[_Link] | None = None  # link_shared
+    message_ts: Text | None = None
+    unfurl_id: Text | None = None
+    source: Text | None = None
     message: _Message | None = None
     previous_message: _Message | None = None
     item: _Ids | None = None
@@ -150,6 +159,20 @@ class _Command(_Loose):
     user_id: Text = Field(min_length=1)
 
 
+class _MessageShortcut(_Common):
+    user: _User  # type: ignore[assignment]  # required here, an object
+    callback_id: Text = Field(min_length=1)
+    trigger_id: Text = Field(min_length=1)
+    message_ts: Text | None = None
+    message: _Message | None = None
+
+
+class _Suggestion(_Common):
+    user: _User  # type: ignore[assignment]  # required here, an object
+    action_id: Text = Field(min_length=1)
+    value: Text = ""
+
+
 class _UrlVerification(_Loose):
     type: Text
     challenge: Text
@@ -161,6 +184,8 @@ SHAPES: dict[str, type[BaseModel]] = {
     "view_closed": _ViewPayload,
     "event_callback": _EventCallback,
     "url_verification": _UrlVerification,
+    "message_action": _MessageShortcut,
+    "block_suggestion": _Suggestion,
 }
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
+from bot.channels.members import ChannelCache
 from crm.config import Settings
 from crm.localtime import wall_clock
 
@@ -78,6 +79,8 @@ class Services:
     model_worker: Worker = field(default_factory=lambda: Worker("salesbot-model", 2))
     # HubSpot write-back when HubSpot is connected (hubspot_connector.writeback.runner); None: not queued.
     writeback: Writeback | None = None
+    # Channel members for unfurls and shares, kept briefly (bot/channels/members.py).
+    channels: ChannelCache = field(default_factory=ChannelCache)
 
     def join(self) -> None:
         """Wait for every listener and the work they handed over (tests; a graceful stop)."""

@@ -47,7 +47,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.views import modal
 from bot.slack import limits
-from bot.slack.mrkdwn import escape, truncate
+from bot.slack.mrkdwn import escape, link, truncate
 from crm.localtime import zone
 from insights.service import ActivityDetail, InsightResult
 
@@ -160,10 +160,15 @@ def limits_block_id(prefix: str, ref: str) -> str:
     )
 
 
-def result_message(result: InsightResult, *, shared: bool = False) -> dict[str, Any]:
+def result_message(result: InsightResult, *, shared: bool = False, url: str | None = None) -> dict[str, Any]:
+    """The answer; ``url``: the deal in the CRM, linked from its name under the header."""
+    blocks = result_blocks(result, shared=shared)
+    if url:
+        name = MarkdownTextObject(text=link(url, truncate(result.deal_name, 200)))
+        blocks.insert(1, ContextBlock(block_id="insights.link", elements=[name]))
     payload = {
         "text": truncate(escape(f"Deal insights: {result.deal_name}"), limits.FALLBACK_TEXT),
-        "blocks": [b.to_dict() for b in result_blocks(result, shared=shared)],
+        "blocks": [b.to_dict() for b in blocks],
     }
     limits.check_message(payload)
     return payload

@@ -19,12 +19,14 @@ from bot.blocks.home.schedule import feed_blocks, schedule_blocks
 from bot.blocks.home.settings import settings_blocks
 from bot.blocks.home.summary import summary_blocks
 from bot.blocks.home.view import chrome, home_view
+from bot.blocks.unfurl import unfurl_setting_blocks
 from bot.home.context import HomeContext, context, people
 from bot.home.records import load_deals, load_leads
 from bot.home.schedule import load_feed, load_schedule
 from bot.home.state import HomeState
 from bot.home.summary import load_summary
 from bot.interactions.queue import Queue
+from crm.changes.org_settings import unfurl_mode
 from crm.changes.preferences import digest_settings, preferences
 from crm.models import User
 
@@ -36,7 +38,10 @@ def _summary(session: Session, ctx: HomeContext) -> list[Block]:
 
 
 def _settings(session: Session, ctx: HomeContext) -> list[Block]:
-    return settings_blocks(digest_settings(session, ctx.subject), editable=not ctx.masked)
+    blocks = settings_blocks(digest_settings(session, ctx.subject), editable=not ctx.masked)
+    if ctx.viewer.is_super_admin and not ctx.masked:
+        blocks += unfurl_setting_blocks(unfurl_mode(session))
+    return blocks
 
 
 def _deals(session: Session, ctx: HomeContext) -> list[Block]:

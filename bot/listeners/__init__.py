@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, views
+from bot.listeners import actions, commands, events, shortcuts, views
 from bot.runtime import Services
 
 
 def register_listeners(app: App, services: Services) -> None:
-    for kind in (actions, views, events, commands):
+    for kind in (actions, views, events, commands, shortcuts):
         kind.register(app, services)

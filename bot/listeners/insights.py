@@ -14,6 +14,7 @@ from bot.listeners.work import Effect, Who, tell
 from bot.runtime import Services
 from crm.models import User
 from crm.permissions import PermissionDenied
+from crm.record_links import RecordLinks
 from insights.service import InsightsDisabled, get_insights
 
 
@@ -27,7 +28,7 @@ def insights_payload(
         return not_allowed_message()
     except InsightsDisabled as exc:
         return refusal_message(str(exc))
-    return result_message(result)
+    return result_message(result, url=RecordLinks.load(session).url("deal", deal_id))
 
 
 def insights_effects(

@@ -20,6 +20,7 @@ from crm.models import (
     ActivityContact,
     ActivityDeal,
     ActivityLead,
+    Contact,
     Deal,
     DealCloseDate,
     DealContact,
@@ -55,6 +56,18 @@ def changeable(session: Session, actor: User, kind: Kind, record_id: str) -> Dea
     if record is None or not may_change(actor, record.owner_id):
         raise PermissionDenied(f"you may not change that {'deal' if kind == 'deals' else 'lead'}")
     return record
+
+
+def loggable(session: Session, actor: User, kind: Kind, record_id: str) -> Deal | Lead | Contact:
+    """A record an activity may be logged on: a deal or lead the actor may change, or such a contact."""
+    if kind != "contacts":
+        return changeable(session, actor, kind, record_id)
+    contact = session.scalars(
+        visible(select(Contact).where(Contact.id == record_id), actor, kind).with_for_update()
+    ).first()
+    if contact is None or not may_change(actor, contact.owner_id):
+        raise PermissionDenied("you may not change that contact")
+    return contact
 
 
 def _stage(session: Session, pipeline_id: str, stage_id: str, kind: str | None = None) -> Stage:
@@ -204,8 +217,8 @@ def log_activity(
     title: str | None = None,
     minutes: int = DEFAULT_MEETING_MINUTES,
 ) -> Activity:
-    """A call, meeting or note by the actor on a deal or lead they may change, linked to its contacts. A
-    meeting lasts ``minutes`` from ``at``."""
+    """A call, meeting or note by the actor on a deal, lead or contact they may change, linked to its
+    contacts. A meeting lasts ``minutes`` from ``at``."""
     if type_ not in LOG_TYPES:
         raise ValueError(f"log one of {', '.join(LOG_TYPES)}")
     if type_ == "meeting" and not MEETING_MINUTES[0] <= minutes <= MEETING_MINUTES[1]:
@@ -215,7 +228,7 @@ def log_activity(
         raise ValueError(f"at most {BODY_LIMIT} characters")
     if type_ == "note" and not body:
         raise ValueError("a note needs some text")
-    record = changeable(session, actor, kind, record_id)
+    record = loggable(session, actor, kind, record_id)
     at = at.astimezone(UTC)
     activity = Activity(id=f"sb-{uuid.uuid4().hex[:16]}", type=type_, owner_id=actor.id, body=body or None)
     if type_ == "call":
@@ -234,9 +247,11 @@ def log_activity(
             .where(DealContact.deal_id == record.id)
             .order_by(DealContact.position)
         ).all()
-    else:
+    elif isinstance(record, Lead):
         activity.lead_links = [ActivityLead(lead_id=record.id, position=0)]
         contacts = [record.contact_id]
+    else:
+        contacts = [record.id]
     activity.contact_links = [ActivityContact(contact_id=c, position=i) for i, c in enumerate(contacts)]
     session.add(activity)
     session.flush()

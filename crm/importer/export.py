@@ -35,6 +35,7 @@ from crm.models import (
     User,
     UserGoal,
 )
+from crm.models.org import DEFAULT_UNFURL
 
 CHUNK = 5_000
 
@@ -185,6 +186,8 @@ def iter_dataset(session: Session) -> Iterator[tuple[str, dict[str, Any]]]:
                 "final_lifecycle_stages": list(org.final_lifecycle_stages),
                 "customer_analysis_enabled": org.customer_analysis_enabled,
                 "sensitive_data_enabled": org.sensitive_data_enabled,
+                **({"unfurl": org.unfurl} if org.unfurl != DEFAULT_UNFURL else {}),
+                **({"record_urls": dict(org.record_urls)} if org.record_urls else {}),
             },
         )
     for rows in _chunks(session, Team):

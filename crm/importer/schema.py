@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from crm.models.base import ID_LENGTH
+from crm.record_links import check_template
 
 
 @lru_cache(maxsize=1)
@@ -107,11 +108,22 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+UrlTemplate = Annotated[StrictStr, AfterValidator(check_template)]
+
+
+class RecordUrlsIn(Record):
+    deal: UrlTemplate | None = None
+    contact: UrlTemplate | None = None
+    company: UrlTemplate | None = None
+
+
 class OrgIn(Record):
     name: Name = ""
     final_lifecycle_stages: list[StrictStr] = Field(default_factory=lambda: ["customer", "evangelist"])
     customer_analysis_enabled: StrictBool = True
     sensitive_data_enabled: StrictBool = False
+    unfurl: Literal["off", "preview_only", "when_all_may_view"] = "when_all_may_view"
+    record_urls: RecordUrlsIn | None = None
 
 
 class TeamIn(Record):

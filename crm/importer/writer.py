@@ -178,7 +178,8 @@ def _t(model: Any) -> Table:
 
 
 def _org_row(r: Any) -> dict[str, Any]:
-    return {"id": ORG_ROW_ID, **r.model_dump()}
+    urls = r.record_urls.model_dump(exclude_none=True) if r.record_urls is not None else None
+    return {"id": ORG_ROW_ID, **r.model_dump(exclude={"record_urls"}), "record_urls": urls}
 
 
 def _team_rows(r: Any, rows: Rows) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from crm.localtime import local_date
 from crm.models import Activity, ActivityDeal, Contact, Deal, Lead, Pipeline, Role, Stage, User
 from crm.permissions import visible
+from crm.record_links import RecordLinks
 
 STALLED_DAYS = 14
 EVERYONE = "*"
@@ -32,6 +33,7 @@ class DealRow:
     amount: Decimal | None
     currency: str | None
     close_date: date | None
+    url: str | None = None  # the record in the CRM (crm.record_links)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class LeadRow:
     stage_id: str
     stage_label: str
     created_at: datetime | None
+    contact_url: str | None = None  # the lead's contact in the CRM (crm.record_links)
 
 
 def may_filter_owner(viewer: User) -> bool:
@@ -117,9 +120,19 @@ def deal_page(session: Session, stmt: Select[Deal, Stage], page: int, size: int)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     ordered = stmt.order_by(Deal.close_date.is_(None), Deal.close_date, Deal.name, Deal.id)
     rows = session.execute(ordered.offset(page * size).limit(size)).all()
+    links = RecordLinks.load(session)
     return [
         DealRow(
-            d.id, d.name, d.owner_id, d.pipeline_id, d.stage_id, s.label, d.amount, d.currency, d.close_date
+            d.id,
+            d.name,
+            d.owner_id,
+            d.pipeline_id,
+            d.stage_id,
+            s.label,
+            d.amount,
+            d.currency,
+            d.close_date,
+            links.url("deal", d.id),
         )
         for d, s in rows
     ], total
@@ -187,11 +200,19 @@ def leads_page(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     ordered = stmt.order_by(Lead.pipeline_id, Stage.order, Lead.created_at.desc(), Lead.id)
     out = []
+    links = RecordLinks.load(session)
     for lead, stage, first, last, email in session.execute(ordered.offset(page * size).limit(size)):
         name = f"{first or ''} {last or ''}".strip() or email or "a contact"
         out.append(
             LeadRow(
-                lead.id, name, lead.owner_id, lead.pipeline_id, lead.stage_id, stage.label, lead.created_at
+                lead.id,
+                name,
+                lead.owner_id,
+                lead.pipeline_id,
+                lead.stage_id,
+                stage.label,
+                lead.created_at,
+                links.url("contact", lead.contact_id),
             )
         )
     return out, total

@@ -27,6 +27,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bot.slack import limits
+from tests.fakes import slack_channels
+from tests.fakes.slack_channels import Channel
 
 TOKEN_PREFIXES = ("xoxb-", "xoxp-")
 RESPONSE_URL_PATH = "/response/"
@@ -73,6 +75,9 @@ class FakeSlack:
         self.channel_interval = channel_interval
         self.token = token
         self.requests: list[Request] = []
+        self.channels: dict[str, Channel] = {}  # conversations.members / .info (tests.fakes.slack_channels)
+        self.bots: set[str] = {"UBOT"}
+        self.unfurls: list[dict[str, Any]] = []
         self.messages: list[Message] = []
         self.rejected: list[tuple[str, str]] = []  # (method, error) answered with ok:false or 429
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
@@ -169,7 +174,7 @@ class FakeSlack:
                 params.update(json.loads(body))
             else:
                 params.update({k: v[0] for k, v in parse_qs(body.decode()).items()})
-        for key in ("blocks", "metadata", "view"):
+        for key in ("blocks", "metadata", "view", "unfurls"):
             if isinstance(params.get(key), str):
                 with contextlib.suppress(ValueError):
                     params[key] = json.loads(params[key])
@@ -243,6 +248,9 @@ class FakeSlack:
         return "D" + channel[1:] if channel.startswith(("U", "W")) else channel
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        channel_answer = slack_channels.answer(self, method, params)
+        if channel_answer is not None:
+            return channel_answer
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "team_id": "T0001", "bot_id": "B0001"}
         if method == "users.lookupByEmail":

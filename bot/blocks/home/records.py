@@ -19,7 +19,7 @@ from bot.blocks.insights import SHOW as INSIGHTS
 from bot.home.records import DEALS_PAGE, LEADS_PAGE, DealsData, LeadsData
 from bot.home.state import DEAL_CATEGORIES, HomeState
 from bot.slack.keys import key
-from bot.slack.mrkdwn import escape, truncate
+from bot.slack.mrkdwn import escape, link, truncate
 from crm.queries.records import EVERYONE, DealRow
 
 DEAL_STAGE = "home.deal.stage"
@@ -76,7 +76,7 @@ def deals_blocks(data: DealsData, state: HomeState) -> list[Block]:
     for row in data.rows:
         close = row.close_date.isoformat() if row.close_date else "no close date"
         detail = f"{escape(row.stage_label)} · {escape(money(row))} · closes {close}"
-        text = f"*{escape(truncate(row.name, 200))}*\n{detail}"
+        text = f"*{link(row.url, truncate(row.name, 200))}*\n{detail}"
         blocks.append(SectionBlock(block_id=f"deal:{key(row.id)}", text=MarkdownTextObject(text=text)))
         blocks.append(
             ActionsBlock(
@@ -107,10 +107,11 @@ def leads_blocks(data: LeadsData, state: HomeState) -> list[Block]:
                 )
             )
         created = f" · since {row.created_at.date().isoformat()}" if row.created_at else ""
+        name = link(row.contact_url, truncate(row.contact_name, 200))
         blocks.append(
             SectionBlock(
                 block_id=f"lead:{key(row.id)}",
-                text=MarkdownTextObject(text=f"*{escape(truncate(row.contact_name, 200))}*{created}"),
+                text=MarkdownTextObject(text=f"*{name}*{created}"),
             )
         )
         blocks.append(

@@ -12,6 +12,7 @@ from bot.blocks.home.settings import EDIT as EDIT_SETTINGS
 from bot.blocks.home.summary import START_QUEUE
 from bot.blocks.queue import SKIP
 from bot.blocks.queue import SNOOZE as QUEUE_SNOOZE
+from bot.blocks.unfurl import PREVIEW, SHARE_CANCEL, SHARE_MINIMAL, UNFURL_SETTING
 from bot.digest import render
 from bot.home.modals import OPENERS
 from bot.interactions.items import complete_item, dismiss_item
@@ -24,8 +25,11 @@ from bot.listeners.actions import (
     home_settings,
     insights_buttons,
     queue_skip,
+    share_choice,
     snooze,
     start_queue,
+    unfurl_preview,
+    unfurl_setting,
 )
 from bot.listeners.actions.items import button_handler
 from bot.runtime import Services
@@ -57,6 +61,10 @@ def register(app: App, services: Services) -> None:
         app.action(action_id)(home_records.handler(services))
     for action_id, handler in insights_buttons.handlers(services).items():
         app.action(action_id)(handler)
+    app.action(PREVIEW)(unfurl_preview.handler(services))
+    app.action(SHARE_MINIMAL)(share_choice.minimal(services))
+    app.action(SHARE_CANCEL)(share_choice.cancel)
+    app.action(UNFURL_SETTING)(unfurl_setting.handler(services))
     if services.writeback is not None:
         from hubspot_connector.writeback import listener, slack
 

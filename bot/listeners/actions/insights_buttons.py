@@ -11,18 +11,19 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.blocks import insights as blocks
 from bot.blocks.sales import PICK_DEAL
 from bot.interactions.refs import BadRef
 from bot.listeners.insights import insights_effects
+from bot.listeners.share import share_effects, shared_activity_ids
 from bot.listeners.work import Effect, Who, after_ack, after_ack_slow, modal_after_ack, say
 from bot.runtime import Services
 from bot.slack.keys import restore
 from crm.models import Deal, User
 from crm.permissions import PermissionDenied
+from crm.record_links import RecordLinks
 from insights.render import render_text
 from insights.service import activity_detail, get_insights, record_feedback
 
@@ -99,17 +100,21 @@ def handlers(services: Services) -> dict[str, Callable[..., None]]:
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
             deal_id, _ = _deal_and_hash(action.get("value"))
             result = get_insights(session, deal_id, actor, now, settings=services.settings, public=True)
-            payload = blocks.result_message(result, shared=True)
-
-            def post(c: WebClient) -> None:
-                try:
-                    c.chat_postMessage(channel=who.channel or who.user, **payload)
-                except SlackApiError as exc:
-                    if exc.response.get("error") not in ("not_in_channel", "channel_not_found"):
-                        raise
-                    say(who, "I can't post in this channel: invite Salesbot to it first.")(c)
-
-            return [post]
+            url = RecordLinks.load(session).url("deal", deal_id)
+            payload = blocks.result_message(result, shared=True, url=url)
+            rests_on = shared_activity_ids(session, deal_id, actor, now)
+            return share_effects(
+                session,
+                client,
+                services.channels,
+                who,
+                actor,
+                "deal",
+                deal_id,
+                payload,
+                now,
+                rests_on=rests_on,
+            )
 
         after_ack_slow(services, client, who, "insights share", work)
 

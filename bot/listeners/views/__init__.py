@@ -8,9 +8,17 @@ from bot.blocks.feedback import COMMENT_VIEW
 from bot.blocks.followup import CREATE_VIEW
 from bot.blocks.home.settings import SETTINGS_VIEW
 from bot.blocks.insights import FEEDBACK_CALLBACK
+from bot.blocks.log_to_crm import VIEW as LOG_TO_CRM_VIEW
 from bot.blocks.queue import QUEUE_VIEW
 from bot.listeners.actions import insights_buttons
-from bot.listeners.views import create_task, feedback_comment, home_records, home_settings, queue_submit
+from bot.listeners.views import (
+    create_task,
+    feedback_comment,
+    home_records,
+    home_settings,
+    log_to_crm,
+    queue_submit,
+)
 from bot.runtime import Services
 
 
@@ -22,3 +30,4 @@ def register(app: App, services: Services) -> None:
     for callback_id in home_records.CALLBACKS:
         app.view(callback_id)(home_records.handler(services))
     app.view(FEEDBACK_CALLBACK)(insights_buttons.feedback_submitted(services))
+    app.view(LOG_TO_CRM_VIEW)(log_to_crm.handler(services))

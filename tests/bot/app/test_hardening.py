@@ -28,6 +28,7 @@ from tests.bot.home.conftest import home_click
 from tests.conftest import NOW
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_channels import Channel
 from tests.rules.world import World, ago
 
 TIMEOUT_S = 0.5
@@ -89,6 +90,7 @@ def test_share_to_channel_leaves_out_private_activities_even_from_the_model(
     assert "My private plan" in model.all_requests_text()
     asked = len(model.requests)
 
+    slack.channels["C0SALES"] = Channel(members=["UANA", "UBOT"])  # a channel Ana alone reads
     bolt.message_click(ib.SHARE, value=button_value(own, ib.SHARE))
     shared = slack.calls("chat.postMessage")[-1].params
     assert shared["channel"] == "C0SALES" and "Pricing question" in json.dumps(shared)

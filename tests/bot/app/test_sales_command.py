@@ -22,6 +22,7 @@ from tests.bot.app.conftest import SlackRequests, ana_world
 from tests.conftest import NOW
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_channels import Channel
 from tests.rules.world import World, ago
 
 
@@ -139,6 +140,7 @@ def test_insights_by_name_uses_the_model_and_the_buttons_work(
     assert "Globex renewal" in json.dumps(slack.calls("views.update")[-1].params["view"])
     assert len(model.requests) == 1  # served from the cache
 
+    slack.channels["C0SALES"] = Channel(members=["UANA", "UBOT"])  # Ana alone reads it: shared in full
     bolt.message_click(ib.SHARE, value=value)
     shared = slack.calls("chat.postMessage")[-1].params
     assert shared["channel"] == "C0SALES" and "They want SSO." in json.dumps(shared["blocks"])

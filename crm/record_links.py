@@ -1,0 +1,170 @@
+"""Links to CRM records, both ways: the URL Salesbot shows for a deal, contact or company, and the record a
+URL names (what a shared link unfurls to).
+
+Forward, ``RecordLinks.url(kind, record_id)``: HubSpot's record URL when the record is synced from HubSpot,
+otherwise the dataset's ``org.record_urls`` template for the kind (``{id}`` replaced, URL-quoted); None
+when neither applies. Backward, ``record_for_url(session, url)``: a HubSpot record URL
+(``app.hubspot.com/contacts/{portal}/record/0-3/{id}`` and the older ``.../deal/{id}``, likewise contacts
+and companies) or a URL made from a template, as ``(kind, Salesbot id)``, or None.
+
+HubSpot enters at two places only, both reading the tables the connector fills (``hubspot_records``,
+``hubspot_portal``): ``hubspot_url`` (Salesbot id -> HubSpot URL) and ``from_hubspot_id`` (HubSpot object
+type and id -> Salesbot id, only for the connected portal). With no portal connected, ``from_hubspot_id``
+takes a HubSpot id to the record of the same id (a dataset exported from HubSpot keeps HubSpot's ids).
+
+Neither direction checks permissions: a URL is not data, and whoever reads the record afterwards goes
+through ``crm.permissions``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import quote, unquote, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.models import Company, Contact, Deal, HubSpotPortal, HubSpotRecord, Org
+from crm.models.org import ORG_ROW_ID
+
+RecordKind = Literal["deal", "contact", "company"]
+RECORD_KINDS: tuple[RecordKind, ...] = ("deal", "contact", "company")
+MODELS: dict[str, Any] = {"deal": Deal, "contact": Contact, "company": Company}
+HUBSPOT_HOST = "app.hubspot.com"
+# HubSpot's object type ids, and the older path words, for the kinds Salesbot links to.
+HUBSPOT_TYPES: dict[str, RecordKind] = {"0-1": "contact", "0-2": "company", "0-3": "deal"}
+# The connector's object type names (``hubspot_records.object_type``) per kind.
+HUBSPOT_OBJECTS: dict[RecordKind, str] = {"deal": "deals", "contact": "contacts", "company": "companies"}
+HUBSPOT_WORDS: dict[str, RecordKind] = {"contact": "contact", "company": "company", "deal": "deal"}
+_HUBSPOT_PATH = re.compile(
+    r"^/contacts/(?P<portal>\d+)/(?:record/(?P<type>0-[123])|(?P<word>deal|contact|company))/(?P<id>[^/]+)/?"
+)
+TEMPLATE_LIMIT = 500
+
+
+def check_template(template: str) -> str:
+    """``template`` when it is an absolute http(s) URL with exactly one ``{id}`` and no other braces; else
+    ``ValueError`` saying why."""
+    if len(template) > TEMPLATE_LIMIT:
+        raise ValueError(f"at most {TEMPLATE_LIMIT} characters")
+    rest = template.replace("{id}", "", 1)
+    if "{id}" not in template or "{" in rest or "}" in rest:
+        raise ValueError("a URL with exactly one {id}, e.g. https://crm.example.com/deals/{id}")
+    parts = urlsplit(template.replace("{id}", "x"))
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c in template for c in "<>| \n"):
+        raise ValueError("an absolute http(s) URL")
+    return template
+
+
+def template_domains(templates: dict[str, str] | None) -> set[str]:
+    """The host names of the org's templates (what the manifest's ``unfurl_domains`` must list)."""
+    return {urlsplit(t.replace("{id}", "x")).hostname or "" for t in (templates or {}).values()} - {""}
+
+
+def _portal(session: Session) -> HubSpotPortal | None:
+    return session.scalars(select(HubSpotPortal).order_by(HubSpotPortal.portal_id).limit(1)).first()
+
+
+def hubspot_url(session: Session, kind: RecordKind, record_id: str) -> str | None:
+    """HubSpot's URL of a record synced from (or written to) HubSpot: the portal the sync read and the
+    record's HubSpot id from the connector's map (``hubspot_records``); None for a record HubSpot does not
+    have, or with no portal connected."""
+    hubspot_id = session.scalar(
+        select(HubSpotRecord.hubspot_id).where(
+            HubSpotRecord.salesbot_id == record_id, HubSpotRecord.object_type == HUBSPOT_OBJECTS[kind]
+        )
+    )
+    portal = _portal(session) if hubspot_id is not None else None
+    if portal is None or hubspot_id is None:
+        return None
+    type_id = next(t for t, k in HUBSPOT_TYPES.items() if k == kind)
+    domain = portal.ui_domain or HUBSPOT_HOST
+    return f"https://{domain}/contacts/{portal.portal_id}/record/{type_id}/{quote(str(hubspot_id), safe='')}"
+
+
+def from_hubspot_id(session: Session, kind: RecordKind, portal_id: str, hubspot_id: str) -> str | None:
+    """The Salesbot id of the record HubSpot knows as ``hubspot_id`` (of ``kind``), or None. With a portal
+    connected, only that portal's links name records (through the connector's map); without one, the record
+    of the same id (a dataset exported from HubSpot keeps HubSpot's ids)."""
+    portal = _portal(session)
+    if portal is not None:
+        if portal.portal_id != portal_id:
+            return None
+        found = session.scalar(
+            select(HubSpotRecord.salesbot_id).where(
+                HubSpotRecord.object_type == HUBSPOT_OBJECTS[kind], HubSpotRecord.hubspot_id == hubspot_id
+            )
+        )
+        return str(found) if found is not None else None
+    model = MODELS[kind]
+    found = session.scalar(select(model.id).where(model.id == hubspot_id))
+    return str(found) if found is not None else None
+
+
+@dataclass
+class RecordLinks:
+    """The org's link templates, read once per request; ``url`` builds links from them."""
+
+    session: Session
+    templates: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session) -> RecordLinks:
+        org = session.get(Org, ORG_ROW_ID)
+        return cls(session, dict((org.record_urls or {}) if org is not None else {}))
+
+    def url(self, kind: RecordKind, record_id: str) -> str | None:
+        return record_url(self, kind, record_id)
+
+
+def record_url(links: RecordLinks, kind: RecordKind, record_id: str) -> str | None:
+    """The one place a record's URL is made (see the module docstring)."""
+    synced = hubspot_url(links.session, kind, record_id)
+    if synced is not None:
+        return synced
+    template = links.templates.get(kind)
+    if not template:
+        return None
+    return template.replace("{id}", quote(record_id, safe=""))
+
+
+def parse_hubspot_url(url: str) -> tuple[RecordKind, str, str] | None:
+    """(kind, portal id, HubSpot id) of a HubSpot record URL, else None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() != HUBSPOT_HOST:
+        return None
+    match = _HUBSPOT_PATH.match(parts.path)
+    if match is None:
+        return None
+    kind = HUBSPOT_TYPES[match["type"]] if match["type"] else HUBSPOT_WORDS[match["word"]]
+    return kind, match["portal"], unquote(match["id"])
+
+
+def _from_template(template: str, url: str) -> str | None:
+    head, _, tail = template.partition("{id}")
+    if not url.startswith(head) or not url.endswith(tail) or len(url) <= len(head) + len(tail):
+        return None
+    raw = url[len(head) : len(url) - len(tail)] if tail else url[len(head) :]
+    return unquote(raw) if "/" not in raw and "?" not in raw and "#" not in raw else None
+
+
+def record_for_url(
+    session: Session, url: str, links: RecordLinks | None = None
+) -> tuple[RecordKind, str] | None:
+    """The existing record a URL names, as (kind, Salesbot id); None for any other URL or a deleted record."""
+    hubspot = parse_hubspot_url(url)
+    if hubspot is not None:
+        kind, portal, hubspot_id = hubspot
+        found = from_hubspot_id(session, kind, portal, hubspot_id)
+        return (kind, found) if found is not None else None
+    links = links or RecordLinks.load(session)
+    for kind in RECORD_KINDS:
+        template = links.templates.get(kind)
+        record_id = _from_template(template, url) if template else None
+        if record_id is not None:
+            model = MODELS[kind]
+            if session.scalar(select(model.id).where(model.id == record_id)) is not None:
+                return kind, record_id
+    return None
