@@ -14,11 +14,13 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
+from bot.blocks.home.admin import extras_blocks
 from bot.blocks.home.records import deals_blocks, leads_blocks
 from bot.blocks.home.schedule import feed_blocks, schedule_blocks
 from bot.blocks.home.settings import settings_blocks
 from bot.blocks.home.summary import summary_blocks
 from bot.blocks.home.view import chrome, home_view
+from bot.home.admin import load_extras
 from bot.home.context import HomeContext, context, people
 from bot.home.records import load_deals, load_leads
 from bot.home.schedule import load_feed, load_schedule
@@ -36,7 +38,9 @@ def _summary(session: Session, ctx: HomeContext) -> list[Block]:
 
 
 def _settings(session: Session, ctx: HomeContext) -> list[Block]:
-    return settings_blocks(digest_settings(session, ctx.subject), editable=not ctx.masked)
+    blocks = settings_blocks(digest_settings(session, ctx.subject), editable=not ctx.masked)
+    extras = load_extras(session, ctx)
+    return blocks + extras_blocks(extras) if extras is not None else blocks
 
 
 def _deals(session: Session, ctx: HomeContext) -> list[Block]:

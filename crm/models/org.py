@@ -23,6 +23,8 @@ class Org(Base):
     )
     customer_analysis_enabled: Mapped[bool] = mapped_column(default=True)
     sensitive_data_enabled: Mapped[bool] = mapped_column(default=False)
+    # Guided-action rules switched off for everyone by a super admin (set from Slack, not the dataset).
+    rules_off: Mapped[list[Any] | None] = mapped_column(JSON)
 
     def __repr__(self) -> str:
         return f"Org(name={self.name!r})"
