@@ -28,8 +28,8 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.digest.delivery import DeliveryConfig, SendReport, send_due
-from bot.health import record_tick
 from bot.digest.workspaces import Workspaces
+from bot.health import record_tick
 from crm.changes.housekeeping import housekeeping
 from crm.config import Settings
 from crm.db import session_scope
