@@ -1,7 +1,8 @@
 """``salesbot clock``: the scheduler process (APScheduler 3).
 
-Two jobs with fixed ids: ``digest-tick`` every minute sends the digests that are due, and ``rules-run``
-every ``SALESBOT_RULES_EVERY_MIN`` minutes evaluates the guided-action rules and reopens snoozed actions.
+Three jobs with fixed ids: ``digest-tick`` every minute sends the digests that are due, ``rules-run`` every
+``SALESBOT_RULES_EVERY_MIN`` minutes evaluates the guided-action rules and reopens snoozed actions, and
+``housekeeping`` every hour prunes what is past its retention (``crm.changes.housekeeping``).
 Both are coalesced with ``max_instances=1``: a slow run is never doubled up, and runs missed while the
 machine slept collapse into one. The triggers are plain intervals in UTC; whether a digest is due is decided
 by each user's local date and time (``crm.queries.deliveries.due_users``), so daylight-saving changes and
@@ -28,8 +29,10 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.digest.delivery import DeliveryConfig, SendReport, send_due
+from bot.digest.workspaces import Workspaces
 from bot.health import record_tick
 from bot.hubspot_jobs import SYNC_JOB, add_hubspot_jobs
+from crm.changes.housekeeping import housekeeping
 from crm.config import Settings
 from crm.db import session_scope
 from crm.localtime import wall_clock
@@ -40,13 +43,14 @@ log = logging.getLogger(__name__)
 
 DIGEST_JOB = "digest-tick"
 RULES_JOB = "rules-run"
+HOUSEKEEPING_JOB = "housekeeping"
 # Coalesce missed runs into one, never run a job twice at once, and skip a run more than a minute late.
 JOB_OPTIONS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
 
 
 def digest_tick(
     engine: Engine,
-    client: WebClient,
+    client: WebClient | Workspaces,
     settings: Settings,
     clock: Callable[[], datetime] = wall_clock,
 ) -> SendReport:
@@ -86,6 +90,14 @@ def rules_tick(engine: Engine, clock: Callable[[], datetime] = wall_clock) -> tu
     return report, unsnoozed
 
 
+def housekeeping_tick(engine: Engine, clock: Callable[[], datetime] = wall_clock) -> dict[str, int]:
+    now = clock()
+    with session_scope(engine, write=True) as session:
+        removed = housekeeping(session, now)
+    log.info("%s at %s: removed %s", HOUSEKEEPING_JOB, now.isoformat(), removed)
+    return removed
+
+
 def _logged(job: str, function: Callable[..., Any], engine: Engine) -> Callable[..., None]:
     def run(*args: Any) -> None:
         started = time.perf_counter()
@@ -105,7 +117,7 @@ def _logged(job: str, function: Callable[..., Any], engine: Engine) -> Callable[
     return run
 
 
-def build_scheduler(engine: Engine, client: WebClient, settings: Settings) -> BlockingScheduler:
+def build_scheduler(engine: Engine, client: WebClient | Workspaces, settings: Settings) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=UTC, job_defaults=JOB_OPTIONS)
     scheduler.add_job(
         _logged(DIGEST_JOB, digest_tick, engine),
@@ -138,10 +150,19 @@ def build_scheduler(engine: Engine, client: WebClient, settings: Settings) -> Bl
             replace_existing=True,
             **JOB_OPTIONS,
         )
+    scheduler.add_job(
+        _logged(HOUSEKEEPING_JOB, housekeeping_tick, engine),
+        IntervalTrigger(hours=1, timezone=UTC),
+        args=(engine,),
+        id=HOUSEKEEPING_JOB,
+        name="prune old event ids, deliveries and stale insights",
+        replace_existing=True,
+        **JOB_OPTIONS,
+    )
     return scheduler
 
 
-def run_forever(engine: Engine, client: WebClient, settings: Settings) -> None:
+def run_forever(engine: Engine, client: WebClient | Workspaces, settings: Settings) -> None:
     scheduler = build_scheduler(engine, client, settings)
     # A first pass right away, so a restarted clock does not wait a full interval.
     for job in scheduler.get_jobs():

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, description="HTTP port of `salesbot serve`.")
     salesbot_rules_every_min: int = Field(default=5, ge=1, le=60, description="Minutes between rule runs.")
     salesbot_digest_workers: int = Field(default=4, ge=1, le=32, description="Parallel digest senders.")
+    salesbot_digest_late_hours: float = Field(
+        default=3.0, ge=0, le=24, description="How late a digest may still go out; later, it is missed."
+    )
     salesbot_digest_processes: int = Field(
         default=0, ge=0, le=32, description="Worker processes building digests (0: the senders build them)."
     )

@@ -16,12 +16,13 @@ def register(commands: Any) -> None:
 
 def run(context: Context) -> int:
     from bot.clock import run_forever
-    from bot.slack.client import SlackNotConfigured, delivery_client
+    from bot.digest.workspaces import delivery_workspaces
+    from bot.slack.client import SlackNotConfigured
     from crm.config import get_settings
 
     settings = get_settings()
     try:
-        client = delivery_client(settings=settings)
+        client = delivery_workspaces(settings)
     except SlackNotConfigured as exc:
         raise CommandError(str(exc)) from None
     run_forever(context.engine, client, settings)

@@ -16,11 +16,37 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot import logs
-from bot.cli import clock, data, demo, digest, home, hubspot, insights, preview, rules, serve
+from bot.cli import (
+    clock,
+    data,
+    demo,
+    digest,
+    feedback,
+    home,
+    housekeeping,
+    hubspot,
+    insights,
+    preview,
+    rules,
+    serve,
+)
 from bot.cli.context import EXIT_FORBIDDEN, EXIT_INVALID, EXIT_UNAVAILABLE, CommandError, Context
 from bot.cli.failures import unavailable
 
-COMMAND_GROUPS = (demo, data, rules, digest, insights, home, preview, hubspot, clock, serve)
+COMMAND_GROUPS = (
+    demo,
+    data,
+    rules,
+    digest,
+    insights,
+    home,
+    preview,
+    hubspot,
+    clock,
+    serve,
+    housekeeping,
+    feedback,
+)
 
 
 def _version() -> str:

@@ -1,9 +1,12 @@
 """``send_due``: one scheduler tick of digest delivery, exactly once per user and local day.
 
 Who is due (``crm.queries.deliveries.due_users``): digests on, today (in the user's zone) one of their
-weekdays, their local time at or past their digest time, and no finished delivery for today. A digest
-missed while the scheduler was down is therefore sent late the same local day, and never the next day: the
-next day is a new date.
+weekdays, their local time at or past their digest time but within the late window
+(``SALESBOT_DIGEST_LATE_HOURS``, ``crm.digest_window``), and no finished delivery for today. Each tick first
+records the days whose window passed unsent as ``missed`` (``crm.changes.missed_deliveries``): a digest is
+never sent in the evening or at night, nor on the next day. A manager who opted in gets a team digest
+(``bot.digest.team``, ``kind = team``) right after their own; with OAuth installs each user is reached
+through their own workspace's bot token (``bot.digest.workspaces``).
 
 Exactly once:
 
@@ -47,11 +50,15 @@ from sqlalchemy.orm import Session
 
 from bot.digest.building import Builders
 from bot.digest.pacer import Pacer
-from bot.slack.users import cached_slack_id, remember_dm_channel, slack_id_for
+from bot.digest.team import build_team
+from bot.digest.workspaces import Route, Workspaces
+from bot.slack.users import remember_dm_channel
 from crm.changes.deliveries import Claim, claim, finish
+from crm.changes.missed_deliveries import record_missed, record_not_linked
 from crm.config import Settings
 from crm.db import session_scope
-from crm.models import DigestDelivery, SlackIdentity, User
+from crm.digest_window import DEFAULT_LATE
+from crm.models import DigestDelivery, DigestKind, SlackIdentity, User
 from crm.models.delivery import DeliveryState
 from crm.queries.deliveries import due_users
 
@@ -89,10 +96,15 @@ class DeliveryConfig:
     max_backoff: timedelta = timedelta(minutes=30)
     run_budget_s: float = 50.0  # stop picking up new digests after this long; the next tick goes on
     channel_interval_s: float = 1.0  # chat.postMessage: one message per second per channel
+    late: timedelta = DEFAULT_LATE  # how late a digest may still go out (SALESBOT_DIGEST_LATE_HOURS)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DeliveryConfig:
-        return cls(workers=settings.salesbot_digest_workers, processes=settings.salesbot_digest_processes)
+        return cls(
+            workers=settings.salesbot_digest_workers,
+            processes=settings.salesbot_digest_processes,
+            late=timedelta(hours=settings.salesbot_digest_late_hours),
+        )
 
 
 @dataclass
@@ -105,6 +117,7 @@ class SendReport:
     claimed_elsewhere: int = 0
     retry: int = 0
     failed: int = 0
+    missed: int = 0  # recorded as missed: their late window passed unsent
     rate_limited: int = 0  # 429 answers met on the way
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
@@ -124,7 +137,8 @@ class SendReport:
         return (
             f"{self.due} due: {self.sent} sent, {self.recovered} recovered, {self.skipped_empty} empty "
             f"(skipped), {self.not_in_slack} not in Slack, {self.claimed_elsewhere} taken by another sender, "
-            f"{self.retry} to retry, {self.failed} failed; {self.rate_limited} rate-limited answers; "
+            f"{self.retry} to retry, {self.failed} failed, {self.missed} missed; "
+            f"{self.rate_limited} rate-limited answers; "
             f"{self.seconds:.1f} s"
         )
 
@@ -136,7 +150,7 @@ class Sender:
     def __init__(
         self,
         engine: Engine,
-        client: WebClient,
+        client: WebClient | Workspaces,
         now: datetime,
         *,
         clock: Callable[[], datetime] | None = None,
@@ -144,23 +158,34 @@ class Sender:
         home_url: str | None = None,
     ) -> None:
         self.engine = engine
-        self.client = client
+        self.workspaces = client if isinstance(client, Workspaces) else Workspaces(client)
         self.now = now
         # Leases and back-off follow the wall clock as the run goes on; a pinned run (tests, --now) stays at
         # ``now`` throughout.
         self.clock = clock or (lambda: now)
         self.config = config or DeliveryConfig()
         self.home_url = home_url
-        self.pacer = Pacer(self.config.channel_interval_s)
+        self._pacers: dict[str | None, Pacer] = {}  # one per workspace: Slack's rates are per workspace
+        self._pacers_lock = threading.Lock()
         self.report = SendReport()
         self._deadline = 0.0
         self._builders: Builders | None = None
 
+    def pacer(self, team_id: str | None) -> Pacer:
+        with self._pacers_lock:
+            if team_id not in self._pacers:
+                self._pacers[team_id] = Pacer(self.config.channel_interval_s)
+            return self._pacers[team_id]
+
     def run(self) -> SendReport:
         started = time.monotonic()
         self._deadline = started + self.config.run_budget_s
+        with session_scope(self.engine, write=True) as session:
+            self.report.missed = record_missed(session, self.now, self.config.late)
         with session_scope(self.engine) as session:
-            due = [(user.id, day) for user, day in due_users(session, self.now)]
+            due = [
+                (user.id, day, kinds) for user, day, kinds in due_users(session, self.now, self.config.late)
+            ]
         self.report.due = len(due)
         if due:
             processes = min(self.config.processes, len(due))
@@ -169,67 +194,83 @@ class Sender:
                 Builders(self.engine, processes) as self._builders,
                 ThreadPoolExecutor(max_workers=threads, thread_name_prefix="digest") as pool,
             ):
-                for future in [pool.submit(self._deliver_safely, user_id, day) for user_id, day in due]:
+                futures = [
+                    pool.submit(self._deliver_safely, user_id, day, kinds) for user_id, day, kinds in due
+                ]
+                for future in futures:
                     future.result()
             self._builders = None
         self.report.seconds = time.monotonic() - started
         log.debug("digest tick at %s: %s", self.now.isoformat(), self.report.summary())
         return self.report
 
-    def _deliver_safely(self, user_id: str, day: date) -> None:
+    def _deliver_safely(
+        self, user_id: str, day: date, kinds: tuple[str, ...] = (DigestKind.OWN.value,)
+    ) -> None:
         try:
-            self.deliver(user_id, day)
+            for kind in kinds:
+                # A manager's team digest follows their own: not before it is finished.
+                if not self.deliver(user_id, day, kind):
+                    return
         except Exception as exc:  # one user's failure must not stop everyone else's digest
             log.exception("digest for user %s on %s failed", user_id, day)
             self.report.fail(f"{user_id}: {type(exc).__name__}: {exc}")
 
-    def deliver(self, user_id: str, day: date) -> None:
+    def deliver(self, user_id: str, day: date, kind: str = DigestKind.OWN.value) -> bool:
+        """Deliver one digest; whether it is finished for the day (sent, skipped or failed for good)."""
         if time.monotonic() > self._deadline:
-            return  # the next tick picks it up
+            return False  # the next tick picks it up
         with session_scope(self.engine, write=True) as session:
             user = session.get(User, user_id)
             if user is None:
-                return
+                return False
             try:
-                slack_id = slack_id_for(session, user, self.client, self.clock())
+                route = self.workspaces.route(session, user, self.clock())
             except SlackApiError as exc:
-                log.warning("users.lookupByEmail for %s failed: %s", user_id, exc.response.get("error"))
+                log.warning("finding %s in Slack failed: %s", user_id, exc.response.get("error"))
                 self.report.add("retry")
-                return
-            if slack_id is None:
-                self.report.add("not_in_slack")
-                return
+                return False
+        if route.client is None or route.slack_id is None:
+            with session_scope(self.engine, write=True) as session:
+                record_not_linked(session, user_id, day, kind, route.reason or "no Slack user")
+            self.report.add("not_in_slack")
+            return False
         with session_scope(self.engine, write=True) as session:
-            claim_ = claim(session, user_id, day, self.clock(), self.config.lease)
+            claim_ = claim(session, user_id, day, self.clock(), self.config.lease, kind)
         if claim_ is None:
             self.report.add("claimed_elsewhere")
-            return
-        builders = self._builders or Builders(self.engine, 0)
-        built = builders.build(user_id, self.now, slack_id, self.home_url)
+            return False
+        if kind == DigestKind.TEAM.value:
+            built = build_team(self.engine, user_id, self.now, route.slack_id, self.home_url)
+        else:
+            builders = self._builders or Builders(self.engine, 0)
+            built = builders.build(user_id, self.now, route.slack_id, self.home_url)
         if built.payload is None:
             with session_scope(self.engine, write=True) as session:
                 finish(session, claim_, DeliveryState.SKIPPED, items=built.items)
             self.report.add("skipped_empty")
-            return
+            return True
         if claim_.taken_over:
             with session_scope(self.engine, write=True) as session:
                 user = session.get(User, user_id)
                 assert user is not None
-                if self._already_posted(session, user, claim_):
-                    return
-        self._post(user_id, claim_, built.payload, built.items)
+                if self._already_posted(session, user, claim_, route):
+                    return True
+        return self._post(user_id, claim_, built.payload, built.items, route)
 
-    def _already_posted(self, session: Session, user: User, claim_: Claim) -> bool:
+    def _already_posted(self, session: Session, user: User, claim_: Claim, route: Route) -> bool:
         """After a crashed attempt: was the message posted before the crash? Record it if so."""
+        client = route.client
+        assert client is not None
         identity = session.get(SlackIdentity, user.id)
         channel = identity.dm_channel if identity is not None else None
         try:
             if channel is None:
-                opened = self.client.conversations_open(users=cached_slack_id(session, user))
+                opened = client.conversations_open(users=route.slack_id)
                 channel = opened["channel"]["id"]
             # The latest messages of the bot's DM with the user: a digest posted by the crashed attempt,
             # minutes ago, is among them.
-            history = self.client.conversations_history(channel=channel, include_all_metadata=True, limit=50)
+            history = client.conversations_history(channel=channel, include_all_metadata=True, limit=50)
         except SlackApiError as exc:
             log.warning(
                 "could not check %s's DM for an earlier digest: %s", user.id, exc.response.get("error")
@@ -254,39 +295,46 @@ class Sender:
         return False
 
     def _post(
-        self, user_id: str, claim_: Claim, payload: dict[str, Any], items: dict[str, list[str]]
-    ) -> None:
+        self, user_id: str, claim_: Claim, payload: dict[str, Any], items: dict[str, list[str]], route: Route
+    ) -> bool:
+        client = route.client
+        assert client is not None
+        pacer = self.pacer(route.team_id)
         metadata = {
             "event_type": METADATA_EVENT,
-            "event_payload": {"delivery_id": claim_.id, "local_date": claim_.local_date.isoformat()},
+            "event_payload": {
+                "delivery_id": claim_.id,
+                "local_date": claim_.local_date.isoformat(),
+                "kind": claim_.kind,
+            },
         }
         while True:
-            self.pacer.wait(payload["channel"])
+            pacer.wait(payload["channel"])
             try:
-                response = self.client.chat_postMessage(
+                response = client.chat_postMessage(
                     **payload, metadata=metadata, unfurl_links=False, unfurl_media=False
                 )
             except SlackApiError as exc:
                 if exc.response.status_code == 429:
                     self.report.add("rate_limited")
                     retry_after = _retry_after(exc)
-                    self.pacer.rate_limited(retry_after)
+                    pacer.rate_limited(retry_after)
                     if time.monotonic() + retry_after < self._deadline:
                         continue
                     self._retry(claim_, "ratelimited", timedelta(seconds=retry_after))
-                    return
+                    return False
                 error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
                 if error in PERMANENT_ERRORS:
                     with session_scope(self.engine, write=True) as session:
                         finish(session, claim_, DeliveryState.FAILED, last_error=error)
                     log.warning("digest for %s not deliverable: %s", user_id, error)
                     self.report.add("failed")
-                    return
+                    return True
                 self._retry(claim_, error)
-                return
+                return False
             except OSError as exc:  # connection refused or reset, timeouts (after the client's retries)
                 self._retry(claim_, f"{type(exc).__name__}: {exc}")
-                return
+                return False
             break
         with session_scope(self.engine, write=True) as session:
             recorded = finish(
@@ -305,6 +353,7 @@ class Sender:
         if not recorded:
             log.warning("digest %d was sent but its claim had been taken over", claim_.id)
         self.report.add("sent")
+        return True
 
     def _retry(self, claim_: Claim, error: str, wait: timedelta | None = None) -> None:
         with session_scope(self.engine) as session:
@@ -336,7 +385,7 @@ def _retry_after(exc: SlackApiError) -> float:
 
 def send_due(
     engine: Engine,
-    client: WebClient,
+    client: WebClient | Workspaces,
     now: datetime,
     *,
     clock: Callable[[], datetime] | None = None,

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.home.context import HomeContext
+from crm.models import Role
 from crm.queries.records import (
+    TEAM,
     DealRow,
     LeadRow,
     PipelineChoice,
@@ -28,6 +30,9 @@ class DealsData:
     total: int
     pipelines: list[PipelineChoice]
     owners: list[tuple[str, str]]  # for managers and super admins
+    team_default: str | None = (
+        None  # a manager in their own Home: their id ("Mine"); the default is "My team"
+    )
 
 
 @dataclass
@@ -38,6 +43,7 @@ class LeadsData:
 
 def load_deals(session: Session, ctx: HomeContext) -> DealsData:
     s = ctx.state
+    on_team = not ctx.masked and ctx.viewer.role == Role.MANAGER
     stmt = deals_query(
         ctx.subject,
         ctx.viewer,
@@ -45,10 +51,16 @@ def load_deals(session: Session, ctx: HomeContext) -> DealsData:
         category=s.category,
         pipeline=s.pipeline,
         stage=s.stage,
-        owner=s.owner,
+        owner=s.owner or (TEAM if on_team else ""),
     )
     rows, total = deal_page(session, stmt, s.page, DEALS_PAGE)
-    return DealsData(rows, total, pipelines(session, "deal"), owners(session, ctx.viewer))
+    return DealsData(
+        rows,
+        total,
+        pipelines(session, "deal"),
+        owners(session, ctx.viewer),
+        ctx.viewer.id if on_team else None,
+    )
 
 
 def load_leads(session: Session, ctx: HomeContext) -> LeadsData:

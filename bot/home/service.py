@@ -14,12 +14,14 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
+from bot.blocks.home.admin import extras_blocks
 from bot.blocks.home.records import deals_blocks, leads_blocks
 from bot.blocks.home.schedule import feed_blocks, schedule_blocks
 from bot.blocks.home.settings import settings_blocks
 from bot.blocks.home.summary import summary_blocks
 from bot.blocks.home.view import chrome, home_view
 from bot.blocks.unfurl import unfurl_setting_blocks
+from bot.home.admin import load_extras
 from bot.home.context import HomeContext, context, people
 from bot.home.records import load_deals, load_leads
 from bot.home.schedule import load_feed, load_schedule
@@ -41,7 +43,8 @@ def _settings(session: Session, ctx: HomeContext) -> list[Block]:
     blocks = settings_blocks(digest_settings(session, ctx.subject), editable=not ctx.masked)
     if ctx.viewer.is_super_admin and not ctx.masked:
         blocks += unfurl_setting_blocks(unfurl_mode(session))
-    return blocks
+    extras = load_extras(session, ctx)
+    return blocks + extras_blocks(extras) if extras is not None else blocks
 
 
 def _deals(session: Session, ctx: HomeContext) -> list[Block]:

@@ -54,6 +54,7 @@ class HomeState:
     event: str = ANY
     seq: str = ANY  # "*" enrolled in any sequence, "-" in none, or a sequence id
     page: int = 0
+    tpage: int = 0  # the page of the Summary's Team section (managers)
 
     def dumps(self) -> str:
         default = HomeState()
@@ -84,10 +85,10 @@ class HomeState:
             raise StateError(f"unknown Home setting {key!r}")
         if len(value) > ID_LIMIT:
             raise StateError("value too long")
-        if key == "page":
+        if key in ("page", "tpage"):
             if not (value.isascii() and value.isdigit()) or int(value) > MAX_PAGE:
                 raise StateError("bad page")
-            return replace(self, page=int(value))
+            return replace(self, page=int(value)) if key == "page" else replace(self, tpage=int(value))
         allowed: dict[str, Any] = {
             "tab": TABS,
             "guided": GUIDED,

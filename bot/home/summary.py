@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.home.context import HomeContext
+from bot.home.team import TeamData, load_team
 from bot.lines import Describer, Line, busy_line
 from crm.models import Activity
 from crm.queries.digest import live_actions
@@ -26,6 +27,7 @@ class SummaryData:
     guided_total: int
     meetings: list[Line]
     progress: Progress
+    team: TeamData | None = None  # managers and super admins, in their own workspace
 
 
 def load_summary(session: Session, ctx: HomeContext) -> SummaryData:
@@ -51,4 +53,5 @@ def load_summary(session: Session, ctx: HomeContext) -> SummaryData:
         guided_total=len(entries),
         meetings=meeting_lines,
         progress=progress(session, subject, viewer, now),
+        team=load_team(session, ctx),
     )

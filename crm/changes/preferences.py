@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from crm.models import User, UserPreference
+from crm.models import Role, User, UserPreference
 
 
 def preferences(session: Session, user: User) -> UserPreference:
@@ -50,6 +50,8 @@ class DigestSettings:
     timezone: str
     send_when_empty: bool
     follow_up_prompt: bool
+    team: bool = False  # a manager's team digest after their own
+    manager: bool = False  # whether the team digest is offered (managers and super admins)
 
 
 def settings_problems(settings: DigestSettings) -> dict[str, str]:
@@ -77,6 +79,8 @@ def digest_settings(session: Session, user: User) -> DigestSettings:
         timezone=user.timezone,
         send_when_empty=user.digest_send_when_empty,
         follow_up_prompt=preferences(session, user).follow_up_prompt,
+        team=user.digest_team,
+        manager=user.role in (Role.MANAGER, Role.SUPER_ADMIN),
     )
 
 
@@ -91,4 +95,6 @@ def set_digest_settings(session: Session, user: User, settings: DigestSettings, 
     user.digest_weekdays = sorted(set(settings.weekdays))
     user.timezone = settings.timezone
     user.digest_send_when_empty = settings.send_when_empty
+    if user.role in (Role.MANAGER, Role.SUPER_ADMIN):
+        user.digest_team = settings.team
     set_follow_up_prompt(session, user, settings.follow_up_prompt, now)

@@ -89,6 +89,8 @@ def _user(u: User, goals: list[UserGoal]) -> dict[str, Any]:
             "time": u.digest_time,
             "weekdays": list(u.digest_weekdays),
             "send_when_empty": u.digest_send_when_empty,
+            # Written when on (only managers may have it), so a rep's record reads as the spec's example.
+            **({"team": True} if u.digest_team else {}),
         },
         "goals": [{"metric": g.metric, "period": g.period, "target": g.target} for g in goals],
     }

@@ -145,6 +145,7 @@ class DigestIn(Record):
     time: Annotated[StrictStr, AfterValidator(_hhmm)] = "08:00"
     weekdays: list[Annotated[StrictInt, Field(ge=1, le=7)]] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
     send_when_empty: StrictBool = False
+    team: StrictBool = False  # managers and super admins: a team digest after their own
 
 
 class GoalIn(Record):

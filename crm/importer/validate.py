@@ -232,6 +232,8 @@ def _user(v: Validation, path: str, r: Any) -> None:
     elif v.db_user_emails.get(email, r.id) != r.id:
         v.error(f'{path}.email: "{r.email}" is already the email of user "{v.db_user_emails[email]}"')
     v.user_emails[email] = r.id
+    if r.digest.team and r.role == "rep":
+        v.error(f"{path}.digest.team: only a manager or a super admin gets a team digest")
 
 
 def _company(v: Validation, path: str, r: Any) -> None:

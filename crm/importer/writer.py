@@ -204,6 +204,7 @@ def _user_rows(r: Any, rows: Rows) -> dict[str, Any]:
         "digest_time": r.digest.time,
         "digest_weekdays": list(r.digest.weekdays),
         "digest_send_when_empty": r.digest.send_when_empty,
+        "digest_team": r.digest.team,
     }
 
 

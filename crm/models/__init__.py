@@ -15,7 +15,7 @@ from crm.models.clock import ClockTick
 from crm.models.company import Company
 from crm.models.contact import Contact
 from crm.models.deal import Deal, DealCloseDate, DealContact, DealScore
-from crm.models.delivery import DeliveryState, DigestDelivery
+from crm.models.delivery import DeliveryState, DigestDelivery, DigestKind
 from crm.models.engagement import EngagementEvent
 from crm.models.hubspot import (
     HubSpotCursor,
@@ -62,6 +62,7 @@ __all__ = [
     "DealScore",
     "DeliveryState",
     "DigestDelivery",
+    "DigestKind",
     "EmailRecipient",
     "EngagementEvent",
     "Enrollment",

@@ -27,22 +27,37 @@ class DeliveryState(StrEnum):
     SKIPPED = "skipped"  # nothing to send today (empty day): final for the day
     RETRY = "retry"  # the last attempt failed transiently; due again at ``next_attempt_at``
     FAILED = "failed"  # Slack refused it for good (no such user, app uninstalled...): final for the day
+    MISSED = "missed"  # not sent within the late window (SALESBOT_DIGEST_LATE_HOURS): final for the day
+    NOT_LINKED = "not_linked"  # no Slack user for this CRM user (``last_error``: the email tried); not final
 
 
-FINAL_STATES = (DeliveryState.SENT.value, DeliveryState.SKIPPED.value, DeliveryState.FAILED.value)
+class DigestKind(StrEnum):
+    OWN = "own"  # the user's morning digest
+    TEAM = "team"  # a manager's team digest, sent right after their own
+
+
+FINAL_STATES = (
+    DeliveryState.SENT.value,
+    DeliveryState.SKIPPED.value,
+    DeliveryState.FAILED.value,
+    DeliveryState.MISSED.value,
+)
 
 
 class DigestDelivery(Base):
     __tablename__ = "digest_deliveries"
     __table_args__ = (
-        UniqueConstraint("user_id", "local_date"),
+        UniqueConstraint("user_id", "local_date", "kind"),
         Index("ix_digest_deliveries_state_due", "state", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(fk("users.id", ondelete="CASCADE"))
     local_date: Mapped[date] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(
+        String(8), default=DigestKind.OWN.value, server_default=DigestKind.OWN.value
+    )
+    state: Mapped[str] = mapped_column(String(12))
     claim_token: Mapped[str | None] = mapped_column(String(36))
     claimed_at: Mapped[datetime | None]
     lease_until: Mapped[datetime | None]

@@ -30,6 +30,8 @@ class Org(Base):
     unfurl: Mapped[str] = mapped_column(String(32), default=DEFAULT_UNFURL, server_default=DEFAULT_UNFURL)
     # {"deal": "https://crm.example.com/deals/{id}", "contact": ..., "company": ...}; None: no links.
     record_urls: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+    # Guided-action rules switched off for everyone by a super admin (set from Slack, not the dataset).
+    rules_off: Mapped[list[Any] | None] = mapped_column(JSON)
 
     def __repr__(self) -> str:
         return f"Org(name={self.name!r})"

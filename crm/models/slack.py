@@ -27,6 +27,8 @@ class SlackIdentity(Base):
     slack_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
     # The direct-message channel with the bot, once known.
     dm_channel: Mapped[str | None] = mapped_column(String(32))
+    # The workspace (team id) the Slack user was found in, for OAuth (multi-workspace) installs.
+    team_id: Mapped[str | None] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(16))  # "email_lookup" | "event"
     looked_up_at: Mapped[datetime]
 

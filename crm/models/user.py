@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, fk
@@ -45,6 +45,8 @@ class User(Base):
     digest_time: Mapped[str] = mapped_column(String(5), default="08:00")
     digest_weekdays: Mapped[list[Any]] = mapped_column(JSON, default=lambda: list(DEFAULT_WEEKDAYS))
     digest_send_when_empty: Mapped[bool] = mapped_column(default=False)
+    # Managers: a team digest after their own each morning (``users[].digest.team``).
+    digest_team: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     goals: Mapped[list[UserGoal]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserGoal.position"

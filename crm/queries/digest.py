@@ -21,6 +21,7 @@ from crm.models import Action, Activity, ActivityContact, Company, Contact, Deal
 from crm.models.action import ActionState
 from crm.models.base import UTCDateTime
 from crm.permissions import permission_params, permission_shape, visible
+from crm.queries.rule_switches import rules_off_for
 from crm.queries.workspace import meetings_between, task_days, tasks_by_day_select
 
 # Items loaded per section: more than a message can show (the rest is counted as "+N more").
@@ -164,4 +165,5 @@ class ActionRow:
 def live_actions(session: Session, user: User, now: datetime) -> list[ActionRow]:
     """The user's guided actions to show: open ones, and snoozed ones whose snooze is over."""
     rows = session.execute(digest_statements(user).actions, {"owner_id": user.id, "now": now})
-    return [ActionRow(*row) for row in rows]
+    off = rules_off_for(session, user.id)  # switched off by the user or the org: not shown (product.md)
+    return [ActionRow(*row) for row in rows if row.rule not in off]

@@ -1,7 +1,8 @@
 """The Home tab's lists of deals and leads: filtered, counted and paged in SQL, through the permission filter.
 
 ``subject`` is whose records are listed (the owner filter's default), ``viewer`` whose permission filter
-applies. A manager or super admin may list another owner's deals, or everyone's they may view (``"*"``).
+applies. A manager or super admin may list another owner's deals, their team tree's (``"@team"``, where a
+manager's Deals tab starts), or everyone's they may view (``"*"``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.localtime import local_date
 from crm.models import Activity, ActivityDeal, Contact, Deal, Lead, Pipeline, Role, Stage, User
-from crm.permissions import visible
+from crm.permissions import team_members, visible
 from crm.record_links import RecordLinks
 
 STALLED_DAYS = 14
 EVERYONE = "*"
+TEAM = "@team"  # the viewer and their team tree (a manager's Deals start here)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,13 @@ def deals_query(
     )
     if not (owner and may_filter_owner(viewer)):
         stmt = stmt.where(Deal.owner_id == subject.id)
+    elif owner == TEAM:
+        if viewer.team_id is not None:
+            stmt = stmt.where(
+                or_(Deal.owner_id == viewer.id, Deal.owner_id.in_(team_members(viewer.team_id)))
+            )
+        elif not viewer.is_super_admin:
+            stmt = stmt.where(Deal.owner_id == viewer.id)
     elif owner != EVERYONE:
         stmt = stmt.where(Deal.owner_id == owner)
     if pipeline:

@@ -101,11 +101,13 @@ def test_who_gets_a_digest(
     assert again.sent == 0 and len(slack.messages) == 3
     assert len(slack.calls("users.lookupByEmail")) == lookups
 
-    # Missed by the scheduler until late evening: still sent the same local day (u4, Tokyo, at 23:59).
-    # (By then it is Monday 06:59 in Los Angeles too: u3's digest is due there as well.)
-    late = send_due(engine, client, datetime(2026, 11, 23, 14, 59, tzinfo=UTC))
+    # Missed by the scheduler for a while: still sent within the late window (u4, Tokyo, at 18:30 for
+    # 16:00). (By then it is Monday 01:30 in Los Angeles: u3's digest of 00:00 is due there as well.)
+    late = send_due(engine, client, datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
     assert late.sent == 2
     assert [m.user for m in slack.messages[3:]] in (["UU4", "UU3"], ["UU3", "UU4"])
+    # u5 was never found in Slack: after the window the day stays "not linked" (the report's reason).
+    assert late.missed == 0 and deliveries(session)[("u5", today)].state == "not_linked"
     # ...never on the next day: at 00:01 Tokyo time the 23rd is over and the 24th is a new digest, not due
     # before 16:00 there.
     tuesday = send_due(engine, client, datetime(2026, 11, 24, 6, 0, tzinfo=UTC))
@@ -119,7 +121,7 @@ def test_weekday_follows_the_local_date(
     # Friday 23:30 UTC is already Saturday in Berlin: no digest there; Friday in New York: digest.
     friday_late = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)
     add_user(world, "u3", "berlin@acme.test", timezone="Europe/Berlin", digest_time="00:00")
-    add_user(world, "u4", "ny@acme.test", timezone="America/New_York", digest_time="08:00")
+    add_user(world, "u4", "ny@acme.test", timezone="America/New_York", digest_time="17:00")  # 18:30 there
     world.commit()
     send_due(engine, client, friday_late)
     assert posted_to(slack) == ["UU4"]

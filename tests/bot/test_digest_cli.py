@@ -14,7 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from bot.cli.main import main
-from bot.clock import DIGEST_JOB, RULES_JOB, build_scheduler, digest_tick, rules_tick
+from bot.clock import DIGEST_JOB, HOUSEKEEPING_JOB, RULES_JOB, build_scheduler, digest_tick, rules_tick
 from bot.slack import limits
 from crm.config import Settings, get_settings
 from tests.fakes.slack_api import FakeSlack
@@ -88,7 +88,7 @@ def test_scheduler_jobs(engine: Engine, settings: Settings, client: object) -> N
     settings = settings.model_copy(update={"salesbot_rules_every_min": 7})
     scheduler = build_scheduler(engine, client, settings)  # type: ignore[arg-type]
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {DIGEST_JOB, RULES_JOB}
+    assert set(jobs) == {DIGEST_JOB, RULES_JOB, HOUSEKEEPING_JOB}
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1
         assert isinstance(job.trigger, IntervalTrigger)

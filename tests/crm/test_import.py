@@ -94,6 +94,18 @@ def test_export_then_import_round_trips_the_spec_example(engine: Engine, tmp_pat
                     assert exported_by_id[record["id"]][key] == value, (name, record["id"], key)
 
 
+def test_a_managers_team_digest_opt_in_is_imported_and_exported(engine: Engine, tmp_path: Path) -> None:
+    data = example()
+    data["users"][0]["role"] = "manager"
+    data["users"][0]["digest"]["team"] = True
+    import_dataset(engine, write(tmp_path, data))
+    with Session(engine) as session:
+        user = session.get(User, "u1")
+        assert user is not None and user.digest_team is True
+    [user_record] = [record for name, record in snapshot(engine) if name == "users"]
+    assert user_record["digest"]["team"] is True
+
+
 def test_an_import_leaves_fresh_planner_statistics(engine: Engine) -> None:
     """The rules' statements planned without statistics can take minutes on a large CRM."""
     import_dataset(engine, EXAMPLE)
@@ -269,6 +281,11 @@ INVALID_CASES: dict[str, tuple[Mutation, str]] = {
     ),
     "unknown_key": (_set("contacts.0.nickname", "Hanky"), "contacts[0].nickname: unknown key"),
     "unknown_nested_key": (_set("users.0.digest.hour", 8), "users[0].digest.hour: unknown key"),
+    "team_digest_for_a_rep": (
+        _set("users.0.digest.team", True),
+        "users[0].digest.team: only a manager or a super admin gets a team digest",
+    ),
+    "team_digest_not_a_bool": (_set("users.0.digest.team", "yes"), "users[0].digest.team: Input should be"),
     "key_of_another_type": (
         _set("activities.3.sent_at", "2026-11-12T09:00:00Z"),
         "activities[3].sent_at: unknown key",

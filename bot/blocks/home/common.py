@@ -90,7 +90,7 @@ def viewing_note(name: str) -> Block:
     )
 
 
-def pager(key: str, page: int, page_size: int, total: int) -> list[Block]:
+def pager(key: str, page: int, page_size: int, total: int, field: str = "page") -> list[Block]:
     """ "Page 2 of 5" with Previous / Next, or nothing when everything fits on one page."""
     pages = max(1, -(-total // page_size))
     if pages <= 1:
@@ -98,10 +98,12 @@ def pager(key: str, page: int, page_size: int, total: int) -> list[Block]:
     buttons = []
     if page > 0:
         buttons.append(
-            ButtonElement(text="Previous", action_id=nav_id(f"{key}.prev"), value=f"page={page - 1}")
+            ButtonElement(text="Previous", action_id=nav_id(f"{key}.prev"), value=f"{field}={page - 1}")
         )
     if page + 1 < pages:
-        buttons.append(ButtonElement(text="Next", action_id=nav_id(f"{key}.next"), value=f"page={page + 1}"))
+        buttons.append(
+            ButtonElement(text="Next", action_id=nav_id(f"{key}.next"), value=f"{field}={page + 1}")
+        )
     blocks: list[Block] = [
         ContextBlock(
             block_id=f"{key}.page",

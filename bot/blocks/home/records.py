@@ -20,7 +20,7 @@ from bot.home.records import DEALS_PAGE, LEADS_PAGE, DealsData, LeadsData
 from bot.home.state import DEAL_CATEGORIES, HomeState
 from bot.slack.keys import key
 from bot.slack.mrkdwn import escape, link, truncate
-from crm.queries.records import EVERYONE, DealRow
+from crm.queries.records import EVERYONE, TEAM, DealRow
 
 DEAL_STAGE = "home.deal.stage"
 CLOSE_DATE = "home.deal.close"
@@ -60,8 +60,14 @@ def _filters(data: DealsData, state: HomeState) -> list[Block]:
         ]
         elements.append(menu("stage", "Stage", stages, f"stage={state.stage}"))
     if data.owners:
-        people = [("owner=", "Mine"), (f"owner={EVERYONE}", "Everyone I can see")]
-        people += [(f"owner={user_id}", name) for user_id, name in data.owners]
+        if data.team_default is not None:  # a manager: "My team" first, their own deals by their id
+            people = [("owner=", "My team"), (f"owner={data.team_default}", "Mine")]
+        else:
+            people = [("owner=", "Mine"), (f"owner={TEAM}", "My team")]
+        people.append((f"owner={EVERYONE}", "Everyone I can see"))
+        people += [
+            (f"owner={user_id}", name) for user_id, name in data.owners if user_id != data.team_default
+        ]
         elements.append(menu("owner", "Owner", people, f"owner={state.owner}"))
     elements.append(ButtonElement(text="Create deal", action_id=CREATE_DEAL, value="deal", style="primary"))
     return [ActionsBlock(block_id="deals.filters", elements=elements)]

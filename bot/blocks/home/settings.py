@@ -45,6 +45,7 @@ def settings_blocks(settings: DigestSettings, *, editable: bool) -> list[Block]:
             f"*Weekdays:* {days}",
             f"*Send when there is nothing due:* {'yes' if settings.send_when_empty else 'no'}",
             f"*Offer a follow-up task after completing one:* {_on(settings.follow_up_prompt)}",
+            *([f"*Team digest after mine:* {_on(settings.team)}"] if settings.manager else []),
         )
     )
     accessory = ButtonElement(text="Edit settings", action_id=EDIT, value="settings") if editable else None
@@ -58,9 +59,11 @@ def settings_modal(settings: DigestSettings, private_metadata: str) -> dict[str,
     day_options = [Option(value=str(i + 1), label=name) for i, name in enumerate(WEEKDAYS)]
     empty = Option(value="send_when_empty", label="Send it even when nothing is due")
     prompt = Option(value="follow_up_prompt", label="Offer a follow-up task after I complete one")
-    flags = [
-        o for o, flag in ((empty, settings.send_when_empty), (prompt, settings.follow_up_prompt)) if flag
-    ]
+    team = Option(value="team_digest", label="Send me my team's digest after mine")
+    offered = [(empty, settings.send_when_empty), (prompt, settings.follow_up_prompt)]
+    if settings.manager:
+        offered.append((team, settings.team))
+    flags = [o for o, flag in offered if flag]
     blocks: list[Block] = [
         InputBlock(
             block_id=DIGEST_ON[0],
@@ -95,7 +98,7 @@ def settings_modal(settings: DigestSettings, private_metadata: str) -> dict[str,
             label="Options",
             optional=True,
             element=CheckboxesElement(
-                action_id=FLAGS[1], options=[empty, prompt], initial_options=flags or None
+                action_id=FLAGS[1], options=[o for o, _ in offered], initial_options=flags or None
             ),
         ),
     ]

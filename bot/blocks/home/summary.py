@@ -13,9 +13,12 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.home.common import choices, note, pager
+from bot.blocks.home.team import team_blocks
 from bot.digest.render import line_blocks
 from bot.home.state import HomeState
 from bot.home.summary import GUIDED_PAGE, SummaryData
+from bot.slack import limits
+from bot.slack.mrkdwn import escape, truncate
 from crm.queries.progress import GoalProgress
 
 START_QUEUE = "home.queue"  # value: the bucket (today | overdue | tomorrow)
@@ -27,10 +30,19 @@ def bar(done: int, target: int) -> str:
     return "█" * filled + "░" * (BAR - filled)
 
 
+SHARES_SHOWN = 8
+
+
 def goal_line(goal: GoalProgress) -> str:
     percent = 100 if goal.target <= 0 else round(100 * goal.done / goal.target)
     progress = f"`{bar(goal.done, goal.target)}` {goal.done}/{goal.target} ({percent}%)"
-    return f"{goal.label} this {goal.period}: {progress}"
+    line = f"{goal.label} this {goal.period}: {progress}"
+    if goal.shares:
+        # A manager's goal counts the team: who contributed what.
+        parts = [f"{escape(name)} {n}" for name, n in goal.shares[:SHARES_SHOWN]]
+        more = len(goal.shares) - SHARES_SHOWN
+        line += "\n    _" + " · ".join(parts) + (f" · +{more} more" if more > 0 else "") + "_"
+    return line
 
 
 def _count(bucket: str, label: str, count: int) -> Block:
@@ -48,7 +60,8 @@ def _count(bucket: str, label: str, count: int) -> Block:
 
 def summary_blocks(data: SummaryData, state: HomeState) -> list[Block]:
     c = data.counts
-    blocks: list[Block] = [
+    blocks: list[Block] = team_blocks(data.team)[1:] if data.team is not None else []
+    blocks += [
         HeaderBlock(block_id="summary.tasks", text="Tasks"),
         _count("today", "due today", c.due_today),
         _count("overdue", "overdue", c.overdue),
@@ -88,6 +101,8 @@ def summary_blocks(data: SummaryData, state: HomeState) -> list[Block]:
     blocks += [
         DividerBlock(block_id="summary.div3"),
         HeaderBlock(block_id="summary.insights", text="Insights"),
-        SectionBlock(block_id="summary.progress", text=MarkdownTextObject(text="\n".join(lines))),
+        SectionBlock(
+            block_id="summary.progress", text=MarkdownTextObject(text=truncate("\n".join(lines), limits.TEXT))
+        ),
     ]
     return blocks

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 from slack_sdk.models.views import View
 
-from bot.blocks.home.common import tab_row, view_as, viewing_note
+from bot.blocks.home.common import nav_id, tab_row, view_as, viewing_note
 from bot.home.state import HomeState
 from bot.slack import limits
 
@@ -24,6 +24,15 @@ def chrome(
         blocks.append(view_as(people, subject[0]))
     if masked:
         blocks.append(viewing_note(subject[1]))
+        if not people:  # a manager opened a rep's workspace from their Team section: the way back
+            blocks.append(
+                ActionsBlock(
+                    block_id="home.back",
+                    elements=[
+                        ButtonElement(text="Back to my workspace", action_id=nav_id("back"), value="subject=")
+                    ],
+                )
+            )
     return blocks
 
 

@@ -7,6 +7,7 @@ import re
 from slack_bolt import Ack, App
 
 from bot.blocks.followup import CREATE, NOT_NOW, SETTINGS_OFF, SETTINGS_ON
+from bot.blocks.home.admin import RULES_MINE, RULES_ORG
 from bot.blocks.home.common import NAV
 from bot.blocks.home.settings import EDIT as EDIT_SETTINGS
 from bot.blocks.home.summary import START_QUEUE
@@ -25,6 +26,7 @@ from bot.listeners.actions import (
     home_settings,
     insights_buttons,
     queue_skip,
+    rule_switches,
     share_choice,
     snooze,
     start_queue,
@@ -57,6 +59,8 @@ def register(app: App, services: Services) -> None:
     app.action(re.compile(rf"^{re.escape(NAV)}\."))(home_nav.handler(services))
     app.action(START_QUEUE)(home_queue.handler(services))
     app.action(EDIT_SETTINGS)(home_settings.handler(services))
+    app.action(RULES_MINE)(rule_switches.handler(services, org=False))
+    app.action(RULES_ORG)(rule_switches.handler(services, org=True))
     for action_id in OPENERS:
         app.action(action_id)(home_records.handler(services))
     for action_id, handler in insights_buttons.handlers(services).items():

@@ -32,6 +32,7 @@ def read(view: dict[str, Any]) -> DigestSettings:
         timezone=(input_value(view, blocks.TZ) or "").strip(),
         send_when_empty="send_when_empty" in flags,
         follow_up_prompt="follow_up_prompt" in flags,
+        team="team_digest" in flags,
     )
 
 

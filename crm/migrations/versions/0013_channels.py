@@ -1,7 +1,7 @@
 """channels: how record links unfurl (``org.unfurl``) and the record URL templates (``org.record_urls``)
 
 Revision ID: 0013_channels
-Revises: 0011_writeback
+Revises: 0012_managers
 Create Date: 2026-12-03 09:10:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_channels"
-down_revision: str | None = "0011_writeback"
+down_revision: str | None = "0012_managers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -231,10 +231,11 @@ def send_digest(engine: Engine, slack: FakeSlack, services: Services, at: dateti
 
 
 def ana_world(world: World) -> World:
-    """Ana (u1, Slack UANA) with a digest due at 08:00 UTC; Bo (u2, Slack UBO) is her teammate."""
+    """Ana (u1, Slack UANA) with a digest due at 10:00 UTC (within the late window at ``NOW``, 12:00); Bo
+    (u2, Slack UBO) is her teammate."""
     world.users["u1"].slack_user_id = "UANA"
     world.users["u2"].slack_user_id = "UBO"
-    world.users["u1"].digest_time = "08:00"
+    world.users["u1"].digest_time = "10:00"
     world.users["u2"].digest_enabled = False
     return world
 

@@ -139,10 +139,10 @@ def test_snooze_until_tomorrow_hides_the_task_until_the_next_digest_time(
 
     bolt.click(message, render.SNOOZE, "task:t1", selected="tomorrow")
 
-    tomorrow_8 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    tomorrow_8 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
     assert fresh(session, TaskSnooze, "t1").until == tomorrow_8
     [update] = slack.calls("chat.update")
-    assert "snoozed until Tue 2026-11-24 08:00" in block(update.params["blocks"], "l:task:t1")["text"]["text"]
+    assert "snoozed until Tue 2026-11-24 10:00" in block(update.params["blocks"], "l:task:t1")["text"]["text"]
     ana = session.get(User, "u1")
     refs_now = {line.ref for s in load_digest(session, ana, NOW).sections for line in s.lines}
     refs_then = {line.ref for s in load_digest(session, ana, tomorrow_8).sections for line in s.lines}

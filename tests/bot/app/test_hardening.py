@@ -212,7 +212,7 @@ def test_unparsable_settings_are_inline_errors(
     body = json.loads(response.body)
     assert body["response_action"] == "errors" and field in body["errors"]
     session.rollback()
-    assert session.get(User, "u1").digest_time == "08:00"
+    assert session.get(User, "u1").digest_time == "10:00"  # ana_world's, unchanged
 
 
 # --- 6. submitted choices are checked against what the modal offered -----------------------------------
