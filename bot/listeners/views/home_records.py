@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks.home import modals as m
-from bot.home import service as home
+from bot.home import home_tab
 from bot.home.state import HomeState
 from bot.listeners.views.state import clock_value, input_value, selected_date, selected_value
 from bot.listeners.work import Effect, Who, after_ack
@@ -175,7 +175,7 @@ def handler(services: Services) -> Callable[..., None]:
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
             change(session, actor, now)
-            return [home.publish(session, actor, who.user, state, now)]
+            return [home_tab.publish(session, actor, who.user, state, now)]
 
         after_ack(services, client, who, str(view.get("callback_id")), work)
 
