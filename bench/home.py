@@ -26,7 +26,7 @@ from slack_sdk import WebClient
 from sqlalchemy import text
 
 from bench.common import NOW, percentile
-from bot.home import service as home
+from bot.home import home_tab
 from bot.home.state import HomeState
 from crm.db import make_engine, session_scope, upgrade
 from crm.models import User
@@ -115,7 +115,7 @@ def main() -> None:
                 with session_scope(engine) as session:
                     user = session.get(User, user_id)
                     assert user is not None
-                    effect = home.publish(session, user, "UBENCH", HomeState(tab=tab), NOW)
+                    effect = home_tab.publish(session, user, "UBENCH", HomeState(tab=tab), NOW)
                 effect(client)
                 times.append((time.perf_counter() - started) * 1000)
                 cpu.append((time.process_time() - started_cpu) * 1000)

@@ -131,7 +131,7 @@ def _disabled_message(session: Session) -> str:
     )
 
 
-def inputs_hash(context: DealContext, model: str, budget: int) -> str:
+def hash_inputs(context: DealContext, model: str, budget: int) -> str:
     """Everything an answer rests on: the deal as read (``read_deal``), the model, the budget it is fitted
     to and the prompt version (which changes with the templates and the way bodies are fitted)."""
     return hashlib.sha256(f"{context.fingerprint()}|{model}|{budget}|{PROMPT_VERSION}".encode()).hexdigest()
@@ -178,21 +178,21 @@ def _ai_text(
     """
     facts = reading.context
     if org.sensitive_data_enabled:
-        return None, SENSITIVE, False, inputs_hash(facts, "none", budget)
+        return None, SENSITIVE, False, hash_inputs(facts, "none", budget)
     if model is None:
-        return None, NO_MODEL, False, inputs_hash(facts, "none", budget)
+        return None, NO_MODEL, False, hash_inputs(facts, "none", budget)
     name = model_name(model)
-    digest = inputs_hash(facts, name, budget)
+    inputs_hash = hash_inputs(facts, name, budget)
     key = facts.visible_key()
     if not refresh:
-        hit = cache.read(session, deal_id=facts.deal_id, visible_key=key, model=name, inputs_hash=digest)
+        hit = cache.read(session, deal_id=facts.deal_id, visible_key=key, model=name, inputs_hash=inputs_hash)
         if hit is not None:
-            return hit, None, True, digest
+            return hit, None, True, inputs_hash
     context = fit_to_budget(facts, reading.bodies, budget)
     try:
         raw = ask_model(model, context, deadline_s=deadline)
     except ModelFailure as failure:
-        return None, f"AI text is unavailable: {failure.reason}.", False, digest
+        return None, f"AI text is unavailable: {failure.reason}.", False, inputs_hash
     output = validate_output(raw, context.activity_ids)  # what the prompt had, not what was left out
     log.info(
         "insights prompt",
@@ -208,11 +208,11 @@ def _ai_text(
         deal_id=facts.deal_id,
         visible_key=key,
         model=name,
-        inputs_hash=digest,
+        inputs_hash=inputs_hash,
         output=output,
         now=now,
     )
-    return output, None, False, digest
+    return output, None, False, inputs_hash
 
 
 def get_insights(
@@ -244,7 +244,7 @@ def get_insights(
         settings = settings or get_settings()
         model = chat_model(settings)
     deadline = deadline_s(settings) if settings is not None else None
-    output, reason, cached, digest = _ai_text(
+    output, reason, cached, inputs_hash = _ai_text(
         session, reading, org, model, refresh=refresh, now=now, budget=budget, deadline=deadline
     )
     # The CRM's part rests on every visible recent activity, including any the prompt had to leave out.
@@ -261,7 +261,7 @@ def get_insights(
         buyer_goals=tuple(Goal(g.goal, tuple(g.activity_ids)) for g in merge_goals(output.buyer_goals))
         if output
         else (),
-        inputs_hash=digest,
+        inputs_hash=inputs_hash,
         cached=cached,
         timezone=user.timezone,
     )

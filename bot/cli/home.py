@@ -35,7 +35,7 @@ def run(context: Context) -> int:
 
 def home_payload(context: Context) -> dict[str, Any]:
     """The ``views.publish`` payload of ``--user``'s Home (``--tab``, ``--as``) at the command's ``now``."""
-    from bot.home import service as home
+    from bot.home import home_tab
     from bot.home.state import HomeState
     from bot.slack.users import cached_slack_id
     from crm.db import session_scope
@@ -47,7 +47,7 @@ def home_payload(context: Context) -> dict[str, Any]:
         user = user_by_email(session, args.user)
         if user is None:
             raise CommandError(f"no user with the email {args.user!r}")
-        state = home.initial_state(session, user)
+        state = home_tab.initial_state(session, user)
         if args.tab:
             state = state.apply("tab", args.tab)
         if args.as_user:
@@ -55,5 +55,5 @@ def home_payload(context: Context) -> dict[str, Any]:
             if subject is None:
                 raise CommandError(f"no user with the email {args.as_user!r}")
             state = HomeState(tab=state.tab, subject=subject.id)
-        view = home.build(session, user, state, now)
+        view = home_tab.build(session, user, state, now)
         return {"user_id": cached_slack_id(session, user) or user.slack_user_id, "view": view}

@@ -4,7 +4,7 @@ Every Home button and menu is a change to this state (``apply(key, value)``: its
 a click re-publishes the view from the state it came with. The tab is also remembered per user
 (``user_preferences.home_tab``) so ``app_home_opened`` opens where the user left off. A payload Salesbot did
 not make (forged or corrupted) falls back to the defaults; a forged "view as" is refused where the state is
-used (``bot.home.service.subject_of``), not here.
+used (``bot.home.context.subject_of``), not here.
 """
 
 from __future__ import annotations

@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session
 
 from bot.digest.delivery import send_due
 from bot.digest.team import load_team_digest, render_team_text, team_payload
-from bot.home import service
-from bot.home.service import digest_settings
+from bot.home import home_tab
 from bot.home.state import HomeState
 from bot.slack import limits
-from crm.changes.preferences import set_digest_settings
+from crm.changes.preferences import digest_settings, set_digest_settings
 from crm.models import DealCloseDate, DigestDelivery, User
 from tests.bot.home.team_world import team_world
 from tests.bot.test_digest_cli import run
@@ -103,7 +102,7 @@ def test_managers_opt_in_from_settings_and_reps_cannot(world: World, session: Se
         user = manager(session, user_id)
         current = digest_settings(session, user)
         assert current.manager is expected
-        text = json.dumps(service.build(session, user, HomeState(tab="settings"), NOW)["blocks"])
+        text = json.dumps(home_tab.build(session, user, HomeState(tab="settings"), NOW)["blocks"])
         assert ("Team digest after mine" in text) is expected
         set_digest_settings(session, user, replace(current, team=True), NOW)
         assert user.digest_team is expected

@@ -11,7 +11,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.home import service as home
+from bot.home import home_tab
 from bot.home.state import HomeState
 from bot.listeners.work import Effect, Who, after_ack
 from bot.runtime import Services
@@ -55,7 +55,7 @@ def handler(services: Services) -> Callable[..., None]:
             new = state.with_patch(restore_patch(session, patch))
             if new.tab != state.tab or not who.home:
                 set_home_tab(session, actor, new.tab, now)
-            return [home.publish(session, actor, who.user, new, now)]
+            return [home_tab.publish(session, actor, who.user, new, now)]
 
         after_ack(services, client, who, "home navigation", work)
 

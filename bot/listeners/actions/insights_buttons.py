@@ -123,9 +123,15 @@ def handlers(services: Services) -> dict[str, Callable[..., None]]:
         who = Who.from_body(body)
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
-            deal_id, digest = _deal_and_hash(action.get("value"))
+            deal_id, inputs_hash = _deal_and_hash(action.get("value"))
             record_feedback(
-                session, deal_id=deal_id, user=actor, helpful=True, comment=None, inputs_hash=digest, now=now
+                session,
+                deal_id=deal_id,
+                user=actor,
+                helpful=True,
+                comment=None,
+                inputs_hash=inputs_hash,
+                now=now,
             )
             return [say(who, "Thanks for the feedback.")]
 
@@ -134,10 +140,12 @@ def handlers(services: Services) -> dict[str, Callable[..., None]]:
     def not_helpful(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         try:
-            deal_id, digest = _deal_and_hash(action.get("value"))
+            deal_id, inputs_hash = _deal_and_hash(action.get("value"))
         except BadRef:
             return
-        client.views_open(trigger_id=body.get("trigger_id", ""), view=blocks.feedback_modal(deal_id, digest))
+        client.views_open(
+            trigger_id=body.get("trigger_id", ""), view=blocks.feedback_modal(deal_id, inputs_hash)
+        )
 
     return {
         PICK_DEAL: pick,
@@ -159,14 +167,14 @@ def feedback_submitted(services: Services) -> Callable[..., None]:
         comment = (values.get(blocks.FEEDBACK_INPUT) or {}).get("value")
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
-            deal_id, digest = _deal_and_hash(view.get("private_metadata"))
+            deal_id, inputs_hash = _deal_and_hash(view.get("private_metadata"))
             record_feedback(
                 session,
                 deal_id=deal_id,
                 user=actor,
                 helpful=False,
                 comment=comment if isinstance(comment, str) else None,
-                inputs_hash=digest,
+                inputs_hash=inputs_hash,
                 now=now,
             )
             return [say(who, "Thanks: noted what was wrong.")]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import followup
 from bot.digest.redraw import find_delivery, redraw_payload
-from bot.home import service as home
+from bot.home import home_tab
 from bot.home.state import HomeState
 from bot.interactions.items import ItemResult
 from bot.interactions.refs import BadRef, Ref, parse_ref
@@ -40,7 +40,7 @@ def effects_of(
         effects.append(lambda client: client.chat_update(**update))
     elif who.home is not None:
         # A click in the Home tab: the re-published Home shows what changed.
-        effects.append(home.publish(session, actor, who.user, HomeState.loads(who.home), now))
+        effects.append(home_tab.publish(session, actor, who.user, HomeState.loads(who.home), now))
         if not result.changed:
             effects.append(say(who, result.message))
     else:

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks.queue import finished_view, queue_view
-from bot.home import service as home
+from bot.home import home_tab
 from bot.interactions import queue
 from bot.listeners.work import Effect, Who, after_ack
 from bot.runtime import Services
@@ -33,7 +33,7 @@ def handler(services: Services) -> Callable[..., None]:
                 lambda client: client.views_update(
                     view_id=view.get("id"), hash=view.get("hash"), view=update
                 ),
-                *home.refresh(session, actor, who.user, q, now),
+                *home_tab.refresh(session, actor, who.user, q, now),
             ]
 
         after_ack(services, client, who, "skip in queue", work)
@@ -58,7 +58,7 @@ def snooze_handler(services: Services) -> Callable[..., None]:
             update = queue_view(q, member, actor.timezone, notice=notice) if member else finished_view(q)
             return [
                 lambda client: client.views_update(view_id=view.get("id"), view=update),
-                *home.refresh(session, actor, who.user, q, now),
+                *home_tab.refresh(session, actor, who.user, q, now),
             ]
 
         after_ack(services, client, who, "snooze in queue", work)

@@ -11,7 +11,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.home import service as home
+from bot.home import home_tab
 from bot.home.state import HomeState
 from bot.listeners.work import Effect, Who, after_ack
 from bot.runtime import Services
@@ -35,7 +35,7 @@ def handler(services: Services, *, org: bool) -> Callable[..., None]:
                 set_org_rules_off(session, actor, rules, RULES_BY_CODE)
             else:
                 set_user_rules_off(session, actor, rules, RULES_BY_CODE, now)
-            return [home.publish(session, actor, who.user, HomeState.loads(who.home), now)]
+            return [home_tab.publish(session, actor, who.user, HomeState.loads(who.home), now)]
 
         after_ack(services, client, who, "rule switches", work)
 

@@ -11,7 +11,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.home import service as home
+from bot.home import home_tab
 from bot.home.state import HomeState
 from bot.listeners.work import Effect, Who, after_ack
 from bot.runtime import Services
@@ -27,7 +27,7 @@ def handler(services: Services) -> Callable[..., None]:
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
             set_unfurl(session, actor, mode)
-            return [home.publish(session, actor, who.user, HomeState.loads(who.home or ""), now)]
+            return [home_tab.publish(session, actor, who.user, HomeState.loads(who.home or ""), now)]
 
         after_ack(services, client, who, "unfurl setting", work)
 

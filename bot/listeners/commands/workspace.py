@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.home.common import note
 from bot.blocks.sales import help_message
-from bot.home import service as home
+from bot.home import home_tab
 from bot.home.context import context
 from bot.home.state import DEAL_CATEGORIES, EVENT_TYPES, RANGES, HomeState
 from bot.interactions.queue import TASK_BUCKETS
@@ -28,7 +28,7 @@ ANSWER_BLOCKS = limits.MESSAGE_BLOCKS - 2
 
 def _answer(services: Services, client: WebClient, who: Who, respond: Respond, state: HomeState) -> None:
     def work(session: Session, actor: User, now: datetime) -> list[Effect]:
-        blocks = home.TABS[state.tab](session, context(session, actor, state, now))
+        blocks = home_tab.TABS[state.tab](session, context(session, actor, state, now))
         shown = blocks[:ANSWER_BLOCKS]
         if len(blocks) > len(shown):
             shown.append(note("answer.more", "More in the app's Home tab."))

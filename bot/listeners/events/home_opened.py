@@ -11,7 +11,7 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.home import service as home
+from bot.home import home_tab
 from bot.listeners.work import Effect, Who, after_ack
 from bot.runtime import Services
 from bot.slack.users import remember_dm_channel
@@ -31,7 +31,9 @@ def handler(services: Services) -> Callable[..., None]:
             if event.get("tab") == "messages" and isinstance(channel, str) and channel.startswith("D"):
                 remember_dm_channel(session, actor, channel, now)
             if event.get("tab") == "home":
-                return [home.publish(session, actor, who.user, home.initial_state(session, actor), now)]
+                return [
+                    home_tab.publish(session, actor, who.user, home_tab.initial_state(session, actor), now)
+                ]
             return []
 
         after_ack(services, client, who, "app_home_opened", work)

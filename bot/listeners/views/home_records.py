@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks.home import modals as m
-from bot.home import service as home
+from bot.home import home_tab
 from bot.home.state import HomeState
 from bot.listeners.views.state import clock_value, input_value, selected_date, selected_value
 from bot.listeners.work import Effect, Who, after_ack
@@ -64,19 +64,29 @@ def _parse(callback: str, view: dict[str, Any], ref: str) -> tuple[Change | None
         day, problem = _date(view, True)
         if day is None:
             return None, {m.DATE[0]: problem or "Choose a date."}
-        return lambda s, actor, now: (records.set_close_date(s, actor, record_id, day, now), None)[1], {}
+
+        def set_close_date(s: Session, actor: User, now: datetime) -> None:
+            records.set_close_date(s, actor, record_id, day, now)
+
+        return set_close_date, {}
     if callback == m.DISQUALIFY_VIEW:
         reason = (input_value(view, m.REASON) or "").strip()
         if not reason:
             return None, {m.REASON[0]: "Say why the lead is disqualified."}
-        return lambda s, actor, now: (records.disqualify_lead(s, actor, record_id, reason, now), None)[1], {}
+
+        def disqualify(s: Session, actor: User, now: datetime) -> None:
+            records.disqualify_lead(s, actor, record_id, reason, now)
+
+        return disqualify, {}
     if callback == m.OUTCOME_VIEW:
         outcome = selected_value(view, m.OUTCOME)
         if outcome not in MEETING_OUTCOMES:
             return None, {m.OUTCOME[0]: "Choose an outcome."}
-        return (
-            lambda s, actor, now: (log_outcome(s, record_id, "meeting", actor, outcome or "", now), None)[1]
-        ), {}
+
+        def log_meeting_outcome(s: Session, actor: User, now: datetime) -> None:
+            log_outcome(s, record_id, "meeting", actor, outcome or "", now)
+
+        return log_meeting_outcome, {}
     if callback == m.LOG_VIEW:
         return _parse_log(view, kind, record_id)
     if callback == m.CREATE_DEAL_VIEW:
@@ -175,7 +185,7 @@ def handler(services: Services) -> Callable[..., None]:
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
             change(session, actor, now)
-            return [home.publish(session, actor, who.user, state, now)]
+            return [home_tab.publish(session, actor, who.user, state, now)]
 
         after_ack(services, client, who, str(view.get("callback_id")), work)
 

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks.home import settings as blocks
-from bot.home import service as home
+from bot.home import home_tab
 from bot.home.state import HomeState
 from bot.listeners.views.state import input_value, selected_values, time_value
 from bot.listeners.work import Effect, Who, after_ack
@@ -52,7 +52,7 @@ def handler(services: Services) -> Callable[..., None]:
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
             set_digest_settings(session, actor, settings, now)
-            return [home.publish(session, actor, who.user, state, now)]
+            return [home_tab.publish(session, actor, who.user, state, now)]
 
         after_ack(services, client, who, "save settings", work)
 

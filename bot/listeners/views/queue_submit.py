@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.queue import OUTCOME, finished_view, queue_view
 from bot.blocks.views import loading_view
-from bot.home import service as home
+from bot.home import home_tab
 from bot.interactions import queue
 from bot.listeners.views.state import selected_value
 from bot.listeners.work import Effect, Who, after_ack
@@ -52,7 +52,7 @@ def handler(services: Services) -> Callable[..., None]:
             update = queue_view(q, member, actor.timezone, notice=notice) if member else finished_view(q)
             return [
                 lambda client: client.views_update(view_id=view_id, view=update),
-                *home.refresh(session, actor, who.user, q, now),
+                *home_tab.refresh(session, actor, who.user, q, now),
             ]
 
         after_ack(services, client, who, "queue step", work)

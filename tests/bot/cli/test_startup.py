@@ -33,7 +33,7 @@ HEAVY = (
     "ijson",
     "rules.engine",
     "insights.service",
-    "bot.home.service",
+    "bot.home.home_tab",
 )
 
 PROBE = """

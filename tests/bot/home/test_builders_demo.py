@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.home import service
+from bot.home import home_tab
 from bot.home.state import DEAL_CATEGORIES, EVENT_TYPES, GUIDED, RANGES, TABS, HomeState
 from bot.slack import limits
 from crm.db import make_engine, session_scope, upgrade
@@ -149,7 +149,7 @@ def db(demo: Engine) -> Iterator[Session]:
 def build(session: Session, viewer_id: str, state: HomeState) -> dict[str, Any]:
     viewer = session.get(User, viewer_id)
     assert viewer is not None
-    view = service.build(session, viewer, state, NOW)
+    view = home_tab.build(session, viewer, state, NOW)
     assert_valid(view)
     return view
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.home import service
+from bot.home import home_tab
 from bot.home.state import HomeState
 from crm.models import Action, User
 from tests.bot.app.conftest import ana_world
@@ -40,12 +40,12 @@ def test_view_as_masks_guided_actions_about_meetings_and_todays_meetings(
     world.commit()
     admin = session.get(User, "u2")
     assert admin is not None
-    view = service.build(session, admin, HomeState(subject="u1"), NOW)
+    view = home_tab.build(session, admin, HomeState(subject="u1"), NOW)
     text = text_of(view)
     assert "Board pre-read" not in text and "Carla" not in text and "meet.test" not in text
     [action] = [b for b in view["blocks"] if b["block_id"].startswith("l:action:")]
     assert action["text"]["text"].endswith("Busy")
     [meeting] = [b for b in view["blocks"] if b["block_id"] == "l:meeting:m1"]
     assert "Busy" in meeting["text"]["text"] and "accessory" not in meeting
-    own = text_of(service.build(session, session.get(User, "u1"), HomeState(), NOW))  # type: ignore[arg-type]
+    own = text_of(home_tab.build(session, session.get(User, "u1"), HomeState(), NOW))  # type: ignore[arg-type]
     assert "Board pre-read" in own and "Carla" in own

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.home import service
+from bot.home import home_tab
 from bot.home.state import HomeState
 from bot.slack import limits
 from crm.models import Action, User
@@ -70,7 +70,7 @@ def pages(size: int, total: int) -> int:
 def build(session: Session, state: HomeState) -> dict[str, Any]:
     viewer = session.get(User, "u1")
     assert viewer is not None
-    view = service.build(session, viewer, state, NOW)
+    view = home_tab.build(session, viewer, state, NOW)
     limits.check_view(view)
     assert len(view["blocks"]) <= limits.VIEW_BLOCKS
     return view

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.home.admin import RULES_MINE, RULES_ORG
 from bot.digest.content import load_digest
-from bot.home import service
+from bot.home import home_tab
 from bot.home.state import HomeState
 from crm.changes.rule_switches import set_org_rules_off, set_user_rules_off
 from crm.models import Action, Org, User, UserPreference
@@ -52,7 +52,7 @@ def digest_rules(session: Session, user_id: str = "u1") -> set[str]:
 def home_guided_total(session: Session, user_id: str = "u1") -> str:
     user = session.get(User, user_id)
     assert user is not None
-    view = service.build(session, user, HomeState(), NOW)
+    view = home_tab.build(session, user, HomeState(), NOW)
     [header] = [b for b in view["blocks"] if b["block_id"] == "summary.guided"]
     return str(header["text"]["text"])
 

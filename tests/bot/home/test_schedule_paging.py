@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.home import service
+from bot.home import home_tab
 from bot.home.schedule import SCHEDULE_PAGE
 from bot.home.state import HomeState
 from bot.slack import limits
@@ -84,7 +84,7 @@ def listing(session: Session, *, private: bool = True) -> list[str]:
 def page(session: Session, viewer: str, state: HomeState) -> dict[str, Any]:
     user = session.get(User, viewer)
     assert user is not None
-    view = service.build(session, user, state, NOW)
+    view = home_tab.build(session, user, state, NOW)
     limits.check_view(view)
     return view
 

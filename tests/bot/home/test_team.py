@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.home import service
+from bot.home import home_tab
 from bot.home.state import HomeState
 from crm.models import User
 from crm.permissions import PermissionDenied
@@ -23,7 +23,7 @@ from tests.rules.world import World
 def build(session: Session, user_id: str, **state: Any) -> dict[str, Any]:
     viewer = session.get(User, user_id)
     assert viewer is not None
-    return service.build(session, viewer, HomeState(**state), NOW)
+    return home_tab.build(session, viewer, HomeState(**state), NOW)
 
 
 def team_rows(view: dict[str, Any]) -> dict[str, str]:
