@@ -7,9 +7,10 @@ later runs search what changed since the type's cursor minus an overlap (``hs_la
 of up to 1,000 (``chunk``): their associations are read in one v4 batch per target type, the chunk is
 written through the importer's writer and the cursor moved, in one transaction. A killed sync resumes from
 the last chunk stored: a full one from its paging token, an incremental one after the last id stored. Then
-archived records (``?archived=true``) are deleted. Owners, users, teams, roles, pipelines and the portal are
-read on a full sync, when last read more than ``people_every`` ago, and at once when a record names an owner
-or a pipeline not known yet. Records marked by webhooks (``hubspot_pending_reads``) are read first, by id.
+archived records (``?archived=true``) of the types the store held before the run are deleted. Owners,
+users, teams, roles, pipelines and the portal are read on a full sync, when last read more than
+``people_every`` ago, and at once when a record names an owner or a pipeline not known yet. Records marked
+by webhooks (``hubspot_pending_reads``) are read first, by id.
 """
 
 from __future__ import annotations
@@ -142,6 +143,7 @@ class Sync:
         started = self.api.requests_sent
         self.report.full = full
         cursors = self._cursors()
+        held = self._types_held()
         people = cursors.get(PEOPLE)
         stale = (
             people is None
@@ -163,7 +165,8 @@ class Sync:
                 )
             else:
                 self._incremental(object_type, cursor)
-            self._deletions(object_type)
+            if object_type in held:
+                self._deletions(object_type)
         self.report.unknown_owners = set(self.ctx.unknown_owners)
         self.report.requests = self.api.requests_sent - started
         return self.report
@@ -171,6 +174,19 @@ class Sync:
     def _cursors(self) -> dict[str, Any]:
         with self.engine.connect() as connection:
             return {row.object_type: row for row in connection.execute(select(CURSORS))}
+
+    def _types_held(self) -> set[str]:
+        """The types with synced records in the store before this run. Only those can have records to delete:
+        the others' records are all read by this run, live when read (one archived since is deleted by the
+        next run), so their archived lists are not asked for (a request per type on a first sync)."""
+        with self.engine.connect() as connection:
+            return {
+                t
+                for t in names.OBJECT_TYPES
+                if connection.execute(
+                    select(RECORDS.c.hubspot_id).where(RECORDS.c.object_type == t).limit(1)
+                ).first()
+            }
 
     @staticmethod
     def _count(connection: Connection, object_type: str, delta: int) -> None:

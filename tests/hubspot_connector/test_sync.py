@@ -103,6 +103,24 @@ def test_a_first_sync_maps_every_type_into_the_store(
         assert len(links) == 5 and len(list(s.scalars(select(ActivityContact)))) == 5
 
 
+def test_a_first_sync_asks_for_no_archived_records(
+    engine: Engine, hubspot: FakeHubSpot, fake_time: FakeTime, portal: Portal
+) -> None:
+    hubspot.state.add("companies", {"name": "Archived Co"}, archived=True)
+    api = make_api(hubspot, fake_time, engine, per_10s=10_000, search_per_s=1_000)
+    report = run(engine, api, fake_time)
+    # Nothing was in the store before the run: nothing to delete, no archived list read.
+    lists = [r for r in hubspot.requests if r.method == "GET" and r.path.startswith("/crm/v3/objects/")]
+    assert lists and not any(r.query.get("archived", [""])[0].lower() == "true" for r in lists)
+    assert sum(r.deleted for r in report.types.values()) == 0
+    # The next run reads them for every type it now holds.
+    hubspot.reset_requests()
+    fake_time.advance(minutes=10)
+    run(engine, api, fake_time)
+    archived = {r.path for r in hubspot.requests if r.query.get("archived", [""])[0].lower() == "true"}
+    assert "/crm/v3/objects/companies" in archived and "/crm/v3/objects/deals" in archived
+
+
 def test_a_later_sync_reads_only_what_changed(
     engine: Engine, hubspot: FakeHubSpot, fake_time: FakeTime, portal: Portal
 ) -> None:
