@@ -139,7 +139,7 @@ def build_scheduler(engine: Engine, client: WebClient | Workspaces, settings: Se
     )
     add_hubspot_jobs(scheduler, engine, settings, JOB_OPTIONS, _logged)
     if settings.hubspot_configured:  # HubSpot write-backs a crash or an outage left pending
-        from hubspot_connector.writeback.runner import WRITEBACK_JOB, writeback_tick
+        from bot.writeback.runner import WRITEBACK_JOB, writeback_tick
 
         scheduler.add_job(
             _logged(WRITEBACK_JOB, writeback_tick, engine),

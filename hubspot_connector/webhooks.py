@@ -27,16 +27,15 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crm.config import Settings
-from crm.db import session_scope
+from crm.db import insert_on_conflict, session_scope
 from crm.models import HubSpotPendingRead, HubSpotWebhookEvent, WritebackEntry
 from hubspot_connector.writeback import mapping
 
 if TYPE_CHECKING:
-    from hubspot_connector.writeback.runner import Writeback
+    from hubspot_connector.api import HubSpotApi
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +146,9 @@ class WebhookReceiver:
 
 
 def _first_delivery(session: Session, event_id: int, now: datetime) -> bool:
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(HubSpotWebhookEvent).values(event_id=event_id, received_at=now)
+    stmt = insert_on_conflict(session, HubSpotWebhookEvent, keys=["event_id"])
     inserted = session.execute(
-        stmt.on_conflict_do_nothing(index_elements=["event_id"]).returning(HubSpotWebhookEvent.event_id)
+        stmt.values(event_id=event_id, received_at=now).returning(HubSpotWebhookEvent.event_id)
     ).first()
     return inserted is not None
 
@@ -267,19 +264,23 @@ class Coalesced:
 
 
 def routes_for(
-    settings: Settings, engine: Engine, writeback: Writeback | None, *, clock: Callable[[], datetime]
+    settings: Settings,
+    engine: Engine,
+    api: Callable[[], HubSpotApi] | None,
+    *,
+    clock: Callable[[], datetime],
 ) -> dict[str, Callable[[dict[str, Any], Callable[..., Any]], list[bytes]]]:
     """``salesbot serve``'s HubSpot route: ``/hubspot/webhooks`` when ``HUBSPOT_CLIENT_SECRET`` is set (it
-    keys the signatures); the named records are read at once when HubSpot is connected."""
+    keys the signatures); the named records are read at once when HubSpot is connected (``api`` gives the
+    connected client when asked, None when HubSpot is not connected)."""
     if settings.hubspot_client_secret is None:
         return {}
     reader = None
-    if writeback is not None:
-        connected = writeback
+    if api is not None:
+        connected = api
 
         def read() -> None:
-            api = connected.sender.api
-            read_pending(engine, api, clock(), score_property=settings.hubspot_deal_score_property)
+            read_pending(engine, connected(), clock(), score_property=settings.hubspot_deal_score_property)
 
         reader = Coalesced(read)
     secret = settings.hubspot_client_secret.get_secret_value()

@@ -18,10 +18,10 @@ def register_push(hubspot_commands: Any) -> None:
 def run_push(context: Context) -> int:
     # Imported here: HubSpot's client is slow to import, and other commands do not need it.
     from bot.slack.client import SlackNotConfigured, delivery_client
+    from bot.writeback.runner import Writeback
     from crm.config import get_settings
     from crm.localtime import wall_clock
     from hubspot_connector.errors import EXIT_UNAVAILABLE, HubSpotError
-    from hubspot_connector.writeback.runner import Writeback
 
     settings = get_settings()
     writeback = Writeback.from_settings(settings, context.engine, clock=wall_clock)

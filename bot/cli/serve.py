@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.runtime import Services
     from bot.server import WSGIApp
     from crm.config import Settings
+    from hubspot_connector.api import HubSpotApi
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,9 @@ def register(commands: Any) -> None:
 
 def _services(context: Context) -> Services:
     from bot.runtime import Services
+    from bot.writeback.runner import Writeback
     from crm.config import get_settings
     from crm.localtime import wall_clock
-    from hubspot_connector.writeback.runner import Writeback
 
     settings = get_settings()
     writeback = Writeback.from_settings(settings, context.engine, clock=wall_clock)
@@ -59,7 +60,7 @@ def run_http(context: Context) -> int:
 
     apps = {
         **hubspot_oauth_apps(context.engine, settings),
-        **routes_for(settings, context.engine, services.writeback, clock=wall_clock),
+        **routes_for(settings, context.engine, _connected_api(services), clock=wall_clock),
     }
     log.info("serving the Slack app on %s:%s", context.args.host, port)
     try:
@@ -77,6 +78,14 @@ def run_http(context: Context) -> int:
     finally:
         services.shutdown()
     return 0
+
+
+def _connected_api(services: Services) -> Callable[[], HubSpotApi] | None:
+    """The write-back's HubSpot client, asked for when a webhook's records are read (None: not connected)."""
+    writeback = services.writeback
+    if writeback is None:
+        return None
+    return lambda: writeback.sender.api
 
 
 def hubspot_oauth_apps(

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from bot.app import build_app
 from bot.runtime import Services
+from bot.writeback.runner import Writeback
 from crm.config import Settings
 from crm.db import session_scope
 from crm.models import HubSpotPortal, HubSpotRecord, HubSpotUser, WritebackEntry
 from hubspot_connector.api import HubSpotApi, RetryPolicy
-from hubspot_connector.writeback.runner import Writeback
 from hubspot_connector.writeback.sender import Sender
 from tests.bot.app.conftest import SECRET, SlackRequests, ana_world
 from tests.conftest import NOW

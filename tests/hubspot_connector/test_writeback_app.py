@@ -100,7 +100,7 @@ def test_hubspot_down_keeps_the_entry_pending_until_a_later_send(hs: Connected) 
 def test_an_entry_committed_by_a_process_that_died_before_sending_is_sent_by_the_clock(
     hs: Connected, session: Session
 ) -> None:
-    from hubspot_connector.writeback.runner import writeback_tick
+    from bot.writeback.runner import writeback_tick
 
     assert hs.services.writeback is not None
     hs.services.writeback.pool.shutdown()  # the web process dies between the commit and the send
@@ -279,7 +279,7 @@ def test_a_task_already_completed_in_hubspot_is_not_written_twice(hs: Connected)
 def test_a_refusal_is_told_privately_with_a_retry_that_works_once_the_cause_is_fixed(
     hs: Connected, status: int
 ) -> None:
-    from hubspot_connector.writeback.slack import RETRY
+    from bot.writeback.messages import RETRY
 
     hs.hubspot.fail(status, times=1, path=f"/crm/v3/objects/tasks/{hs.ids['t1']}")
     message = send_digest(hs.engine, hs.slack, hs.services)

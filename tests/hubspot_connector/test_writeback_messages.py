@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bot.slack import limits
+from bot.writeback.messages import RETRY, result_payload
 from hubspot_connector.writeback.sender import Result
-from hubspot_connector.writeback.slack import RETRY, result_payload
 
 URL = "https://app.hubspot.com/contacts/12345/record/0-27/1005"
 

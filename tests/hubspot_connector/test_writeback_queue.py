@@ -165,8 +165,8 @@ def test_a_call_outcome_is_written_as_hubspots_disposition_and_an_unknown_one_is
 def test_with_oauth_nothing_is_queued_until_a_portal_installed_the_app(engine: Engine) -> None:
     from datetime import UTC
 
+    from bot.writeback.runner import Writeback
     from crm.models import HubSpotOAuthToken
-    from hubspot_connector.writeback.runner import Writeback
 
     writeback = Writeback(engine, lambda: sender_never_built(), clock=lambda: NOW, oauth=True)
 

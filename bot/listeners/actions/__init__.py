@@ -70,6 +70,6 @@ def register(app: App, services: Services) -> None:
     app.action(SHARE_CANCEL)(share_choice.cancel)
     app.action(UNFURL_SETTING)(unfurl_setting.handler(services))
     if services.writeback is not None:
-        from hubspot_connector.writeback import listener, slack
+        from bot.writeback import listener, messages
 
-        app.action(slack.RETRY)(listener.handler(services))
+        app.action(messages.RETRY)(listener.handler(services))

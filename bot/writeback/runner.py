@@ -17,13 +17,13 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bot.runtime import Worker
+from bot.workers import Worker
+from bot.writeback.messages import tell_rep
 from crm.changes import writeback as queue
 from crm.config import Settings
 from crm.models import HubSpotOAuthToken
 from hubspot_connector.connect import api_from_settings, stored_token
 from hubspot_connector.writeback.sender import Result, Sender
-from hubspot_connector.writeback.slack import tell_rep
 
 log = logging.getLogger(__name__)
 
