@@ -64,3 +64,20 @@ def test_upgrade_twice_is_a_no_op(empty_engine: Engine) -> None:
     upgrade(empty_engine)
     upgrade(empty_engine)
     assert schema_is_current(empty_engine)
+
+
+def test_schema_head_is_alembics_head(tmp_path: Path) -> None:
+    """``crm.db.SCHEMA_HEAD`` (how a command checks the schema without importing Alembic) names the newest
+    migration: a migration added without moving it fails here."""
+    from alembic.script import ScriptDirectory
+
+    from crm.db import SCHEMA_HEAD, alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'head.db'}")
+    try:
+        assert ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == SCHEMA_HEAD
+        assert not schema_is_current(engine)  # no alembic_version table yet
+        upgrade(engine)
+        assert schema_is_current(engine)
+    finally:
+        engine.dispose()
