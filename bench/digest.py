@@ -36,6 +36,7 @@ from bot.digest.render import message_payload
 from bot.slack.client import delivery_client
 from crm.config import Settings
 from crm.db import make_engine, session_scope, upgrade
+from crm.localtime import zone
 from crm.models import Action, DigestDelivery, Role, SlackIdentity, User
 from rules.engine import evaluate
 from tests.fakes.slack_process import FakeSlackProcess
@@ -98,7 +99,8 @@ def main() -> None:
             user.digest_enabled = False
         for i, user in enumerate(users):
             user.digest_enabled = True
-            user.digest_time = "00:00"
+            # Due now, in the user's own zone: a digest is sent late only within the late window (3 hours).
+            user.digest_time = NOW.astimezone(zone(user.timezone)).strftime("%H:%M")
             user.digest_weekdays = [1, 2, 3, 4, 5, 6, 7]
             user.digest_send_when_empty = True
             user.slack_user_id = user.slack_user_id or f"UB{i:06d}"
