@@ -100,7 +100,7 @@ def main() -> None:
         rep_id = rep.id
     prepare(engine, rep_id)
     manager_id = prepare_team(engine)
-    slack = FakeSlack().start()
+    slack = FakeSlack(check_block_kit=False).start()
     try:
         client = WebClient(token=slack.token, base_url=slack.url)
         for label, user_id, tab in (

@@ -77,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         slack_ids = build(Path(tmp) / "bench.db", args.members, args.teams)
-        slack = FakeSlack().start()
+        slack = FakeSlack(check_block_kit=False).start()
         slack.channels["CBIG"] = Channel(members=[*slack_ids, "UBOT"])
         settings = Settings(slack_bot_token=slack.token, slack_api_url=slack.url, slack_signing_secret=SECRET)
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")

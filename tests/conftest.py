@@ -107,3 +107,20 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session for arranging and asserting; the test commits what it arranges."""
     with Session(engine, expire_on_commit=False) as s:
         yield s
+
+
+@pytest.fixture(autouse=True)
+def _block_kit_guard() -> Iterator[None]:
+    """Fail a test whose app sent a fake Slack a payload Block Kit's JSON Schema rejects (the fake answers
+    it with ``invalid_blocks``, as Slack would; an app may swallow that answer, this guard does not)."""
+    from tests.fakes import slack_api
+
+    before = {id(fake): len(fake.schema_rejections) for fake in list(slack_api.STARTED)}
+    yield
+    refused = [
+        (method, errors)
+        for fake in list(slack_api.STARTED)
+        if not fake.expect_invalid_blocks
+        for method, errors in fake.schema_rejections[before.get(id(fake), 0) :]
+    ]
+    assert not refused, f"payloads Block Kit's schema rejects: {refused[:3]}"

@@ -7,6 +7,10 @@ posted message against Block Kit limits (``invalid_blocks`` like Slack) and can 
 - rate-limit ``chat.postMessage`` per workspace (``workspace_rate`` messages per second, a fixed window)
   and per channel (``channel_interval`` seconds between two messages to one channel);
 - fail the next calls of a method (``fail(method, status=500)``, ``fail(method, ratelimited=2)``);
+- refuse a payload that Block Kit's JSON Schema rejects (``invalid_blocks``, like Slack; every refusal
+  is kept in ``schema_rejections``, and ``tests/conftest.py`` fails the test that caused one unless it sets
+  ``expect_invalid_blocks``); ``check_block_kit=False`` for benchmarks, which measure the app, not the
+  fake;
 - hang a call until released (``hang(method, record=True)``: the message is stored first, as if Slack
   posted it and the connection died before the answer).
 """
@@ -20,6 +24,7 @@ import json
 import math
 import threading
 import time
+import weakref
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,10 +33,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from bot.slack import limits
 from tests.fakes import slack_channels
+from tests.fakes.block_kit import payload_errors
 from tests.fakes.slack_channels import Channel
 
 TOKEN_PREFIXES = ("xoxb-", "xoxp-")
 RESPONSE_URL_PATH = "/response/"
+# Every fake started in this process, for the tests' guard on invalid payloads (tests/conftest.py).
+STARTED: weakref.WeakSet[FakeSlack] = weakref.WeakSet()
 
 
 @dataclass
@@ -69,7 +77,11 @@ class FakeSlack:
         workspace_rate: int | None = None,
         channel_interval: float | None = None,
         token: str = "xoxb-test-token",
+        check_block_kit: bool = True,
     ) -> None:
+        self.check_block_kit = check_block_kit
+        self.expect_invalid_blocks = False  # set by a test that sends an invalid payload on purpose
+        self.schema_rejections: list[tuple[str, list[str]]] = []  # (method, the schema's errors)
         self.users = dict(users or {})  # email -> Slack user id
         self.workspace_rate = workspace_rate
         self.channel_interval = channel_interval
@@ -96,6 +108,7 @@ class FakeSlack:
 
     def start(self) -> FakeSlack:
         fake = self
+        STARTED.add(self)
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -179,16 +192,21 @@ class FakeSlack:
                 with contextlib.suppress(ValueError):
                     params[key] = json.loads(params[key])
         headers = {k.lower(): v for k, v in handler.headers.items()}
+        invalid = payload_errors(params) if self.check_block_kit else []
         if parts.path.startswith(RESPONSE_URL_PATH):
             # A response_url (Slack's hooks): no token, answers "ok".
             with self._lock:
                 self.requests.append(Request("response_url", params, headers))
             self.received.set()
+            if invalid:
+                return self._refuse("response_url", invalid, handler, status=400)
             return self._reply(handler, {"ok": True})
         with self._lock:
             self.requests.append(Request(method, params, headers))
             fault = self._faults[method].popleft() if self._faults[method] else None
         self.received.set()
+        if invalid:
+            return self._refuse(method, invalid, handler)
         auth = headers.get("authorization", "")
         token = auth.removeprefix("Bearer ").strip() or params.get("token", "")
         if method == "oauth.v2.access":  # authenticated by the app's client id and secret (HTTP Basic)
@@ -224,6 +242,16 @@ class FakeSlack:
                     handler, {"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(limited)}
                 )
         return self._reply(handler, self._answer(method, params))
+
+    def _refuse(
+        self, method: str, errors: list[str], handler: BaseHTTPRequestHandler, status: int = 200
+    ) -> None:
+        """Answer a payload the Block Kit schema rejects as Slack does, and keep why."""
+        with self._lock:
+            self.schema_rejections.append((method, errors))
+            self.rejected.append((method, "invalid_blocks"))
+        error = "invalid_arguments" if method.startswith("views.") else "invalid_blocks"
+        return self._reply(handler, {"ok": False, "error": error, "errors": errors[:20]}, status)
 
     def _rate_limit(self, channel: str) -> int | None:
         now = time.monotonic()
