@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.blocks.home import records as buttons
 from bot.home import home_tab
+from bot.home.modals import modal_for
 from bot.home.state import HomeState
 from crm.models import HubSpotPortal, HubSpotRecord
 from tests.bot.block_kit import block_kit_errors
@@ -112,3 +114,24 @@ def test_feed_names_and_links_no_company_the_viewer_may_not_see(world: World, se
     assert first.startswith(f"*{C1}* · <https://crm.example.com/companies/co1|Globex>")
     assert second.startswith("*<https://crm.example.com/contacts/c2|c2>*\n")
     assert "Initech" not in second and "co2" not in second
+
+
+def about(view: dict[str, Any]) -> str:
+    assert block_kit_errors(view["blocks"]) == []
+    return str(next(b for b in view["blocks"] if b["block_id"] == "m.about")["text"]["text"])
+
+
+def test_record_modals_link_the_deal_or_the_leads_contact(world: World, session: Session) -> None:
+    arrange(world, templates={**TEMPLATES, "deal": "https://crm.example.com/deals/{id}"})
+    world.deal("d1", owner="u1").name = "Robots & <Co>"
+    world.lead("l1", "c1", owner="u1")
+    world.contact("c9", owner="u2")
+    world.lead("l9", "c9", owner="u1")  # a lead of Ana's whose contact she may not see
+    world.users["u1"].access_contacts = "owned"
+    world.commit()
+    u1 = world.users["u1"]
+    for action_id in (buttons.CLOSE_DATE, buttons.DEAL_STAGE, buttons.LOG):
+        view = modal_for(session, u1, action_id, "d1" if action_id != buttons.LOG else "deal:d1", "", NOW)
+        assert about(view) == "*<https://crm.example.com/deals/d1|Robots &amp; &lt;Co&gt;>*"
+    assert about(modal_for(session, u1, buttons.LEAD_STAGE, "l1", "", NOW)) == f"*{C1}*"
+    assert about(modal_for(session, u1, buttons.DISQUALIFY, "l9", "", NOW)) == "*A lead*"
