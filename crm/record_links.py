@@ -21,13 +21,12 @@ through ``crm.permissions``.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote, unquote, urlsplit
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from crm.models import Company, Contact, Deal, HubSpotPortal, HubSpotRecord, Org
@@ -96,6 +95,19 @@ def from_hubspot_id(session: Session, kind: RecordKind, portal_id: str, hubspot_
     return str(found) if found is not None else None
 
 
+_FIRST_PORTAL = select(HubSpotPortal).order_by(HubSpotPortal.portal_id).limit(1).subquery()
+# The org's templates and the connected portal, in one row (a row even without an org or a portal).
+_LOAD = select(
+    select(Org.record_urls).where(Org.id == ORG_ROW_ID).scalar_subquery(),
+    select(_FIRST_PORTAL.c.portal_id).scalar_subquery(),
+    select(_FIRST_PORTAL.c.ui_domain).scalar_subquery(),
+)
+_SYNCED = select(HubSpotRecord.object_type, HubSpotRecord.salesbot_id, HubSpotRecord.hubspot_id).where(
+    HubSpotRecord.salesbot_id.in_(bindparam("ids", expanding=True)),
+    HubSpotRecord.object_type.in_(list(HUBSPOT_OBJECTS.values())),
+)
+
+
 @dataclass
 class RecordLinks:
     """The org's link templates and the connected HubSpot portal, read once per request (one query), and
@@ -110,14 +122,7 @@ class RecordLinks:
 
     @classmethod
     def load(cls, session: Session) -> RecordLinks:
-        first = select(HubSpotPortal).order_by(HubSpotPortal.portal_id).limit(1).subquery()
-        row = session.execute(
-            select(
-                select(Org.record_urls).where(Org.id == ORG_ROW_ID).scalar_subquery(),
-                select(first.c.portal_id).scalar_subquery(),
-                select(first.c.ui_domain).scalar_subquery(),
-            )
-        ).one()
+        row = session.execute(_LOAD).one()
         return cls(session, dict(row[0] or {}), row[1], row[2])
 
     def url(self, kind: RecordKind, record_id: str) -> str | None:
@@ -129,19 +134,10 @@ class RecordLinks:
         missing = [key for key in asked if key not in self.known]
         synced: dict[tuple[str, str], str] = {}
         if missing and self.portal_id is not None:
-            by_kind: dict[str, set[str]] = defaultdict(set)
-            for kind, record_id in missing:
-                by_kind[HUBSPOT_OBJECTS[kind]].add(record_id)
-            rows = self.session.execute(
-                select(HubSpotRecord.object_type, HubSpotRecord.salesbot_id, HubSpotRecord.hubspot_id).where(
-                    or_(
-                        *(
-                            and_(HubSpotRecord.object_type == obj, HubSpotRecord.salesbot_id.in_(sorted(ids)))
-                            for obj, ids in by_kind.items()
-                        )
-                    )
-                )
-            )
+            # One statement for every kind (a constant, compiled once): ids of other kinds that match are
+            # left out by the lookup below.
+            ids = sorted({record_id for _, record_id in missing})
+            rows = self.session.execute(_SYNCED, {"ids": ids})
             synced = {(obj, str(salesbot_id)): str(hubspot_id) for obj, salesbot_id, hubspot_id in rows}
         for kind, record_id in missing:
             hubspot_id = synced.get((HUBSPOT_OBJECTS[kind], record_id))
