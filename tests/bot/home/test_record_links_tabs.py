@@ -12,7 +12,7 @@ from bot.blocks.home import records as buttons
 from bot.home import home_tab
 from bot.home.modals import modal_for
 from bot.home.state import HomeState
-from crm.models import HubSpotPortal, HubSpotRecord
+from crm.models import Action, HubSpotPortal, HubSpotRecord
 from tests.bot.block_kit import block_kit_errors
 from tests.conftest import NOW
 from tests.rules.world import World, ago, ahead
@@ -135,3 +135,28 @@ def test_record_modals_link_the_deal_or_the_leads_contact(world: World, session:
         assert about(view) == "*<https://crm.example.com/deals/d1|Robots &amp; &lt;Co&gt;>*"
     assert about(modal_for(session, u1, buttons.LEAD_STAGE, "l1", "", NOW)) == f"*{C1}*"
     assert about(modal_for(session, u1, buttons.DISQUALIFY, "l9", "", NOW)) == "*A lead*"
+
+
+def test_summary_lines_link_names_and_view_as_busy_meetings_link_nothing(
+    world: World, session: Session
+) -> None:
+    arrange(world)
+    world.users["u2"].role = "super_admin"
+    world.session.add(
+        Action(
+            rule="R12",
+            user_id="u1",
+            key="m1",
+            subject_type="meeting",
+            subject_id="m1",
+            contact_id="c1",
+            category="closing",
+            created_at=ago(hours=1),
+        )
+    )
+    world.commit()
+    own = str(tab(session, world, "summary")["blocks"])
+    assert f"Kickoff with {C1}, <https://crm.example.com/contacts/c2|c2>" in own  # today's meeting
+    assert f"with {C1}" in own
+    viewed = str(tab(session, world, "summary", viewer="u2", subject="u1")["blocks"])
+    assert "Busy" in viewed and "crm.example.com/contacts" not in viewed and "Kickoff" not in viewed
