@@ -70,10 +70,17 @@ def _portal(session: Session) -> HubSpotPortal | None:
     return session.scalars(select(HubSpotPortal).order_by(HubSpotPortal.portal_id).limit(1)).first()
 
 
-def _hubspot_record_url(domain: str | None, portal_id: str, kind: RecordKind, hubspot_id: str) -> str:
-    type_id = next(t for t, k in HUBSPOT_TYPES.items() if k == kind)
+def hubspot_record_url(ui_domain: str | None, portal_id: str, type_id: str, hubspot_id: str) -> str:
+    """HubSpot's page of a record: its portal's UI domain (``app.hubspot.com`` by default), the object type
+    id (``0-3`` a deal, ``0-27`` a task...) and the record's HubSpot id. The one place such a URL is made:
+    the write-back's "Open in HubSpot" uses it too."""
     path = f"/contacts/{portal_id}/record/{type_id}/{quote(hubspot_id, safe='')}"
-    return f"https://{domain or HUBSPOT_HOST}{path}"
+    return f"https://{ui_domain or HUBSPOT_HOST}{path}"
+
+
+def _hubspot_record_url(ui_domain: str | None, portal_id: str, kind: RecordKind, hubspot_id: str) -> str:
+    type_id = next(t for t, k in HUBSPOT_TYPES.items() if k == kind)
+    return hubspot_record_url(ui_domain, portal_id, type_id, hubspot_id)
 
 
 def from_hubspot_id(session: Session, kind: RecordKind, portal_id: str, hubspot_id: str) -> str | None:
