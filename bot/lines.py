@@ -5,6 +5,10 @@ the digest, the Home Summary tab and ``/sales tasks`` all show.
 (``crm.queries.digest``'s statements): a line about a contact the user may no longer see says "a contact".
 With ``masked=True`` (a super admin viewing another user's Home) a guided action about a meeting names no
 meeting title or contact, and the meeting itself is shown as "Busy" (:func:`busy_line`).
+
+A deal, contact or company a line names links to its record in the CRM (``crm.record_links``: HubSpot's
+URL, else the org's template): the URLs of all the names a describer loaded are made in one lookup. A name
+the line does not show ("a contact", "Busy") has no link either.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Row, Select
 from sqlalchemy.orm import Session
@@ -22,19 +26,29 @@ from crm.localtime import format_clock, format_day, local_date
 from crm.models import User
 from crm.permissions import permission_params
 from crm.queries.digest import ActionRow, digest_statements
+from crm.record_links import RecordKind, RecordLinks
 from rules.registry import RULES_BY_CODE, DigestEntry
 
 VALUE_LIMIT = 150  # characters of one CRM value (a name, a subject) in a line
 
 
+class Part(NamedTuple):
+    """Some words of a line: CRM text (``from_crm``) is escaped when rendered; ``url`` makes it a link to
+    the record it names."""
+
+    text: str
+    from_crm: bool
+    url: str | None = None
+
+
 @dataclass(frozen=True)
 class Line:
     """One line of a digest: what it is (``ref``: ``task:ID``, ``action:ID``, ``bundle:R06``,
-    ``meeting:ID``), its words as parts (``(text, from_crm)``: CRM text is escaped when rendered), and its
-    state when it is no longer open (filled when a click redraws the message)."""
+    ``meeting:ID``), its words as parts (:class:`Part`), and its state when it is no longer open (filled
+    when a click redraws the message)."""
 
     ref: str
-    parts: tuple[tuple[str, bool], ...]
+    parts: tuple[Part, ...]
     kind: str  # task | action | bundle | meeting
     rule: str | None = None
     count: int = 1
@@ -43,7 +57,7 @@ class Line:
 
     @property
     def plain(self) -> str:
-        return "".join(text for text, _ in self.parts)
+        return "".join(part.text for part in self.parts)
 
 
 def clip(text: str | None, limit: int = VALUE_LIMIT) -> str:
@@ -91,7 +105,7 @@ def busy_line(meeting: MeetingLike, tz: str) -> Line:
         when = format_clock(meeting.start_at, tz)
         if meeting.end_at is not None:
             when += f"–{format_clock(meeting.end_at, tz)}"
-    return Line(ref=f"meeting:{meeting.id}", parts=((f"{when}  Busy", False),), kind="meeting")
+    return Line(ref=f"meeting:{meeting.id}", parts=(Part(f"{when}  Busy", False),), kind="meeting")
 
 
 class Describer:
@@ -109,6 +123,7 @@ class Describer:
         self.activities: dict[str, Row[*tuple[Any, ...]]] = {}
         self.first_contact: dict[str, str] = {}
         self.meeting_contacts: dict[str, list[str]] = defaultdict(list)
+        self.urls: dict[tuple[RecordKind, str], str] = {}
 
     def prefetch(
         self,
@@ -131,7 +146,8 @@ class Describer:
                 row.id: row for row in self._by_id(self.statements.activities_by_id, activity_ids)
             }
         if deal_ids:
-            self.deals = {row.id: row.name for row in self._by_id(self.statements.deals_by_id, deal_ids)}
+            deals = self._by_id(self.statements.deals_by_id, deal_ids)
+            self.deals = {row.id: clip(row.name) for row in deals}
         linked = [t.id for t in tasks] + [m.id for m in meetings]
         if linked:
             meeting_ids = {m.id for m in meetings}
@@ -147,19 +163,29 @@ class Describer:
         if company_ids:
             companies = self._by_id(self.statements.companies_by_id, company_ids)
             self.companies = {row.id: clip(row.name) for row in companies}
+        if self.deals or self.contacts or self.companies:
+            self.urls = RecordLinks.load(self.session).urls(
+                {"deal": self.deals, "contact": self.contacts, "company": self.companies}
+            )
 
     def _by_id(self, stmt: Select[*tuple[Any, ...]], ids: Iterable[str]) -> list[Row[*tuple[Any, ...]]]:
         return list(self.session.execute(stmt, {**self.params, "ids": list(ids)}))
 
     # --- lines ---------------------------------------------------------------------------------------
 
+    def _name(self, kind: RecordKind, record_id: str | None) -> Part | None:
+        """The record's name (as loaded, so one the user may see) linked to it, or None."""
+        names = {"deal": self.deals, "contact": self.contacts, "company": self.companies}[kind]
+        name = names.get(record_id or "")
+        return Part(name, True, self.urls.get((kind, record_id or ""))) if name else None
+
     def task_line(self, task: TaskLike, *, due: bool = False) -> Line:
-        parts: list[tuple[str, bool]] = [(clip(task.title) or "Untitled task", True)]
-        contact = self.contacts.get(self.first_contact.get(task.id, ""))
+        parts: list[Part] = [Part(clip(task.title) or "Untitled task", True)]
+        contact = self._name("contact", self.first_contact.get(task.id))
         if contact:
-            parts += [(" · ", False), (contact, True)]
+            parts += [Part(" · ", False), contact]
         if due and task.due_at is not None:
-            parts.append((f" (due {format_day(local_date(task.due_at, self.user.timezone))})", False))
+            parts.append(Part(f" (due {format_day(local_date(task.due_at, self.user.timezone))})", False))
         return Line(ref=f"task:{task.id}", parts=tuple(parts), kind="task")
 
     def meeting_line(self, meeting: MeetingLike) -> Line:
@@ -169,22 +195,25 @@ class Describer:
             when = format_clock(meeting.start_at, tz)
             if meeting.end_at is not None:
                 when += f"–{format_clock(meeting.end_at, tz)}"
-        parts: list[tuple[str, bool]] = [(f"{when}  ", False), (clip(meeting.title) or "Meeting", True)]
-        names = [self.contacts[c] for c in self.meeting_contacts.get(meeting.id, []) if c in self.contacts]
+        parts: list[Part] = [Part(f"{when}  ", False), Part(clip(meeting.title) or "Meeting", True)]
+        names = [n for c in self.meeting_contacts.get(meeting.id, []) if (n := self._name("contact", c))]
         if names:
-            shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
-            parts += [(" with ", False), (shown, True)]
+            parts.append(Part(" with ", False))
+            for i, name in enumerate(names[:3]):
+                parts += [Part(", ", False), name] if i else [name]
+            if len(names) > 3:
+                parts.append(Part(f" +{len(names) - 3}", False))
         return Line(ref=f"meeting:{meeting.id}", parts=tuple(parts), kind="meeting", url=meeting.link)
 
     def entry_line(self, entry: DigestEntry[ActionRow], *, high_priority_today: int) -> Line:
         rule = RULES_BY_CODE[entry.rule]
-        title = (f"{rule.title}: ", False)
+        title = Part(f"{rule.title}: ", False)
         if entry.bundled:
             count = high_priority_today if entry.rule == "R13" else entry.count
             noun = _plural(count, BUNDLE_NOUNS.get(entry.rule, "item"))
             return Line(
                 ref=f"bundle:{entry.rule}",
-                parts=(title, (noun, False)),
+                parts=(title, Part(noun, False)),
                 kind="bundle",
                 rule=entry.rule,
                 count=entry.count,
@@ -193,35 +222,35 @@ class Describer:
         masked = self.masked and action.subject_type == "meeting"
         return Line(
             ref=f"action:{action.id}",
-            parts=(title, ("Busy", False)) if masked else (title, *self.action_detail(action)),
+            parts=(title, Part("Busy", False)) if masked else (title, *self.action_detail(action)),
             kind="action",
             rule=entry.rule,
         )
 
-    def action_detail(self, action: ActionRow) -> list[tuple[str, bool]]:
-        contact = self.contacts.get(action.contact_id or "")
-        company = self.companies.get(action.company_id or "")
-        who: list[tuple[str, bool]] = [(contact, True)] if contact else [("a contact", False)]
+    def action_detail(self, action: ActionRow) -> list[Part]:
+        contact = self._name("contact", action.contact_id)
+        company = self._name("company", action.company_id)
+        who: list[Part] = [contact] if contact else [Part("a contact", False)]
         if company:
-            who += [(" (", False), (company, True), (")", False)]
+            who += [Part(" (", False), company, Part(")", False)]
         if action.subject_type == "deal":
-            name = self.deals.get(action.subject_id)
-            return [(name, True)] if name else [("a deal", False)]
+            deal = self._name("deal", action.subject_id)
+            return [deal] if deal else [Part("a deal", False)]
         activity = self.activities.get(action.subject_id)
         if action.subject_type == "email":
             subject = clip(activity.subject) if activity is not None else ""
-            return who + ([(" · “", False), (subject, True), ("”", False)] if subject else [])
+            return who + ([Part(" · “", False), Part(subject, True), Part("”", False)] if subject else [])
         if action.subject_type in ("meeting", "call"):
             if activity is None:
-                return [(f"a {action.subject_type}", False)]
-            parts: list[tuple[str, bool]] = [(clip(activity.title) or action.subject_type.capitalize(), True)]
+                return [Part(f"a {action.subject_type}", False)]
+            parts: list[Part] = [Part(clip(activity.title) or action.subject_type.capitalize(), True)]
             start = activity.start_at or activity.started_at
             if start is not None:
                 when = format_clock(start, self.user.timezone)
                 if local_date(start, self.user.timezone) != local_date(action.created_at, self.user.timezone):
                     when = f"{format_day(local_date(start, self.user.timezone))} {when}"
-                parts.append((f" at {when}", False))
+                parts.append(Part(f" at {when}", False))
             if contact:
-                parts += [(" with ", False), (contact, True)]
+                parts += [Part(" with ", False), contact]
             return parts
         return who

@@ -1,14 +1,16 @@
 """Links to CRM records, both ways: the URL Salesbot shows for a deal, contact or company, and the record a
 URL names (what a shared link unfurls to).
 
-Forward, ``RecordLinks.url(kind, record_id)``: HubSpot's record URL when the record is synced from HubSpot,
-otherwise the dataset's ``org.record_urls`` template for the kind (``{id}`` replaced, URL-quoted); None
-when neither applies. Backward, ``record_for_url(session, url)``: a HubSpot record URL
+Forward, ``RecordLinks.urls({kind: ids})`` (or ``.url(kind, record_id)`` for one): HubSpot's record URL
+when the record is synced from HubSpot, otherwise the dataset's ``org.record_urls`` template for the kind
+(``{id}`` replaced, URL-quoted); None when neither applies. Many are made in one query (which of them
+HubSpot has, none with no portal connected), so a digest or a Home tab makes all its links in one.
+Backward, ``record_for_url(session, url)``: a HubSpot record URL
 (``app.hubspot.com/contacts/{portal}/record/0-3/{id}`` and the older ``.../deal/{id}``, likewise contacts
 and companies) or a URL made from a template, as ``(kind, Salesbot id)``, or None.
 
 HubSpot enters at two places only, both reading the tables the connector fills (``hubspot_records``,
-``hubspot_portal``): ``hubspot_url`` (Salesbot id -> HubSpot URL) and ``from_hubspot_id`` (HubSpot object
+``hubspot_portal``): ``RecordLinks`` (Salesbot id -> HubSpot URL) and ``from_hubspot_id`` (HubSpot object
 type and id -> Salesbot id, only for the connected portal). With no portal connected, ``from_hubspot_id``
 takes a HubSpot id to the record of the same id (a dataset exported from HubSpot keeps HubSpot's ids).
 
@@ -19,11 +21,12 @@ through ``crm.permissions``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote, unquote, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from crm.models import Company, Contact, Deal, HubSpotPortal, HubSpotRecord, Org
@@ -67,21 +70,17 @@ def _portal(session: Session) -> HubSpotPortal | None:
     return session.scalars(select(HubSpotPortal).order_by(HubSpotPortal.portal_id).limit(1)).first()
 
 
-def hubspot_url(session: Session, kind: RecordKind, record_id: str) -> str | None:
-    """HubSpot's URL of a record synced from (or written to) HubSpot: the portal the sync read and the
-    record's HubSpot id from the connector's map (``hubspot_records``); None for a record HubSpot does not
-    have, or with no portal connected."""
-    hubspot_id = session.scalar(
-        select(HubSpotRecord.hubspot_id).where(
-            HubSpotRecord.salesbot_id == record_id, HubSpotRecord.object_type == HUBSPOT_OBJECTS[kind]
-        )
-    )
-    portal = _portal(session) if hubspot_id is not None else None
-    if portal is None or hubspot_id is None:
-        return None
+def hubspot_record_url(ui_domain: str | None, portal_id: str, type_id: str, hubspot_id: str) -> str:
+    """HubSpot's page of a record: its portal's UI domain (``app.hubspot.com`` by default), the object type
+    id (``0-3`` a deal, ``0-27`` a task...) and the record's HubSpot id. The one place such a URL is made:
+    the write-back's "Open in HubSpot" uses it too."""
+    path = f"/contacts/{portal_id}/record/{type_id}/{quote(hubspot_id, safe='')}"
+    return f"https://{ui_domain or HUBSPOT_HOST}{path}"
+
+
+def _hubspot_record_url(ui_domain: str | None, portal_id: str, kind: RecordKind, hubspot_id: str) -> str:
     type_id = next(t for t, k in HUBSPOT_TYPES.items() if k == kind)
-    domain = portal.ui_domain or HUBSPOT_HOST
-    return f"https://{domain}/contacts/{portal.portal_id}/record/{type_id}/{quote(str(hubspot_id), safe='')}"
+    return hubspot_record_url(ui_domain, portal_id, type_id, hubspot_id)
 
 
 def from_hubspot_id(session: Session, kind: RecordKind, portal_id: str, hubspot_id: str) -> str | None:
@@ -103,31 +102,68 @@ def from_hubspot_id(session: Session, kind: RecordKind, portal_id: str, hubspot_
     return str(found) if found is not None else None
 
 
+_FIRST_PORTAL = select(HubSpotPortal).order_by(HubSpotPortal.portal_id).limit(1).subquery()
+# The org's templates and the connected portal, in one row (a row even without an org or a portal).
+_LOAD = select(
+    select(Org.record_urls).where(Org.id == ORG_ROW_ID).scalar_subquery(),
+    select(_FIRST_PORTAL.c.portal_id).scalar_subquery(),
+    select(_FIRST_PORTAL.c.ui_domain).scalar_subquery(),
+)
+_SYNCED = select(HubSpotRecord.object_type, HubSpotRecord.salesbot_id, HubSpotRecord.hubspot_id).where(
+    HubSpotRecord.salesbot_id.in_(bindparam("ids", expanding=True)),
+    HubSpotRecord.object_type.in_(list(HUBSPOT_OBJECTS.values())),
+)
+
+
 @dataclass
 class RecordLinks:
-    """The org's link templates, read once per request; ``url`` builds links from them."""
+    """The org's link templates and the connected HubSpot portal, read once per request (one query), and
+    the URLs made so far. ``urls`` makes many in one go: one query for all kinds together when a portal is
+    connected (which records HubSpot has), none otherwise; a digest or a Home tab calls it once."""
 
     session: Session
     templates: dict[str, str] = field(default_factory=dict)
+    portal_id: str | None = None
+    ui_domain: str | None = None
+    known: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> RecordLinks:
-        org = session.get(Org, ORG_ROW_ID)
-        return cls(session, dict((org.record_urls or {}) if org is not None else {}))
+        row = session.execute(_LOAD).one()
+        return cls(session, dict(row[0] or {}), row[1], row[2])
 
     def url(self, kind: RecordKind, record_id: str) -> str | None:
         return record_url(self, kind, record_id)
 
+    def urls(self, wanted: Mapping[RecordKind, Iterable[str]]) -> dict[tuple[RecordKind, str], str]:
+        """The URL of each ``(kind, id)`` asked for that has one (see ``record_url``); one query at most."""
+        asked = {(kind, record_id) for kind, ids in wanted.items() for record_id in ids if record_id}
+        missing = [key for key in asked if key not in self.known]
+        synced: dict[tuple[str, str], str] = {}
+        if missing and self.portal_id is not None:
+            # One statement for every kind (a constant, compiled once): ids of other kinds that match are
+            # left out by the lookup below.
+            ids = sorted({record_id for _, record_id in missing})
+            rows = self.session.execute(_SYNCED, {"ids": ids})
+            synced = {(obj, str(salesbot_id)): str(hubspot_id) for obj, salesbot_id, hubspot_id in rows}
+        for kind, record_id in missing:
+            hubspot_id = synced.get((HUBSPOT_OBJECTS[kind], record_id))
+            self.known[(kind, record_id)] = (
+                _hubspot_record_url(self.ui_domain, self.portal_id, kind, hubspot_id)
+                if hubspot_id is not None and self.portal_id is not None
+                else self._from_template(kind, record_id)
+            )
+        return {key: url for key in asked if (url := self.known[key]) is not None}
+
+    def _from_template(self, kind: RecordKind, record_id: str) -> str | None:
+        template = self.templates.get(kind)
+        return template.replace("{id}", quote(record_id, safe="")) if template else None
+
 
 def record_url(links: RecordLinks, kind: RecordKind, record_id: str) -> str | None:
-    """The one place a record's URL is made (see the module docstring)."""
-    synced = hubspot_url(links.session, kind, record_id)
-    if synced is not None:
-        return synced
-    template = links.templates.get(kind)
-    if not template:
-        return None
-    return template.replace("{id}", quote(record_id, safe=""))
+    """The one place a record's URL is made (see the module docstring): HubSpot's when the record is synced,
+    else the org's template, else None."""
+    return links.urls({kind: [record_id]}).get((kind, record_id))
 
 
 def parse_hubspot_url(url: str) -> tuple[RecordKind, str, str] | None:

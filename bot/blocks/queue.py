@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.views import modal
-from bot.digest.render import SNOOZE_OPTIONS
+from bot.digest.render import SNOOZE_OPTIONS, part_mrkdwn
 from bot.interactions.queue import Member, Queue
 from bot.slack import limits
 from bot.slack.mrkdwn import escape, link, truncate
@@ -50,7 +50,7 @@ def _details(member: Member, tz: str) -> str:
     if when:
         lines.append(("Due " if member.kind == "task" else "") + when)
     if member.contacts:
-        lines.append("With " + escape(truncate(", ".join(member.contacts), 500)))
+        lines.append("With " + truncate(", ".join(part_mrkdwn(p) for p in member.contacts), 2000))
     if member.detail:
         lines.append(escape(member.detail))
     if member.link:

@@ -58,6 +58,8 @@ class RecordCard:
     next_step: str | None = None
     risk: str | None = None
     detail: tuple[tuple[str, str], ...] = ()  # contacts and companies: (label, value) lines
+    company: str | None = None  # a contact's company (when every reader may view it), linked to its record
+    company_url: str | None = None
 
 
 def preview_value(kind: RecordKind, record_id: str) -> str:
@@ -87,6 +89,8 @@ def card_lines(card: RecordCard) -> list[str]:
             f"{escape(card.stage or '')} · {escape(_amount(card))} · closes "
             f"{card.close_date.isoformat() if card.close_date else 'no date'}"
         )
+    if card.company:
+        lines.append(f"Company: {link(card.company_url, card.company)}")
     lines.extend(f"{escape(label)}: {escape(value)}" for label, value in card.detail)
     lines.append(f"Owner: {escape(card.owner or 'nobody')}")
     if card.kind == "deal":

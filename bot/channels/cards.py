@@ -78,11 +78,21 @@ def record_card(
         )
     if isinstance(record, Contact):
         name = f"{record.first_name} {record.last_name}".strip() or record.email or record.id
-        company = None
+        company = company_url = None
         everyone = list(readers) or [viewer]
         if record.company_id and not refused(session, everyone, "companies", record.company_id):
             company = session.scalar(select(Company.name).where(Company.id == record.company_id))
-        pairs = (("Company", company), ("Lifecycle stage", record.lifecycle_stage))
-        return RecordCard(kind, record.id, name, url, owner, detail=tuple((k, v) for k, v in pairs if v))
+            company_url = links.url("company", record.company_id) if company else None
+        pairs = (("Lifecycle stage", record.lifecycle_stage),)
+        return RecordCard(
+            kind,
+            record.id,
+            name,
+            url,
+            owner,
+            detail=tuple((k, v) for k, v in pairs if v),
+            company=company,
+            company_url=company_url,
+        )
     lines = (("Domain", record.domain),)
     return RecordCard(kind, record.id, record.name, url, owner, detail=tuple((k, v) for k, v in lines if v))

@@ -9,7 +9,8 @@ and a "Join" button when its link is a web address. The last block opens the Hom
 
 Slack allows 50 blocks per message: lines are handed out one section at a time, round-robin, so a long
 overdue list cannot push guided actions out of the message; what does not fit is counted. Every text from
-the CRM is escaped for mrkdwn.
+the CRM is escaped for mrkdwn; a deal, contact or company name links to its record (``Part.url``), and a
+line too long for a section is cut before a link, never inside one.
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.digest.content import Digest
-from bot.lines import Line
+from bot.lines import Line, Part
 from bot.slack import limits
-from bot.slack.mrkdwn import escape, safe_url, truncate
+from bot.slack.mrkdwn import escape, link, safe_url, truncate
 from crm.localtime import format_day
 
 # action_ids the interactivity listeners (bot/app) answer to.
@@ -90,8 +91,15 @@ def fallback_text(digest: Digest) -> str:
     return escape(f"{header_text(digest)}: {counts_line(digest)}")
 
 
+def part_mrkdwn(part: Part) -> str:
+    """A part of a line as mrkdwn: CRM text escaped, a named record linked to it."""
+    if part.url:
+        return link(part.url, part.text)
+    return escape(part.text) if part.from_crm else part.text
+
+
 def line_mrkdwn(line: Line) -> str:
-    text = "".join(escape(part) if from_crm else part for part, from_crm in line.parts)
+    text = "".join(part_mrkdwn(part) for part in line.parts)
     if line.status:
         return truncate(f"~{text}~  _{line.status}_", limits.TEXT)
     return truncate(text, limits.TEXT)

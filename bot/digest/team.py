@@ -4,7 +4,8 @@ Content (:func:`load_team_digest`): the team's totals (overdue tasks, due today,
 actions, deals at risk), the reps with the most overdue tasks, deals that slipped (close date passed, or
 pushed back this week), deals with no next activity, and the top CRM risks of the team's deals. Everything
 is read through the manager's permission filter (``crm.queries.team``; risks through the insights' own
-permission-filtered reading), so a manager with ``owned`` deals sees none of the reps' deals.
+permission-filtered reading), so a manager with ``owned`` deals sees none of the reps' deals. Each deal
+named links to its record in the CRM (``crm.record_links``; all the URLs in one lookup).
 
 Delivery is the morning digest's (``bot.digest.delivery``), as a second kind of row of ``digest_deliveries``
 (``kind = "team"``): claimed, sent and recorded exactly once per manager and local day, after their own.
@@ -32,13 +33,15 @@ from sqlalchemy.orm import Session
 from bot.digest.building import Built
 from bot.digest.render import OPEN_HOME
 from bot.lines import clip
+from bot.render.mrkdwn import parse
 from bot.slack import limits
-from bot.slack.mrkdwn import escape, truncate
+from bot.slack.mrkdwn import escape, link, truncate
 from crm.db import session_scope
 from crm.localtime import format_day, local_date
 from crm.models import User
 from crm.permissions import PermissionDenied
 from crm.queries.team import RepRow, idle_deals, slipped_deals, team_reps, team_rows
+from crm.record_links import RecordLinks
 from insights.context import read_deal
 from insights.risks import crm_risks
 
@@ -99,22 +102,31 @@ def load_team_digest(
     if not owners:
         return digest
     slipped, digest.slipped_total = slipped_deals(session, manager, owners, now, SHOWN)
-    for deal in slipped:
-        owner = names.get(deal.owner_id or "", "nobody")
-        if deal.previous_close_date is not None and deal.close_date is not None:
-            how = f"pushed back from {deal.previous_close_date.isoformat()} to {deal.close_date.isoformat()}"
-        else:
-            how = f"close date {deal.close_date.isoformat() if deal.close_date else '?'} passed"
-        digest.slipped.append(f"*{escape(clip(deal.name))}*{_money(deal.amount)} · {escape(owner)}: {how}")
     idle, digest.idle_total = idle_deals(session, manager, owners, now, SHOWN)
-    for _deal_id, name, owner_id in idle:
-        digest.idle.append(f"*{escape(clip(name))}* · {escape(names.get(owner_id or '', 'nobody'))}")
-    digest.risks = _top_risks(session, manager, owners, now)
+    risky = _top_risks(session, manager, owners, now)
+    deal_ids = [d.id for d in slipped] + [deal_id for deal_id, _, _ in idle] + [r[0] for r in risky]
+    urls = RecordLinks.load(session).urls({"deal": deal_ids}) if deal_ids else {}
+
+    def deal(deal_id: str, name: str) -> str:
+        return f"*{link(urls.get(('deal', deal_id)), clip(name))}*"
+
+    for d in slipped:
+        owner = names.get(d.owner_id or "", "nobody")
+        if d.previous_close_date is not None and d.close_date is not None:
+            how = f"pushed back from {d.previous_close_date.isoformat()} to {d.close_date.isoformat()}"
+        else:
+            how = f"close date {d.close_date.isoformat() if d.close_date else '?'} passed"
+        digest.slipped.append(f"{deal(d.id, d.name)}{_money(d.amount)} · {escape(owner)}: {how}")
+    for deal_id, name, owner_id in idle:
+        digest.idle.append(f"{deal(deal_id, name)} · {escape(names.get(owner_id or '', 'nobody'))}")
+    digest.risks = [f"{deal(deal_id, name)}: {escape(titles)}" for deal_id, name, titles in risky]
     return digest
 
 
-def _top_risks(session: Session, manager: User, owners: list[str], now: datetime) -> list[str]:
-    """The CRM risks of the team's most valuable at-risk deals, most risks first."""
+def _top_risks(
+    session: Session, manager: User, owners: list[str], now: datetime
+) -> list[tuple[str, str, str]]:
+    """``(deal id, name, risk titles)`` of the team's most valuable at-risk deals, most risks first."""
     candidates, _ = slipped_deals(session, manager, owners, now, RISK_DEALS)
     idle, _ = idle_deals(session, manager, owners, now, RISK_DEALS)
     ids = list(dict.fromkeys([d.id for d in candidates] + [deal_id for deal_id, _, _ in idle]))[:RISK_DEALS]
@@ -126,9 +138,10 @@ def _top_risks(session: Session, manager: User, owners: list[str], now: datetime
             continue
         risks = crm_risks(context)
         if risks:
-            found.append((len(risks), context.deal_name, ", ".join(r.title.lower() for r in risks[:3])))
+            titles = ", ".join(r.title.lower() for r in risks[:3])
+            found.append((len(risks), context.deal_name, context.deal_id, titles))
     found.sort(key=lambda f: (-f[0], f[1]))
-    return [f"*{escape(clip(name))}*: {escape(titles)}" for _, name, titles in found[:SHOWN]]
+    return [(deal_id, name, titles) for _, name, deal_id, titles in found[:SHOWN]]
 
 
 # --- rendering -------------------------------------------------------------------------------------------
@@ -163,16 +176,29 @@ def sections(d: TeamDigest) -> list[tuple[str, str, list[str], int]]:
     return [s for s in out if s[3]]
 
 
+def section_text(title: str, lines: list[str], total: int) -> str:
+    """A section's mrkdwn within Slack's limit: whole lines only (a line holds links, never cut inside
+    one), the ones left out counted in "+N more"."""
+
+    def text(shown: list[str]) -> str:
+        more = f"\n_+{total - len(shown)} more in Home_" if total > len(shown) else ""
+        return f"*{title}* ({total})\n" + "\n".join(f"• {line}" for line in shown) + more
+
+    shown: list[str] = []
+    for line in lines:
+        if len(text([*shown, line])) > limits.TEXT:
+            break
+        shown.append(line)
+    return truncate(text(shown), limits.TEXT)
+
+
 def team_payload(d: TeamDigest, *, home_url: str | None = None) -> dict[str, Any]:
     blocks: list[Block] = [
         HeaderBlock(block_id="team.header", text=PlainTextObject(text=header_text(d), emoji=False)),
         ContextBlock(block_id="team.counts", elements=[MarkdownTextObject(text=counts_text(d))]),
     ]
     for key, title, lines, total in sections(d):
-        more = f"\n_+{total - len(lines)} more in Home_" if total > len(lines) else ""
-        text = truncate(
-            f"*{title}* ({total})\n" + "\n".join(f"• {line}" for line in lines) + more, limits.TEXT
-        )
+        text = section_text(title, lines, total)
         blocks.append(SectionBlock(block_id=f"team.{key}", text=MarkdownTextObject(text=text)))
     home = ButtonElement(text="Open Salesbot Home", action_id=OPEN_HOME, value="home", url=home_url)
     blocks.append(ActionsBlock(block_id="team.home", elements=[home]))
@@ -185,10 +211,15 @@ def team_payload(d: TeamDigest, *, home_url: str | None = None) -> dict[str, Any
     return payload
 
 
+def _plain(line: str) -> str:
+    """A mrkdwn line for a terminal, as the payload renderer draws it: a link as its text and URL."""
+    return "".join(r.text if r.url in (None, r.text) else f"{r.text} ({r.url})" for r in parse(line))
+
+
 def render_team_text(d: TeamDigest) -> str:
     out = [header_text(d), counts_text(d)]
     for _key, title, lines, total in sections(d):
-        out += ["", f"{title} ({total})", *(f"  - {line.replace('*', '')}" for line in lines)]
+        out += ["", f"{title} ({total})", *(f"  - {_plain(line)}" for line in lines)]
     return "\n".join(out)
 
 

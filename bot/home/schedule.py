@@ -1,15 +1,16 @@
 """The Schedule and Feed tabs' content. A masked meeting (a super admin viewing another user) keeps its time
-only: its title, contacts and link are never read into the lines."""
+only: its title, contacts and link are never read into the lines. Contact and company names link to their
+records in the CRM (``crm.record_links``), all of a tab's URLs made in one lookup."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from bot.home.context import HomeContext
-from bot.lines import clip
+from bot.lines import Part, clip
 from crm.localtime import format_clock, local_date
 from crm.models import Sequence
 from crm.queries.schedule import (
@@ -20,6 +21,7 @@ from crm.queries.schedule import (
     feed,
     schedule,
 )
+from crm.record_links import RecordKind, RecordLinks
 
 SCHEDULE_PAGE = 30
 FEED_PAGE = 10
@@ -33,7 +35,7 @@ class Item:
     kind: str  # meeting | task
     when: str
     title: str  # CRM text (escaped by the builder)
-    contacts: str
+    contacts: tuple[Part, ...]  # names, each linked to its contact when it has a URL
     link: str | None = None
     needs_outcome: bool = False
 
@@ -42,7 +44,7 @@ class Item:
 class ScheduleData:
     items: list[Item]
     total: int
-    contacts_today: list[str]
+    contacts_today: list[Part]
 
 
 def load_schedule(session: Session, ctx: HomeContext) -> ScheduleData:
@@ -64,10 +66,17 @@ def load_schedule(session: Session, ctx: HomeContext) -> ScheduleData:
         if ctx.masked
         else contacts_with_meetings_today(session, ctx.subject, ctx.viewer, now, CONTACTS_TODAY)
     )
-    return ScheduleData([_item(r, names.get(r.id, []), ctx) for r in rows], total, contacts_today)
+    ids = {c for people in names.values() for c, _ in people} | {c for c, _ in contacts_today}
+    urls = RecordLinks.load(session).urls({"contact": ids}) if ids else {}
+
+    def named(people: list[tuple[str, str]]) -> tuple[Part, ...]:
+        return tuple(Part(clip(name), True, urls.get(("contact", c))) for c, name in people)
+
+    items = [_item(r, named(names.get(r.id, [])), ctx) for r in rows]
+    return ScheduleData(items, total, list(named(contacts_today)))
 
 
-def _item(row: ScheduleRow, people: list[str], ctx: HomeContext) -> Item:
+def _item(row: ScheduleRow, people: tuple[Part, ...], ctx: HomeContext) -> Item:
     tz, now = ctx.tz, ctx.now
     day = local_date(row.at, tz)
     if row.kind == "task":
@@ -77,11 +86,11 @@ def _item(row: ScheduleRow, people: list[str], ctx: HomeContext) -> Item:
             "task",
             format_clock(row.at, tz),
             clip(row.title) or "Task",
-            clip(people[0] if people else ""),
+            people[:1],
         )
     when = format_clock(row.at, tz) + (f"–{format_clock(row.end_at, tz)}" if row.end_at else "")
     if ctx.masked:
-        return Item(row.id, day, "meeting", when, "Busy", "")
+        return Item(row.id, day, "meeting", when, "Busy", ())
     past = (row.end_at or row.at) < now and row.outcome in (None, "", "scheduled")
     return Item(
         row.id,
@@ -89,7 +98,7 @@ def _item(row: ScheduleRow, people: list[str], ctx: HomeContext) -> Item:
         "meeting",
         when,
         clip(row.title) or "Meeting",
-        clip(", ".join(people[:3])),
+        people[:3],
         row.link,
         past,
     )
@@ -100,6 +109,7 @@ class FeedData:
     groups: list[FeedGroup]
     total: int
     sequences: list[tuple[str, str]]
+    urls: dict[tuple[RecordKind, str], str] = field(default_factory=dict)  # the groups' contacts, companies
 
 
 def load_feed(session: Session, ctx: HomeContext) -> FeedData:
@@ -108,4 +118,14 @@ def load_feed(session: Session, ctx: HomeContext) -> FeedData:
         session, ctx.subject, ctx.viewer, ctx.now, event_type=s.event, seq=s.seq, page=s.page, size=FEED_PAGE
     )
     sequences = [(q.id, q.name) for q in session.query(Sequence).order_by(Sequence.name).limit(50)]
-    return FeedData(groups, total, sequences)
+    urls = (
+        RecordLinks.load(session).urls(
+            {
+                "contact": [g.contact_id for g in groups],
+                "company": [g.company_id for g in groups if g.company_id],
+            }
+        )
+        if groups
+        else {}
+    )
+    return FeedData(groups, total, sequences, urls)

@@ -16,12 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.interactions.snooze import describe_until, snooze_until
+from bot.lines import Part, clip
 from crm.changes.outcomes import log_outcome
 from crm.changes.tasks import complete_task, snooze_task
 from crm.models import Action, Activity, ActivityContact, Contact, User
 from crm.models.action import LIVE_STATES
 from crm.permissions import visible
 from crm.queries.workspace import tasks_due
+from crm.record_links import RecordLinks
 from rules.registry import ranked
 
 # The Home tab's "Start queue" walks through the open tasks of one bucket (due today, overdue, tomorrow).
@@ -77,7 +79,7 @@ class Member:
     kind: str  # meeting | call | task
     title: str
     when: datetime | None
-    contacts: list[str] = field(default_factory=list)
+    contacts: list[Part] = field(default_factory=list)  # names, linked to their records
     link: str | None = None
     detail: str | None = None  # a call's status and duration, a task's priority
 
@@ -160,7 +162,7 @@ def current(session: Session, user: User, queue: Queue, now: datetime) -> Member
 
 def _describe(session: Session, user: User, activity: Activity, kind: str) -> Member:
     contacts = visible(
-        select(Contact.first_name, Contact.last_name, Contact.email)
+        select(Contact.id, Contact.first_name, Contact.last_name, Contact.email)
         .join(ActivityContact, ActivityContact.contact_id == Contact.id)
         .where(ActivityContact.activity_id == activity.id)
         .order_by(ActivityContact.position)
@@ -168,9 +170,15 @@ def _describe(session: Session, user: User, activity: Activity, kind: str) -> Me
         user,
         "contacts",
     )
+    rows = session.execute(contacts).all()
+    urls = RecordLinks.load(session).urls({"contact": [row.id for row in rows]}) if rows else {}
     names = [
-        f"{first or ''} {last or ''}".strip() or (email or "a contact")
-        for first, last, email in session.execute(contacts)
+        Part(
+            clip(f"{first or ''} {last or ''}".strip() or (email or "a contact")),
+            True,
+            urls.get(("contact", id_)),
+        )
+        for id_, first, last, email in rows
     ]
     if kind == "meeting":
         return Member(activity.id, kind, activity.title or "Meeting", activity.start_at, names, activity.link)

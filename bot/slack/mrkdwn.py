@@ -30,18 +30,27 @@ def safe_url(url: str | None) -> str | None:
     return url.replace("&", "&amp;")
 
 
+# Slack has no escape for "|" and splits a link at it: in a label it is shown as a look-alike bar (U+2223).
+_LABEL_BAR = str.maketrans({"|": "\u2223"})
+
+
 def link(url: str | None, label: str) -> str:
     """A mrkdwn link to a safe URL, or just the escaped label when the URL is not one."""
     target = safe_url(url)
-    text = escape(label)
-    return f"<{target}|{text}>" if target else text
+    if not target:
+        return escape(label)
+    return f"<{target}|{escape(label).translate(_LABEL_BAR)}>"
 
 
 def truncate(text: str, limit: int, *, ellipsis: str = "…") -> str:
-    """``text`` cut to at most ``limit`` characters, never inside an ``&...;`` entity."""
+    """``text`` cut to at most ``limit`` characters, never inside an ``&...;`` entity or a ``<...>`` link
+    (escaped text has no bare ``<``, so one opens a link Salesbot made: cut before it)."""
     if len(text) <= limit:
         return text
     cut = text[: max(0, limit - len(ellipsis))]
+    opened = cut.rfind("<")
+    if opened != -1 and ">" not in cut[opened:]:
+        cut = cut[:opened]
     amp = cut.rfind("&")
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]

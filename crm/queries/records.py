@@ -129,7 +129,7 @@ def deal_page(session: Session, stmt: Select[Deal, Stage], page: int, size: int)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     ordered = stmt.order_by(Deal.close_date.is_(None), Deal.close_date, Deal.name, Deal.id)
     rows = session.execute(ordered.offset(page * size).limit(size)).all()
-    links = RecordLinks.load(session)
+    urls = RecordLinks.load(session).urls({"deal": [d.id for d, _ in rows]})
     return [
         DealRow(
             d.id,
@@ -141,7 +141,7 @@ def deal_page(session: Session, stmt: Select[Deal, Stage], page: int, size: int)
             d.amount,
             d.currency,
             d.close_date,
-            links.url("deal", d.id),
+            urls.get(("deal", d.id)),
         )
         for d, s in rows
     ], total
@@ -209,8 +209,9 @@ def leads_page(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     ordered = stmt.order_by(Lead.pipeline_id, Stage.order, Lead.created_at.desc(), Lead.id)
     out = []
-    links = RecordLinks.load(session)
-    for lead, stage, first, last, email in session.execute(ordered.offset(page * size).limit(size)):
+    rows = session.execute(ordered.offset(page * size).limit(size)).all()
+    urls = RecordLinks.load(session).urls({"contact": [lead.contact_id for lead, *_ in rows]})
+    for lead, stage, first, last, email in rows:
         name = f"{first or ''} {last or ''}".strip() or email or "a contact"
         out.append(
             LeadRow(
@@ -221,7 +222,7 @@ def leads_page(
                 lead.stage_id,
                 stage.label,
                 lead.created_at,
-                links.url("contact", lead.contact_id),
+                urls.get(("contact", lead.contact_id)),
             )
         )
     return out, total

@@ -112,13 +112,13 @@ def schedule(
 
 def contacts_with_meetings_today(
     session: Session, subject: User, viewer: User, now: datetime, limit: int
-) -> list[str]:
-    """The names of the contacts (that the viewer may see) of the subject's meetings today, in meeting order,
-    each name once, at most ``limit``."""
+) -> list[tuple[str, str]]:
+    """``(id, name)`` of the contacts (that the viewer may see) of the subject's meetings today, in meeting
+    order, each name once, at most ``limit``."""
     meetings = todays_meetings(subject, now, viewer).subquery()
     rows = session.execute(
         visible(
-            select(Contact.first_name, Contact.last_name, Contact.email)
+            select(Contact.id, Contact.first_name, Contact.last_name, Contact.email)
             .join(ActivityContact, ActivityContact.contact_id == Contact.id)
             .join(meetings, meetings.c.id == ActivityContact.activity_id)
             .order_by(meetings.c.start_at, meetings.c.id, ActivityContact.position),
@@ -126,30 +126,34 @@ def contacts_with_meetings_today(
             "contacts",
         ).execution_options(yield_per=100)
     )
-    names: list[str] = []
+    names: dict[str, str] = {}
     try:
-        for first, last, email in rows:
+        for contact_id, first, last, email in rows:
             name = contact_name(first, last, email)
             if name not in names:
-                names.append(name)
+                names[name] = contact_id
                 if len(names) == limit:
                     break
     finally:
         rows.close()
-    return names
+    return [(contact_id, name) for name, contact_id in names.items()]
 
 
 def contact_name(first: str | None, last: str | None, email: str | None) -> str:
     return f"{first or ''} {last or ''}".strip() or email or "a contact"
 
 
-def contact_names(session: Session, viewer: User, activity_ids: list[str]) -> dict[str, list[str]]:
-    """The names of each activity's contacts the viewer may see, in order."""
+def contact_names(
+    session: Session, viewer: User, activity_ids: list[str]
+) -> dict[str, list[tuple[str, str]]]:
+    """``(id, name)`` of each activity's contacts the viewer may see, in order."""
     if not activity_ids:
         return {}
     rows = session.execute(
         visible(
-            select(ActivityContact.activity_id, Contact.first_name, Contact.last_name, Contact.email)
+            select(
+                ActivityContact.activity_id, Contact.id, Contact.first_name, Contact.last_name, Contact.email
+            )
             .join(Contact, Contact.id == ActivityContact.contact_id)
             .where(ActivityContact.activity_id.in_(activity_ids))
             .order_by(ActivityContact.activity_id, ActivityContact.position),
@@ -157,9 +161,9 @@ def contact_names(session: Session, viewer: User, activity_ids: list[str]) -> di
             "contacts",
         )
     )
-    out: dict[str, list[str]] = defaultdict(list)
-    for activity_id, first, last, email in rows:
-        out[activity_id].append(contact_name(first, last, email))
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for activity_id, contact_id, first, last, email in rows:
+        out[activity_id].append((contact_id, contact_name(first, last, email)))
     return out
 
 
@@ -169,6 +173,7 @@ class FeedGroup:
     name: str
     company: str | None
     target: bool
+    company_id: str | None = None  # None when the viewer may not see the company (nor its name)
     events: list[EngagementEvent] = field(default_factory=list)
 
 
@@ -220,6 +225,7 @@ def feed(
             Contact.email,
             Company.name,
             Company.target_account,
+            Company.id,
         )
         .join(Contact, Contact.id == latest.c.contact_id)
         .outerjoin(Company, and_(Company.id == Contact.company_id, visible_clause(viewer, "companies")))
@@ -227,7 +233,7 @@ def feed(
         .offset(page * size)
         .limit(size)
     ).all()
-    groups = {r[0]: FeedGroup(r[0], contact_name(r[1], r[2], r[3]), r[4], bool(r[5])) for r in rows}
+    groups = {r[0]: FeedGroup(r[0], contact_name(r[1], r[2], r[3]), r[4], bool(r[5]), r[6]) for r in rows}
     if groups:
         events = session.scalars(
             select(EngagementEvent)

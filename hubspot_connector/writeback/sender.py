@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, aliased
 
 from crm.db import session_scope
 from crm.models import HubSpotPendingRead, HubSpotPortal, HubSpotRecord, WritebackEntry
+from crm.record_links import hubspot_record_url
 from hubspot_connector.api import HubSpotApi, names
 from hubspot_connector.errors import (
     HubSpotAnswerLost,
@@ -92,9 +93,9 @@ def record_url(session: Session, object_type: str, hubspot_id: str | None) -> st
     portal = session.scalars(select(HubSpotPortal).order_by(HubSpotPortal.portal_id).limit(1)).first()
     if portal is None or hubspot_id is None:
         return None
-    domain = portal.ui_domain or "app.hubspot.com"
-    type_id = mapping.OBJECT_TYPE_IDS[object_type]
-    return f"https://{domain}/contacts/{portal.portal_id}/record/{type_id}/{hubspot_id}"
+    return hubspot_record_url(
+        portal.ui_domain, portal.portal_id, mapping.OBJECT_TYPE_IDS[object_type], hubspot_id
+    )
 
 
 class Sender:

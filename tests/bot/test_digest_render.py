@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.digest.content import Digest, Line, Section, load_digest
 from bot.digest.render import COMPLETE, DISMISS, FEEDBACK, SNOOZE, START, message_payload, render_text
+from bot.lines import Part
 from bot.slack import limits
 from bot.slack.mrkdwn import escape, link, safe_url, truncate
 from tests.bot.test_digest_content import action
@@ -24,7 +25,7 @@ def make_digest(**sizes: int) -> Digest:
         n = sizes.get(key, 0)
         kind = kinds.get(key, "task")
         lines = [
-            Line(ref=f"{kind}:{key}{i}", parts=((f"{key} item {i}", True),), kind=kind) for i in range(n)
+            Line(ref=f"{kind}:{key}{i}", parts=(Part(f"{key} item {i}", True),), kind=kind) for i in range(n)
         ]
         sections.append(Section(key, key.title(), lines, n))
     return Digest("u1", "Ana", "UTC", date(2026, 11, 23), NOW, "UANA", 0, 0, 0, 0, 0, sections)
@@ -50,7 +51,7 @@ def test_bundle_line_has_start() -> None:
     digest.sections[4] = Section(
         "guided",
         "Guided",
-        [Line("bundle:R06", (("Log meeting outcome: 3 meetings", False),), "bundle", "R06", 3)],
+        [Line("bundle:R06", (Part("Log meeting outcome: 3 meetings", False),), "bundle", "R06", 3)],
         1,
     )
     blocks = message_payload(digest)["blocks"]
@@ -92,7 +93,7 @@ def test_long_ids_and_texts_stay_within_limits() -> None:
     digest = make_digest()
     digest.first_name = "N" * 400
     digest.sections[2] = Section(
-        "today", "Today", [Line(f"task:{long_id}", (("t" * 5000, True),), "task")], 1
+        "today", "Today", [Line(f"task:{long_id}", (Part("t" * 5000, True),), "task")], 1
     )
     payload = message_payload(digest)
     limits.check_message(payload)
@@ -171,7 +172,7 @@ def test_mrkdwn_helpers() -> None:
 def test_status_lines_have_no_buttons() -> None:
     digest = make_digest()
     digest.sections[2] = Section(
-        "today", "Today", [Line("task:t1", (("Call", True),), "task", status="completed")], 1
+        "today", "Today", [Line("task:t1", (Part("Call", True),), "task", status="completed")], 1
     )
     blocks = message_payload(digest)["blocks"]
     line = next(b for b in blocks if b.get("block_id") == "l:task:t1")

@@ -5,6 +5,7 @@ delivered exactly once like the morning digest."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -13,12 +14,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.digest.delivery import send_due
-from bot.digest.team import load_team_digest, render_team_text, team_payload
+from bot.digest.team import load_team_digest, render_team_text, section_text, team_payload
 from bot.home import home_tab
 from bot.home.state import HomeState
 from bot.slack import limits
 from crm.changes.preferences import digest_settings, set_digest_settings
-from crm.models import DealCloseDate, DigestDelivery, User
+from crm.models import DealCloseDate, DigestDelivery, HubSpotPortal, HubSpotRecord, User
+from tests.bot.block_kit import block_kit_errors
 from tests.bot.home.team_world import team_world
 from tests.bot.test_digest_cli import run
 from tests.conftest import NOW
@@ -136,3 +138,34 @@ def test_the_team_digest_waits_for_the_managers_own(
     later = send_due(engine, client, NOW.replace(minute=5))
     assert later.sent == 2
     assert [m.text.split(" · ")[0] for m in slack.messages] == ["Max's day", "Max's team"]
+
+
+def test_the_team_digest_links_each_deal_to_its_record(world: World, session: Session) -> None:
+    team_world(world)
+    world.org.record_urls = {"deal": "https://crm.example.com/deals/{id}"}
+    world.session.add(HubSpotPortal(portal_id="4711"))
+    world.session.add(HubSpotRecord(object_type="deals", hubspot_id="9002", salesbot_id="deal-u2"))
+    world.commit()
+    digest = load_team_digest(session, manager(session), NOW, channel="UM1")
+    u1, u2 = (
+        "*<https://crm.example.com/deals/deal-u1|Deal of u1>*",
+        "*<https://app.hubspot.com/contacts/4711/record/0-3/9002|Deal of u2>*",
+    )
+    assert any(line.startswith(u1) for line in digest.slipped)
+    assert any(line.startswith(u2) for line in digest.idle + digest.slipped)
+    assert digest.risks and all(line.startswith("*<https://") for line in digest.risks)
+    payload = team_payload(digest)
+    assert block_kit_errors(payload["blocks"]) == []
+    text = render_team_text(digest)
+    assert "Deal of u1 (https://crm.example.com/deals/deal-u1) · Ana: close date 2026-11-01 passed" in text
+    assert "Deal of u2 (https://app.hubspot.com/contacts/4711/record/0-3/9002)" in text
+
+
+def test_a_team_section_too_long_for_slack_keeps_whole_lines_and_counts_the_rest() -> None:
+    url = "https://crm.example.com/deals/" + "x" * 450
+    lines = [f"*<{url}{i}|Deal {i}>* · Ana: close date passed" for i in range(8)]
+    text = section_text("Deals that slipped", lines, 9)
+    assert len(text) <= limits.TEXT
+    assert re.sub(r"<[^<>|]+\|[^<>]*>", "", text).count("<") == 0
+    shown = text.count("\n• ")
+    assert 0 < shown < 8 and text.endswith(f"_+{9 - shown} more in Home_")

@@ -24,7 +24,7 @@ from bot.blocks.home.common import option
 from bot.blocks.queue import MEETING_LABELS
 from bot.blocks.views import modal
 from bot.slack.keys import key
-from bot.slack.mrkdwn import escape, truncate
+from bot.slack.mrkdwn import link, truncate
 from crm.changes.outcomes import MEETING_OUTCOMES
 from crm.changes.records import DEFAULT_MEETING_MINUTES, MEETING_MINUTES
 from crm.queries.records import PipelineChoice
@@ -64,8 +64,9 @@ def read_metadata(text: str) -> tuple[str, str]:
     return str(data.get("r") or ""), str(data.get("h") or "")
 
 
-def _about(name: str) -> Block:
-    return SectionBlock(block_id="m.about", text=f"*{escape(truncate(name, 200))}*")
+def _about(name: str, url: str | None = None) -> Block:
+    """The record the modal is about, linked to it in the CRM when it has a URL."""
+    return SectionBlock(block_id="m.about", text=f"*{link(url, truncate(name, 200))}*")
 
 
 def _keyed(value: str) -> str:
@@ -85,19 +86,25 @@ def _stage_select(stages: list[tuple[str, str]], current: str | None) -> StaticS
 
 
 def stage_modal(
-    callback_id: str, name: str, stages: list[tuple[str, str]], current: str, meta: str
+    callback_id: str,
+    name: str,
+    stages: list[tuple[str, str]],
+    current: str,
+    meta: str,
+    *,
+    url: str | None = None,
 ) -> dict[str, Any]:
     blocks = [
-        _about(name),
+        _about(name, url),
         InputBlock(block_id=STAGE[0], label="Stage", element=_stage_select(stages, current)),
     ]
     title = "Update stage" if callback_id == DEAL_STAGE_VIEW else "Move lead"
     return modal(callback_id=callback_id, title=title, submit="Save", blocks=blocks, private_metadata=meta)
 
 
-def close_date_modal(name: str, current: date | None, meta: str) -> dict[str, Any]:
+def close_date_modal(name: str, current: date | None, meta: str, *, url: str | None = None) -> dict[str, Any]:
     picker = DatePickerElement(action_id=DATE[1], initial_date=current.isoformat() if current else None)
-    blocks = [_about(name), InputBlock(block_id=DATE[0], label="Close date", element=picker)]
+    blocks = [_about(name, url), InputBlock(block_id=DATE[0], label="Close date", element=picker)]
     return modal(
         callback_id=CLOSE_DATE_VIEW,
         title="Edit close date",
@@ -107,10 +114,10 @@ def close_date_modal(name: str, current: date | None, meta: str) -> dict[str, An
     )
 
 
-def log_modal(name: str, today: date, clock: str, meta: str) -> dict[str, Any]:
+def log_modal(name: str, today: date, clock: str, meta: str, *, url: str | None = None) -> dict[str, Any]:
     types = [Option(value=t, label=t.capitalize()) for t in ("call", "meeting", "note")]
     blocks: list[Block] = [
-        _about(name),
+        _about(name, url),
         InputBlock(
             block_id=TYPE[0],
             label="Type",
@@ -188,9 +195,9 @@ def create_deal_modal(pipelines: list[PipelineChoice], meta: str) -> dict[str, A
     )
 
 
-def disqualify_modal(name: str, meta: str) -> dict[str, Any]:
+def disqualify_modal(name: str, meta: str, *, url: str | None = None) -> dict[str, Any]:
     reason = PlainTextInputElement(action_id=REASON[1], multiline=True, max_length=1000)
-    blocks = [_about(name), InputBlock(block_id=REASON[0], label="Reason", element=reason)]
+    blocks = [_about(name, url), InputBlock(block_id=REASON[0], label="Reason", element=reason)]
     return modal(
         callback_id=DISQUALIFY_VIEW,
         title="Disqualify lead",

@@ -1,5 +1,6 @@
 """The Schedule tab (Day / Week / Month by local day; contacts with meetings today; Update outcome on past
-meetings) and the Feed tab (engagement events grouped by contact; event type and sequence filters)."""
+meetings) and the Feed tab (engagement events grouped by contact; event type and sequence filters). Contact
+and company names are links to their records when the data carries a URL."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.home.common import choices, menu, note, pager
 from bot.blocks.home.records import OUTCOME
-from bot.digest.render import JOIN
+from bot.digest.render import JOIN, part_mrkdwn
 from bot.home.schedule import FEED_PAGE, SCHEDULE_PAGE, FeedData, ScheduleData
 from bot.home.state import EVENT_TYPES, HomeState
 from bot.slack import limits
 from bot.slack.keys import key
-from bot.slack.mrkdwn import escape, safe_url, truncate
+from bot.slack.mrkdwn import escape, link, safe_url, truncate
 from crm.localtime import format_day
 
 RANGES = (("day", "Day"), ("week", "Week"), ("month", "Month"))
@@ -32,7 +33,7 @@ def schedule_blocks(data: ScheduleData, state: HomeState, tz: str) -> list[Block
         )
     ]
     if data.contacts_today:
-        names = escape(truncate(", ".join(data.contacts_today), 2500))
+        names = truncate(", ".join(part_mrkdwn(p) for p in data.contacts_today), 2500)
         blocks.append(note("schedule.contacts", f"*Contacts with meetings today:* {names}"))
     day = None
     for item in data.items:
@@ -42,7 +43,7 @@ def schedule_blocks(data: ScheduleData, state: HomeState, tz: str) -> list[Block
         icon = "📅" if item.kind == "meeting" else "☐"
         text = f"{icon} {item.when}  *{escape(item.title)}*"
         if item.contacts:
-            text += f" · {escape(item.contacts)}"
+            text += " · " + ", ".join(part_mrkdwn(p) for p in item.contacts)
         accessory = None
         if item.needs_outcome:
             accessory = ButtonElement(text="Update outcome", action_id=OUTCOME, value=item.id)
@@ -85,9 +86,10 @@ def feed_blocks(data: FeedData, state: HomeState, tz: str) -> list[Block]:
         )
     ]
     for group in data.groups:
-        label = f"*{escape(truncate(group.name, 150))}*"
+        label = f"*{link(data.urls.get(('contact', group.contact_id)), truncate(group.name, 150))}*"
         if group.company:
-            label += f" · {escape(truncate(group.company, 150))}"
+            company_url = data.urls.get(("company", group.company_id or ""))
+            label += f" · {link(company_url, truncate(group.company, 150))}"
         if group.target:
             label += "  🎯 _Target account_"
         lines = [

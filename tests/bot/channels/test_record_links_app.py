@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.bot.app.conftest import SlackRequests
-from tests.bot.channels.conftest import DEAL_URL
+from tests.bot.channels.conftest import DEAL_URL, link_shared
 from tests.bot.home.conftest import home_click, published, text_of
 from tests.fakes.slack_api import FakeSlack
 from tests.rules.world import World
@@ -35,3 +35,12 @@ def test_without_a_template_names_are_plain(bolt: SlackRequests, slack: FakeSlac
     home_click(bolt, {"private_metadata": "{}"}, "home.nav.tab.deals", value="tab=deals")
     shown = text_of(published(slack))
     assert "*Globex robots" in shown and "crm.example.com" not in shown
+
+
+def test_a_contact_card_links_its_company(bolt: SlackRequests, slack: FakeSlack, org: World) -> None:
+    url = "https://crm.example.com/contacts/c1"
+    link_shared(bolt, [url])
+    [call] = slack.unfurls
+    text = str(call["unfurls"][url]["blocks"])
+    assert f"<{url}|c1>" in text
+    assert "Company: <https://crm.example.com/companies/co1|Globex CANARY-7731-company>" in text
