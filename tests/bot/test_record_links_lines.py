@@ -28,9 +28,9 @@ from tests.bot.app.conftest import SlackRequests, ana_world, send_digest
 from tests.bot.app.conftest import bolt as bolt
 from tests.bot.app.conftest import clock as clock
 from tests.bot.app.conftest import services as services
-from tests.bot.block_kit import block_kit_errors
 from tests.bot.test_digest_content import action
 from tests.conftest import NOW
+from tests.fakes.block_kit import block_kit_errors
 from tests.fakes.slack_api import FakeSlack
 from tests.rules.world import World, ago, ahead
 

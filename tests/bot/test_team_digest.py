@@ -20,10 +20,10 @@ from bot.home.state import HomeState
 from bot.slack import limits
 from crm.changes.preferences import digest_settings, set_digest_settings
 from crm.models import DealCloseDate, DigestDelivery, HubSpotPortal, HubSpotRecord, User
-from tests.bot.block_kit import block_kit_errors
 from tests.bot.home.team_world import team_world
 from tests.bot.test_digest_cli import run
 from tests.conftest import NOW
+from tests.fakes.block_kit import block_kit_errors
 from tests.fakes.slack_api import FakeSlack
 from tests.rules.world import World
 

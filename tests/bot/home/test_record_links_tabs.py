@@ -14,9 +14,9 @@ from bot.home import home_tab
 from bot.home.modals import modal_for
 from bot.home.state import HomeState
 from crm.models import HubSpotPortal, HubSpotRecord
-from tests.bot.block_kit import block_kit_errors
 from tests.bot.test_digest_content import action
 from tests.conftest import NOW
+from tests.fakes.block_kit import block_kit_errors
 from tests.rules.world import World, ago, ahead
 
 TEMPLATES = {
