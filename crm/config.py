@@ -1,4 +1,7 @@
-"""Configuration from the environment (the README's table), read once per process with pydantic-settings."""
+"""Configuration from the environment (the README's table), read once per process with pydantic-settings.
+
+The database URL, which every command needs, is also read without pydantic by ``crm.database_url``.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,15 @@ from functools import lru_cache
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crm.database_url import DEFAULT_DATABASE_URL
+
 
 class Settings(BaseSettings):
     """Every setting Salesbot reads. Secrets are ``SecretStr`` so they never print in logs or reprs."""
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
-    database_url: str = Field(default="sqlite:///salesbot.db", description="SQLAlchemy URL of the CRM store.")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the CRM store.")
     slack_bot_token: SecretStr | None = Field(default=None, description="Single-workspace bot token.")
     slack_signing_secret: SecretStr | None = Field(default=None, description="Verifies Slack requests.")
     slack_client_id: str | None = Field(default=None, description="Multi-workspace OAuth client id.")
