@@ -1,6 +1,6 @@
 """Configuration from the environment (the README's table), read once per process with pydantic-settings.
 
-The database URL, which every command needs, is also read without pydantic by ``crm.database_url``.
+The database URL and the Home tab's link are also read without pydantic by ``crm.quick_settings``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from functools import lru_cache
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from crm.database_url import DEFAULT_DATABASE_URL
+from crm.quick_settings import DEFAULT_DATABASE_URL, home_link
 
 
 class Settings(BaseSettings):
@@ -76,9 +76,7 @@ class Settings(BaseSettings):
     @property
     def home_url(self) -> str | None:
         """A deep link to the app's Home tab, when the app and workspace ids are configured."""
-        if self.slack_app_id and self.slack_team_id:
-            return f"slack://app?team={self.slack_team_id}&id={self.slack_app_id}&tab=home"
-        return None
+        return home_link(self.slack_app_id, self.slack_team_id)
 
 
 @lru_cache(maxsize=1)

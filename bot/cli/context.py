@@ -26,7 +26,7 @@ class Context:
 
     @property
     def database_url(self) -> str:
-        from crm.database_url import database_url
+        from crm.quick_settings import database_url
 
         return self.args.database_url or database_url()
 

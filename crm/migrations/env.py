@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 
 from crm.db import make_engine
-from crm.database_url import database_url
 from crm.models import Base  # with every model loaded: the metadata holds every table
+from crm.quick_settings import database_url
 
 config = context.config
 engine = config.attributes.get("engine") or make_engine(database_url())

@@ -1,4 +1,5 @@
-"""The database URL read without pydantic is the one ``Settings`` reads, whatever the environment."""
+"""The settings read without pydantic (crm.quick_settings) are the ones ``Settings`` reads, whatever the
+environment."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import os
 import pytest
 
 from crm.config import Settings
-from crm.database_url import DEFAULT_DATABASE_URL, database_url
+from crm.quick_settings import DEFAULT_DATABASE_URL, database_url, home_url
+
+NAMES = ("database_url", "slack_app_id", "slack_team_id")
 
 
 @pytest.mark.parametrize(
@@ -18,15 +21,27 @@ from crm.database_url import DEFAULT_DATABASE_URL, database_url
         {"database_url": "sqlite:///lower.db"},
         {"Database_Url": "sqlite:///mixed.db"},
         {"DATABASE_URL": ""},
+        {"SLACK_APP_ID": "A1", "SLACK_TEAM_ID": "T1"},
+        {"slack_app_id": "A1", "Slack_Team_Id": "T1"},
+        {"SLACK_APP_ID": "A1"},
+        {"SLACK_APP_ID": "A1", "SLACK_TEAM_ID": ""},
     ],
 )
-def test_the_light_database_url_is_the_settings_one(
+def test_the_quick_settings_are_the_settings_ones(
     environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in [n for n in os.environ if n.lower() == "database_url"]:
+    for name in [n for n in os.environ if n.lower() in NAMES]:
         monkeypatch.delenv(name)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    assert database_url() == Settings().database_url
+    settings = Settings()
+    assert database_url() == settings.database_url
+    assert home_url() == settings.home_url
     if not environment:
         assert database_url() == DEFAULT_DATABASE_URL
+
+
+def test_the_home_link_names_the_workspace_and_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_APP_ID", "A9")
+    monkeypatch.setenv("SLACK_TEAM_ID", "T9")
+    assert home_url() == "slack://app?team=T9&id=A9&tab=home"
