@@ -1,4 +1,7 @@
-"""Configuration from the environment (the README's table), read once per process with pydantic-settings."""
+"""Configuration from the environment (the README's table), read once per process with pydantic-settings.
+
+The database URL and the Home tab's link are also read without pydantic by ``crm.quick_settings``.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,15 @@ from functools import lru_cache
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crm.quick_settings import DEFAULT_DATABASE_URL, home_link
+
 
 class Settings(BaseSettings):
     """Every setting Salesbot reads. Secrets are ``SecretStr`` so they never print in logs or reprs."""
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
-    database_url: str = Field(default="sqlite:///salesbot.db", description="SQLAlchemy URL of the CRM store.")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the CRM store.")
     slack_bot_token: SecretStr | None = Field(default=None, description="Single-workspace bot token.")
     slack_signing_secret: SecretStr | None = Field(default=None, description="Verifies Slack requests.")
     slack_client_id: str | None = Field(default=None, description="Multi-workspace OAuth client id.")
@@ -71,9 +76,7 @@ class Settings(BaseSettings):
     @property
     def home_url(self) -> str | None:
         """A deep link to the app's Home tab, when the app and workspace ids are configured."""
-        if self.slack_app_id and self.slack_team_id:
-            return f"slack://app?team={self.slack_team_id}&id={self.slack_app_id}&tab=home"
-        return None
+        return home_link(self.slack_app_id, self.slack_team_id)
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,6 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -142,7 +141,12 @@ def insert_on_conflict(
     conflicts is skipped (insert-if-absent; ``keys`` name the constraint, by default any). Add ``.values()``
     and ``.returning()`` as with ``insert()``."""
     dialect = (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    # The dialect's own module, imported here: a command never pays for the other database's.
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql as module
+    else:
+        from sqlalchemy.dialects import sqlite as module  # type: ignore[no-redef]
+    stmt = module.insert(table)
     updates = {name: stmt.excluded[name] for name in update}
     if updates:
         return stmt.on_conflict_do_update(index_elements=keys, set_=updates)

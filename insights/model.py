@@ -3,10 +3,12 @@ no API key is configured (insights then show the CRM parts only, saying why)."""
 
 from __future__ import annotations
 
-from langchain_core.language_models import BaseChatModel
-from langchain_openai import ChatOpenAI
+from typing import TYPE_CHECKING
 
-from crm.config import Settings
+if TYPE_CHECKING:  # LangChain loads only when a model is configured (a command without one never needs it)
+    from langchain_core.language_models import BaseChatModel
+
+    from crm.config import Settings
 
 MAX_RETRIES = 1
 DEADLINE_CALLS = 2  # the model step ends after this many per-call timeouts, however it went
@@ -15,6 +17,8 @@ DEADLINE_CALLS = 2  # the model step ends after this many per-call timeouts, how
 def chat_model(settings: Settings, *, max_retries: int = MAX_RETRIES) -> BaseChatModel | None:
     if settings.openai_api_key is None or not settings.openai_api_key.get_secret_value():
         return None
+    from langchain_openai import ChatOpenAI
+
     return ChatOpenAI(
         model=settings.salesbot_model,
         api_key=settings.openai_api_key,

@@ -10,12 +10,13 @@ part of the cache key.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from typing import TYPE_CHECKING, Any
 
 from insights.context import DealContext
 from insights.text import estimate_tokens
+
+if TYPE_CHECKING:  # Jinja2 loads when a prompt is first rendered, not with the module
+    from jinja2 import Environment
 
 PROMPT_VERSION = "2"  # 2: bodies of at least 250 characters, the oldest activities left out first
 MAX_RISKS = 5
@@ -39,6 +40,8 @@ def fenced_bytes(text: str) -> int:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     return Environment(
         loader=PackageLoader("prompts", ""),
         autoescape=False,

@@ -22,9 +22,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.language_models import BaseChatModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,16 +32,16 @@ from crm.isotime import format_time_or_none
 from crm.models import Activity, InsightFeedback, Org, User
 from crm.models.user import Role
 from crm.permissions import PermissionDenied, visible
-from insights import cache
-from insights.budget import fit_to_budget
-from insights.chain import ModelFailure, ask_model
 from insights.context import DEFAULT_BUDGET, DealContext, DealReading, load_deal, read_deal
 from insights.model import chat_model, deadline_s, model_name
 from insights.prompt import PROMPT_VERSION
 from insights.risks import Risk, RiskThresholds, crm_risks
-from insights.safety import merge_goals, merge_model_risks, validate_output
-from insights.schemas import InsightOutput
 from insights.text import clean_body, tidy
+
+if TYPE_CHECKING:  # the model's side (LangChain, OpenAI, pydantic) loads only when a model is asked
+    from langchain_core.language_models import BaseChatModel
+
+    from insights.schemas import InsightOutput
 
 log = logging.getLogger(__name__)
 
@@ -154,11 +153,23 @@ def merge_risks(crm: list[Risk], model: InsightOutput | None) -> list[Risk]:
     """CRM risks, then the model's that say something new (a title sharing most words with one shown is a
     duplicate)."""
     merged = list(crm)
-    for r in merge_model_risks(model.risks) if model else []:
+    if model is None:
+        return merged
+    from insights.safety import merge_model_risks
+
+    for r in merge_model_risks(model.risks):
         if any(_same_risk(r.title, m.title) for m in merged):
             continue
         merged.append(Risk(r.title, r.detail, "model", tuple(r.activity_ids)))
     return merged
+
+
+def _goals(output: InsightOutput | None) -> tuple[Goal, ...]:
+    if output is None:
+        return ()
+    from insights.safety import merge_goals
+
+    return tuple(Goal(g.goal, tuple(g.activity_ids)) for g in merge_goals(output.buyer_goals))
 
 
 def _ai_text(
@@ -181,6 +192,11 @@ def _ai_text(
         return None, SENSITIVE, False, hash_inputs(facts, "none", budget)
     if model is None:
         return None, NO_MODEL, False, hash_inputs(facts, "none", budget)
+    from insights import cache
+    from insights.budget import fit_to_budget
+    from insights.chain import ModelFailure, ask_model
+    from insights.safety import validate_output
+
     name = model_name(model)
     inputs_hash = hash_inputs(facts, name, budget)
     key = facts.visible_key()
@@ -258,9 +274,7 @@ def get_insights(
         summary=output.summary if output else None,
         activities=tuple(RecentActivity(a.id, a.type, a.at, a.title) for a in facts.recent[:RECENT_SHOWN]),
         risks=tuple(merge_risks(crm_risks(facts, thresholds), output)),
-        buyer_goals=tuple(Goal(g.goal, tuple(g.activity_ids)) for g in merge_goals(output.buyer_goals))
-        if output
-        else (),
+        buyer_goals=_goals(output),
         inputs_hash=inputs_hash,
         cached=cached,
         timezone=user.timezone,

@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -49,7 +49,9 @@ from bot.blocks.views import modal
 from bot.slack import limits
 from bot.slack.mrkdwn import escape, link, truncate
 from crm.localtime import zone
-from insights.service import ActivityDetail, InsightResult
+
+if TYPE_CHECKING:  # annotations only: building the blocks needs no insights service (nor its imports)
+    from insights.service import ActivityDetail, InsightResult
 
 SHOW = "insights.show"  # an Insights button elsewhere (the Home tab's deals): value = the deal id
 OPEN_ACTIVITY = "insights.open_activity"

@@ -26,9 +26,9 @@ class Context:
 
     @property
     def database_url(self) -> str:
-        from crm.config import get_settings
+        from crm.quick_settings import database_url
 
-        return self.args.database_url or get_settings().database_url
+        return self.args.database_url or database_url()
 
     @property
     def engine(self) -> Engine:

@@ -86,16 +86,16 @@ def print_rep_days(context: Context, now: Any) -> None:
     from bot.digest.content import SECTION_LIMIT, load_digest
     from bot.digest.render import message_payload
     from bot.render.text import render_message, use_color
-    from crm.config import get_settings
     from crm.db import session_scope
     from crm.models import ActivityDeal, Deal, Role, User
+    from crm.quick_settings import home_url
 
     with session_scope(context.engine) as session:
         reps = session.scalars(select(User).where(User.role == Role.REP).order_by(User.name)).all()
         color = use_color(context.out)
         for rep in reps[:SHOWN_REPS]:
             digest = load_digest(session, rep, now, guided_limit=SECTION_LIMIT)
-            payload = message_payload(digest, home_url=get_settings().home_url)
+            payload = message_payload(digest, home_url=home_url())
             print(f"\n=== {rep.name} <{rep.email}>  {rep.timezone}", file=context.out)
             print(render_message(payload, color=color), file=context.out)
         if len(reps) > SHOWN_REPS:

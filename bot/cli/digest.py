@@ -65,9 +65,9 @@ def digest_payload(context: Context, email: str) -> dict[str, Any]:
     from bot.digest.content import SECTION_LIMIT, load_digest
     from bot.digest.render import message_payload
     from bot.slack.users import cached_slack_id
-    from crm.config import get_settings
     from crm.db import session_scope
     from crm.queries.actions import user_by_email
+    from crm.quick_settings import home_url
 
     now = context.now()
     with session_scope(context.engine) as session:
@@ -77,23 +77,23 @@ def digest_payload(context: Context, email: str) -> dict[str, Any]:
         digest = load_digest(
             session, user, now, channel=cached_slack_id(session, user), guided_limit=SECTION_LIMIT
         )
-        return message_payload(digest, home_url=get_settings().home_url)
+        return message_payload(digest, home_url=home_url())
 
 
 def team_payload_of(context: Context, email: str) -> dict[str, Any]:
     """The ``chat.postMessage`` payload of the team digest of the manager ``email``."""
     from bot.digest.team import load_team_digest, team_payload
     from bot.slack.users import cached_slack_id
-    from crm.config import get_settings
     from crm.db import session_scope
     from crm.queries.actions import user_by_email
+    from crm.quick_settings import home_url
 
     with session_scope(context.engine) as session:
         user = user_by_email(session, email)
         if user is None:
             raise CommandError(f"no user with the email {email!r}")
         team = load_team_digest(session, user, context.now(), channel=cached_slack_id(session, user))
-        return team_payload(team, home_url=get_settings().home_url)
+        return team_payload(team, home_url=home_url())
 
 
 def run_report(context: Context) -> int:

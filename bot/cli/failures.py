@@ -36,7 +36,6 @@ def _first_line(exc: BaseException) -> str:
 
 def open_store(url: str) -> Engine:
     """An engine for ``url`` with the schema upgraded, or a :class:`CommandError` saying what to fix."""
-    from alembic.util import CommandError as AlembicError
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
     from crm.db import make_engine, upgrade
@@ -66,13 +65,21 @@ def open_store(url: str) -> Engine:
         ) from None
     try:
         upgrade(engine)
-    except (DBAPIError, AlembicError) as exc:
+    except Exception as exc:
+        if not (isinstance(exc, DBAPIError) or _is_alembic_error(exc)):
+            raise
         raise CommandError(
             f"a schema migration failed on {where}: {_first_line(exc)}; the upgrade stopped there: fix "
             "the database (or point DATABASE_URL at another) and run `salesbot db upgrade`",
             EXIT_UNAVAILABLE,
         ) from None
     return engine
+
+
+def _is_alembic_error(exc: BaseException) -> bool:
+    # Alembic is imported only when a migration runs (crm.db.upgrade): an error of its own means it was.
+    alembic_util = sys.modules.get("alembic.util")
+    return alembic_util is not None and isinstance(exc, alembic_util.CommandError)
 
 
 def unavailable(exc: BaseException) -> str | None:

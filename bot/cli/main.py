@@ -5,7 +5,8 @@ user may not see what they asked for, 4 a service (the database, Slack, HubSpot,
 reached.
 
 Start-up stays fast: this module and each command group's ``register`` import only the standard library and
-light modules; a command imports what it needs when it runs (``tests/bot/test_cli_imports.py`` guards it).
+light modules; a command imports what it needs when it runs (``tests/bot/cli/test_startup.py`` guards it,
+``bench/startup.py`` times it).
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from bot.digest.report import ReportRow, digest_report
 from bot.home.context import HomeContext
-from crm.config import get_settings
 from crm.queries.rule_switches import org_rules_off, user_rules_off
 from rules.registry import ALL_RULES
 
@@ -33,6 +32,8 @@ def load_extras(session: Session, ctx: HomeContext) -> SettingsExtras | None:
     )
     if ctx.viewer.is_super_admin:
         extras.org_off = org_rules_off(session)
+        from crm.config import get_settings  # pydantic-settings, for super admins' Home only
+
         late = timedelta(hours=get_settings().salesbot_digest_late_hours)
         extras.report = digest_report(session, ctx.now, late=late)
     return extras

@@ -7,6 +7,8 @@ sender: it must pace the whole workspace and requeue the message instead of bloc
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -15,7 +17,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import RetryHandler
 
-from crm.config import Settings, get_settings
+if TYPE_CHECKING:  # pydantic-settings loads when settings are first read, not with this module
+    from crm.config import Settings
 
 # Web API calls are quick; a stuck connection should fail over to a retry rather than hold a worker.
 TIMEOUT_S = 15
@@ -50,7 +53,10 @@ def retry_handlers(*, rate_limits: bool) -> list[RetryHandler]:
 
 def web_client(token: str | None = None, settings: Settings | None = None) -> WebClient:
     """A client for interactive work: every transient failure retried inside the call."""
-    settings = settings or get_settings()
+    if settings is None:
+        from crm.config import get_settings
+
+        settings = get_settings()
     return WebClient(
         token=_token(settings, token),
         base_url=base_url(settings),
@@ -62,7 +68,10 @@ def web_client(token: str | None = None, settings: Settings | None = None) -> We
 def delivery_client(token: str | None = None, settings: Settings | None = None) -> WebClient:
     """A client for bulk sending: connection errors and 5xx retried in the call, 429 returned to the
     caller (as ``SlackApiError`` with status 429 and ``Retry-After``)."""
-    settings = settings or get_settings()
+    if settings is None:
+        from crm.config import get_settings
+
+        settings = get_settings()
     return WebClient(
         token=_token(settings, token),
         base_url=base_url(settings),

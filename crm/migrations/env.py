@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
-import crm.models  # noqa: F401  (registers every table on the metadata)
-from crm.config import get_settings
 from crm.db import make_engine
-from crm.models.base import Base
+from crm.models import Base  # with every model loaded: the metadata holds every table
+from crm.quick_settings import database_url
 
 config = context.config
-engine = config.attributes.get("engine") or make_engine(get_settings().database_url)
+engine = config.attributes.get("engine") or make_engine(database_url())
 
 with engine.connect() as connection:
     context.configure(

@@ -10,10 +10,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import String
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, fk
@@ -51,10 +50,64 @@ class SlackEvent(Base):
 
 
 # The OAuth installation and state tables of slack_sdk's SQLAlchemy stores, on our metadata so that our
-# migrations create them (the stores' own ``create_tables`` is never called).
+# migrations create them (the stores' own ``create_tables`` is never called). Written out as the stores'
+# ``build_*_table`` make them, because importing the stores (slack_sdk's OAuth package, SQLAlchemy's asyncio
+# extension) would cost every command that loads the models; tests/crm/test_slack_oauth_tables.py checks
+# that they stay equal to what slack_sdk builds.
 INSTALLATIONS_TABLE = "slack_installations"
 BOTS_TABLE = "slack_bots"
 OAUTH_STATES_TABLE = "slack_oauth_states"
-SQLAlchemyInstallationStore.build_installations_table(Base.metadata, INSTALLATIONS_TABLE)
-SQLAlchemyInstallationStore.build_bots_table(Base.metadata, BOTS_TABLE)
-SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, OAUTH_STATES_TABLE)
+
+
+def _ids(*, user: bool) -> list[Column[Any]]:
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("client_id", String(32), nullable=False),
+        Column("app_id", String(32), nullable=False),
+        Column("enterprise_id", String(32)),
+        Column("enterprise_name", String(200)),
+        *([Column("enterprise_url", String(200))] if user else []),
+        Column("team_id", String(32)),
+        Column("team_name", String(200)),
+        Column("bot_token", String(200)),
+        Column("bot_id", String(32)),
+        Column("bot_user_id", String(32)),
+        Column("bot_scopes", String(1000)),
+        Column("bot_refresh_token", String(200)),
+        Column("bot_token_expires_at", DateTime),
+    ]
+
+
+Table(
+    INSTALLATIONS_TABLE,
+    Base.metadata,
+    *_ids(user=True),
+    Column("user_id", String(32), nullable=False),
+    Column("user_token", String(200)),
+    Column("user_scopes", String(1000)),
+    Column("user_refresh_token", String(200)),
+    Column("user_token_expires_at", DateTime),
+    Column("incoming_webhook_url", String(200)),
+    Column("incoming_webhook_channel", String(200)),
+    Column("incoming_webhook_channel_id", String(200)),
+    Column("incoming_webhook_configuration_url", String(200)),
+    Column("is_enterprise_install", Boolean, default=False, nullable=False),
+    Column("token_type", String(32)),
+    Column("installed_at", DateTime, nullable=False, default=func.now()),
+    Index(f"{INSTALLATIONS_TABLE}_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
+)
+Table(
+    BOTS_TABLE,
+    Base.metadata,
+    *_ids(user=False),
+    Column("is_enterprise_install", Boolean, default=False, nullable=False),
+    Column("installed_at", DateTime, nullable=False, default=func.now()),
+    Index(f"{BOTS_TABLE}_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+Table(
+    OAUTH_STATES_TABLE,
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", DateTime, nullable=False),
+)
