@@ -3,7 +3,11 @@
 Before each request a process takes a slot: in one short transaction, serialised across processes (a
 PostgreSQL advisory lock; SQLite's write lock), it counts the requests logged in the last 10 seconds (and the
 searches of the last second) in ``hubspot_requests``; under budget it logs its own and goes, otherwise it
-sleeps until the oldest one leaves the window. The day's count and the daily cap that HubSpot's
+sleeps until the oldest one leaves the window. The time is read once the lock is held (a process that waited
+for it logs when it goes, not when it asked), and a request counts from its answer, not from when it was
+sent: HubSpot counts it when it arrives, somewhere in between, so a slot logged at the answer never leaves
+our window before it leaves HubSpot's (each answer's time is written with the next slot taken, before the
+count). The day's count and the daily cap that HubSpot's
 ``X-HubSpot-RateLimit-Daily*`` headers give are kept in ``hubspot_daily_usage``; once the cap is spent no
 request is sent until the next UTC day. Time and sleeping are parameters, so tests pin them.
 """
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, text, update
 
 from crm.localtime import wall_clock
 from crm.models import HubSpotDailyUsage, HubSpotRequest
@@ -59,6 +63,8 @@ class RateBudget:
         self.clock = clock
         self.sleep = sleep
         self._daily: tuple[int | None, int | None] | None = None  # (max, remaining) from the last answer
+        self._answered: list[tuple[int, datetime]] = []  # (slot's row id, answer time), written next time
+        self._answered_lock = threading.Lock()  # the sync reads in a thread besides the main one
         self.waited_s = 0.0
 
     def _write_engine(self) -> Engine:
@@ -66,20 +72,22 @@ class RateBudget:
             return self.engine.execution_options(sqlite_begin="IMMEDIATE")
         return self.engine
 
-    def acquire(self, *, search: bool = False) -> None:
-        """Wait for a slot and take it; ``HubSpotDailyLimit`` when the day's cap is spent."""
+    def acquire(self, *, search: bool = False) -> int:
+        """Wait for a slot and take it: its id, for ``note_answer``; ``HubSpotDailyLimit`` when the day's
+        cap is spent."""
         while True:
-            now = self.clock()
             with self._write_engine().begin() as connection:
-                wait = self._try(connection, now, search)
-            if wait is None:
-                return
+                wait, slot = self._try(connection, search)
+            if slot is not None:
+                return slot
             self.waited_s += wait
             self.sleep(wait)
 
-    def _try(self, connection: Connection, now: datetime, search: bool) -> float | None:
+    def _try(self, connection: Connection, search: bool) -> tuple[float, int | None]:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        now = self.clock()  # with the lock held: waiting for it is not time in HubSpot's window
+        self._save_answered(connection)
         day = now.date()
         self._save_daily(connection, now)
         remaining = connection.execute(
@@ -105,8 +113,8 @@ class RateBudget:
                 # The limit-th most recent must leave the window before another may go.
                 waits.append(max((times[limit - 1] + window + MARGIN - now).total_seconds(), 0.001))
         if waits:
-            return max(waits)
-        connection.execute(insert(_REQUESTS).values(at=now, search=search))
+            return max(waits), None
+        slot = connection.execute(insert(_REQUESTS).values(at=now, search=search)).inserted_primary_key[0]
         updated = connection.execute(
             update(_DAILY).where(_DAILY.c.day == day).values(count=_DAILY.c.count + 1)
         )
@@ -114,16 +122,32 @@ class RateBudget:
             connection.execute(insert(_DAILY).values(day=day, count=1))
         if now.microsecond < 20_000:  # now and then, forget what left every window long ago
             connection.execute(delete(_REQUESTS).where(_REQUESTS.c.at < now - timedelta(minutes=1)))
-        return None
+        return 0.0, int(slot)
 
-    def note_answer(self, headers: Mapping[str, Any]) -> None:
-        """Remember the daily cap an answer's headers give; written with the next slot taken."""
+    def note_answer(self, headers: Mapping[str, Any], slot: int | None = None) -> None:
+        """Remember when the request of ``slot`` was answered and the daily cap the answer's headers give;
+        both written with the next slot taken."""
+        if slot is not None:
+            answered = self.clock()
+            with self._answered_lock:
+                self._answered.append((slot, answered))
         lowered = {k.lower(): v for k, v in headers.items()}
         daily = lowered.get("x-hubspot-ratelimit-daily")
         remaining = lowered.get("x-hubspot-ratelimit-daily-remaining")
         if daily is None and remaining is None:
             return
         self._daily = (_int(daily), _int(remaining))
+
+    def _save_answered(self, connection: Connection) -> None:
+        with self._answered_lock:
+            answered, self._answered = self._answered, []
+        if answered:
+            connection.execute(
+                update(_REQUESTS)
+                .where(_REQUESTS.c.id == bindparam("slot"), _REQUESTS.c.at < bindparam("answered"))
+                .values(at=bindparam("answered")),
+                [{"slot": slot, "answered": at} for slot, at in answered],
+            )
 
     def _save_daily(self, connection: Connection, now: datetime) -> None:
         if self._daily is None:

@@ -25,7 +25,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 
-from crm.importer.writer import Writer, upsert
+from crm.importer.writer import Writer, prepare_for_bulk_load, upsert
 from crm.models import (
     Activity,
     Company,
@@ -468,7 +468,11 @@ class Sync:
             present = existing(connection, table, [r.id for r in records])
             # A full sync writes like an import (the rule engine's row triggers suspended, one change of
             # everything counted); an incremental one row by row, each change counted where it happens.
-            writer = Writer(connection, bulk=self._listing and len(records) >= BULK_FROM)
+            # None of them stored yet (a first sync's pages): no child rows of theirs to replace.
+            bulk = self._listing and len(records) >= BULK_FROM
+            if bulk:  # as an import does: foreign keys checked at commit, a page cache for large tables
+                prepare_for_bulk_load(connection)
+            writer = Writer(connection, bulk=bulk, new_records=not present)
             for record in records:
                 writer.add(key, record)
             writer.finish()

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    bindparam,
     delete,
     insert,
     literal,
@@ -321,12 +322,16 @@ class Writer:
         progress: Callable[[str, int], None] | None = None,
         *,
         bulk: bool = True,
+        new_records: bool = False,
     ) -> None:
         """``bulk=False`` for small writes into a live store (the HubSpot sync's pages): the rule engine's
-        change counting stays on row by row and no index is dropped."""
+        change counting stays on row by row and no index is dropped. ``new_records=True``: the caller knows
+        none of the records added is in the store yet (a full sync's pages into a table empty when it began),
+        so they have no child rows to delete."""
         self.connection = connection
         self.progress = progress
         self.bulk = bulk
+        self.new_records = new_records
         self.key: str | None = None
         self.buffer: list[Any] = []
         # Child rows can only exist for parents already stored: on a table empty before this import the
@@ -337,24 +342,31 @@ class Writer:
         }
         self.dropped: list[Index] = []
         self.started: set[str] = set()
-        self.suspended = self._suspend_change_counting() if bulk else []
+        self.suspended: list[str] = []
 
-    def _suspend_change_counting(self) -> list[str]:
+    def _suspend_change_counting(self, key: str) -> None:
         """SQLite counts changes for the rule engine with row triggers (migration 0009), two statements per
-        row written: a fifth of a large import's time. They are dropped while loading and created again in
-        ``finish`` from their own SQL, which then counts one change of everything (inside the same
-        transaction: a rollback restores them). PostgreSQL counts once per transaction anyway."""
-        if self.connection.dialect.name == "postgresql":
-            return []
+        row written: a fifth of a large import's time. The triggers of the tables a collection writes are
+        dropped when it starts and created again in ``finish`` from their own SQL, which then counts one
+        change of everything (inside the same transaction: a rollback restores them). Only those tables':
+        a HubSpot sync's page writes one collection, and each DDL statement costs (every prepared statement
+        is prepared again after it). PostgreSQL counts once per transaction anyway."""
+        if not self.bulk or self.connection.dialect.name == "postgresql":
+            return
+        model, _, children = WRITERS[key]
+        tables = [_t(model).name, *(_t(child).name for child, _ in children)]
+        if key == "pipelines":
+            tables.append(_t(Stage).name)
         rows = self.connection.execute(
             text(
                 "SELECT name, sql FROM sqlite_master "
-                "WHERE type = 'trigger' AND name LIKE 'rule_inputs_%' AND tbl_name <> 'actions'"
-            )
+                "WHERE type = 'trigger' AND name LIKE 'rule_inputs_%' AND tbl_name IN :tables"
+            ).bindparams(bindparam("tables", expanding=True)),
+            {"tables": tables},
         ).all()
         for name, _ in rows:
             self.connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
-        return [sql for _, sql in rows]
+        self.suspended += [sql for _, sql in rows]
 
     def _drop_indexes_while_loading(self, key: str) -> None:
         """Bulk-loading an empty table is several times faster without its secondary indexes; they are
@@ -376,6 +388,7 @@ class Writer:
             self.key = key
             if key not in self.started:  # a collection may come in two runs; drop its indexes once
                 self.started.add(key)
+                self._suspend_change_counting(key)
                 self._drop_indexes_while_loading(key)
         self.buffer.append(record)
         if len(self.buffer) >= BATCH:
@@ -404,7 +417,7 @@ class Writer:
         if self.key == "pipelines":
             rows[_t(Stage)] = []
         parents = [build(r, rows) for r in batch]
-        if self.had_rows[self.key]:
+        if self.had_rows[self.key] and not self.new_records:
             ids = [p["id"] for p in parents]
             for child, column in children:
                 self.connection.execute(delete(_t(child)).where(_t(child).c[column].in_(ids)))

@@ -134,8 +134,7 @@ class HubSpotApi:
         limited = 0
         while True:
             self._refresh_token()
-            if self.budget is not None:
-                self.budget.acquire(search=search)
+            slot = self.budget.acquire(search=search) if self.budget is not None else None
             self.requests_sent += 1
             try:
                 response = function(
@@ -143,6 +142,8 @@ class HubSpotApi:
                 )
             except Exception as exc:
                 if isinstance(exc, urllib3.exceptions.HTTPError | OSError):
+                    if self.budget is not None:
+                        self.budget.note_answer({}, slot)  # it may have reached HubSpot: counted until now
                     failures += 1
                     if not safe:
                         raise HubSpotAnswerLost(f"HubSpot did not answer ({type(exc).__name__})") from None
@@ -156,7 +157,7 @@ class HubSpotApi:
                 body = _parse(getattr(exc, "body", None))
                 headers = dict(getattr(exc, "headers", None) or {})
                 if self.budget is not None:
-                    self.budget.note_answer(headers)
+                    self.budget.note_answer(headers, slot)
                 if status == 429:
                     self.rate_limited += 1
                     limited += 1
@@ -170,7 +171,7 @@ class HubSpotApi:
                     continue
                 raise _refusal(status, body) from None
             if self.budget is not None:
-                self.budget.note_answer(dict(response.headers))
+                self.budget.note_answer(dict(response.headers), slot)
             return _parse(response.data)
 
     def _back_off(self, failures: int, reason: str) -> None:
