@@ -174,6 +174,11 @@ class HubSpotApi:
                 self.budget.note_answer(dict(response.headers), slot)
             return _parse(response.data)
 
+    def reserve(self, requests: int) -> None:
+        """Take slots of the budget ahead for ``requests`` about to be sent (``RateBudget.reserve``)."""
+        if self.budget is not None:
+            self.budget.reserve(requests)
+
     def _back_off(self, failures: int, reason: str) -> None:
         if failures >= self.retry.attempts:
             raise HubSpotUnavailable(reason)
