@@ -120,6 +120,7 @@ class _Reader:
         self.plan = plan  # (object type, paging token to start after)
         self.chunks: queue.Queue[_Chunk | BaseException] = queue.Queue(maxsize=1)
         self.stop = threading.Event()
+        self.done = threading.Event()  # everything read: no slot to reserve for it any more
         self.thread: threading.Thread | None = None
 
     def next(self, object_type: str) -> tuple[list[dict[str, Any]], str | None, Any]:
@@ -153,6 +154,7 @@ class _Reader:
                         buffer = []
                         if after is None:
                             break
+            self.done.set()
         except BaseException as exc:  # handed to the writing side, which raises it
             self._put(exc)
 
@@ -336,7 +338,8 @@ class Sync:
         )
         while True:
             objects, next_after, links = reader.next(object_type)
-            self.api.reserve(per_chunk)
+            if not reader.done.is_set():
+                self.api.reserve(per_chunk)
             if next_after is not None:
                 self._store(object_type, objects, links=links, full_after=next_after, full_started_at=started)
             else:  # the last chunk also closes the full sync: everything up to its start is in
