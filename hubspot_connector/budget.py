@@ -77,7 +77,7 @@ class RateBudget:
     def acquire(self, *, search: bool = False) -> int:
         """Wait for a slot and take it: its id, for ``note_answer``; ``HubSpotDailyLimit`` when the day's
         cap is spent. A slot reserved ahead (``reserve``) is taken first, without the database."""
-        if not search:
+        if not search and self._stock:
             with self._answered_lock:
                 now = self.clock()
                 while self._stock:

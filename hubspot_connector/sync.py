@@ -18,14 +18,22 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Table, delete, insert, literal, select, update
 
-from crm.importer.writer import Writer, prepare_for_bulk_load, upsert
+from crm.importer.writer import (
+    SMALL_COLLECTIONS,
+    WRITERS,
+    Writer,
+    create_missing_indexes,
+    prepare_for_bulk_load,
+    secondary_indexes,
+    upsert,
+)
 from crm.models import (
     Activity,
     Company,
@@ -64,6 +72,7 @@ TABLES: dict[str, Table] = {
 PEOPLE = "owners"  # the cursor row recording when owners, users, teams, roles and pipelines were last read
 OVERLAP = timedelta(minutes=5)
 PEOPLE_EVERY = timedelta(minutes=15)
+_KEYS = sorted({key for key, _ in MAPPERS.values()})  # the collections a sync writes
 _TARGETS = {t for targets in names.ASSOCIATIONS.values() for t in targets}
 BULK_FROM = 200  # records in a chunk of a full sync from which it is written as an import would
 
@@ -211,6 +220,8 @@ class Sync:
     def run(self, *, full: bool = False) -> SyncReport:
         started = self.api.requests_sent
         self.report.full = full
+        with self._write() as connection:  # those a run that never finished dropped
+            create_missing_indexes(connection, _KEYS)
         cursors = self._cursors()
         held = self._types_held()
         people = cursors.get(PEOPLE)
@@ -231,6 +242,8 @@ class Sync:
             cursor = cursors.get(object_type)
             if full or cursor is None or cursor.modified_through is None or cursor.full_after is not None:
                 listed[object_type] = (cursor, full and (cursor is None or cursor.full_after is None))
+        unindexed = self._drop_indexes(listed)
+        last_listed = {MAPPERS[t][0]: t for t in listed}
         reader = _Reader(
             self, [(t, None if restart or c is None else c.full_after) for t, (c, restart) in listed.items()]
         )
@@ -241,13 +254,41 @@ class Sync:
                     self._full(object_type, cursor, reader, restart=restart)
                 else:
                     self._incremental(object_type, cursors[object_type])
+                key = MAPPERS[object_type][0]
+                if key in unindexed and last_listed[key] == object_type:
+                    self._create_indexes({key})
+                    unindexed.discard(key)
                 if object_type in held:
                     self._deletions(object_type)
         finally:
             reader.close()
+            if unindexed:
+                self._create_indexes(unindexed)
         self.report.unknown_owners = set(self.ctx.unknown_owners)
         self.report.requests = self.api.requests_sent - started
         return self.report
+
+    def _drop_indexes(self, listed: Iterable[str]) -> set[str]:
+        """The tables a full listing fills from empty are loaded without their secondary indexes, built once
+        after their last type is listed (several times faster than keeping them up to date page by page, as
+        an import does). A run that stops first builds them in its ``finally``; one killed has them built by
+        the next run's start. Returns the collections whose indexes were dropped."""
+        dropped: set[str] = set()
+        with self._write() as connection:
+            for key in dict.fromkeys(MAPPERS[t][0] for t in listed):
+                if key in SMALL_COLLECTIONS:
+                    continue
+                model = WRITERS[key][0]
+                if connection.execute(select(literal(1)).select_from(model.__table__).limit(1)).first():
+                    continue
+                for index in secondary_indexes(key):
+                    index.drop(connection)
+                dropped.add(key)
+        return dropped
+
+    def _create_indexes(self, keys: set[str]) -> None:
+        with self._write() as connection:
+            create_missing_indexes(connection, keys)
 
     def _cursors(self) -> dict[str, Any]:
         with self.engine.connect() as connection:
@@ -522,7 +563,7 @@ class Sync:
             bulk = self._listing and len(records) >= BULK_FROM
             if bulk:  # as an import does: foreign keys checked at commit, a page cache for large tables
                 prepare_for_bulk_load(connection)
-            writer = Writer(connection, bulk=bulk, new_records=not present)
+            writer = Writer(connection, bulk=bulk, new_records=not present, keep_indexes=True)
             for record in records:
                 writer.add(key, record)
             writer.finish()
