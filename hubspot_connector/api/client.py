@@ -16,6 +16,7 @@ The client's own urllib3 retries are off, so every request sent is one this modu
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,6 +98,7 @@ class HubSpotApi:
         self.retry = retry or RetryPolicy()
         self.requests_sent = 0
         self.rate_limited = 0  # 429s received
+        self._counting = threading.Lock()  # the sync calls from two threads (its reader's and its own)
         client = HubSpot(access_token=self._current_token, host=self.base_url, retry=_NO_RETRIES)
         crm = client.crm
         self._objects_basic = crm.objects.basic_api
@@ -135,7 +137,8 @@ class HubSpotApi:
         while True:
             self._refresh_token()
             slot = self.budget.acquire(search=search) if self.budget is not None else None
-            self.requests_sent += 1
+            with self._counting:
+                self.requests_sent += 1
             try:
                 response = function(
                     *args, _preload_content=False, _request_timeout=self.retry.timeout_s, **kwargs
@@ -159,7 +162,8 @@ class HubSpotApi:
                 if self.budget is not None:
                     self.budget.note_answer(headers, slot)
                 if status == 429:
-                    self.rate_limited += 1
+                    with self._counting:
+                        self.rate_limited += 1
                     limited += 1
                     self._obey_rate_limit(body, headers, limited)
                     continue
