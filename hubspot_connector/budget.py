@@ -3,7 +3,11 @@
 Before each request a process takes a slot: in one short transaction, serialised across processes (a
 PostgreSQL advisory lock; SQLite's write lock), it counts the requests logged in the last 10 seconds (and the
 searches of the last second) in ``hubspot_requests``; under budget it logs its own and goes, otherwise it
-sleeps until the oldest one leaves the window. The day's count and the daily cap that HubSpot's
+sleeps until the oldest one leaves the window. The time is read once the lock is held (a process that waited
+for it logs when it goes, not when it asked), and a request counts from its answer, not from when it was
+sent: HubSpot counts it when it arrives, somewhere in between, so a slot logged at the answer never leaves
+our window before it leaves HubSpot's (each answer's time is written with the next slot taken, before the
+count). The day's count and the daily cap that HubSpot's
 ``X-HubSpot-RateLimit-Daily*`` headers give are kept in ``hubspot_daily_usage``; once the cap is spent no
 request is sent until the next UTC day. Time and sleeping are parameters, so tests pin them.
 """
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, text, update
 
 from crm.localtime import wall_clock
 from crm.models import HubSpotDailyUsage, HubSpotRequest
@@ -26,6 +30,7 @@ WINDOW = timedelta(seconds=10)
 SEARCH_WINDOW = timedelta(seconds=1)
 # A slot frees a little after the window: requests reach HubSpot a little after they are logged.
 MARGIN = timedelta(milliseconds=50)
+RESERVED_FOR = timedelta(seconds=2)  # how long a slot reserved ahead may be used
 _LOCK_KEY = 0x48554253  # "HUBS": the advisory lock serialising slot-taking on PostgreSQL
 _REQUESTS = cast(Table, HubSpotRequest.__table__)
 _DAILY = cast(Table, HubSpotDailyUsage.__table__)
@@ -59,6 +64,9 @@ class RateBudget:
         self.clock = clock
         self.sleep = sleep
         self._daily: tuple[int | None, int | None] | None = None  # (max, remaining) from the last answer
+        self._answered: list[tuple[int, datetime]] = []  # (slot's row id, answer time), written next time
+        self._answered_lock = threading.Lock()  # the sync reads in a thread besides the main one
+        self._stock: list[tuple[int, datetime]] = []  # slots reserved ahead (``reserve``): (id, usable until)
         self.waited_s = 0.0
 
     def _write_engine(self) -> Engine:
@@ -66,20 +74,50 @@ class RateBudget:
             return self.engine.execution_options(sqlite_begin="IMMEDIATE")
         return self.engine
 
-    def acquire(self, *, search: bool = False) -> None:
-        """Wait for a slot and take it; ``HubSpotDailyLimit`` when the day's cap is spent."""
+    def acquire(self, *, search: bool = False) -> int:
+        """Wait for a slot and take it: its id, for ``note_answer``; ``HubSpotDailyLimit`` when the day's
+        cap is spent. A slot reserved ahead (``reserve``) is taken first, without the database."""
+        if not search and self._stock:
+            with self._answered_lock:
+                now = self.clock()
+                while self._stock:
+                    slot, until = self._stock.pop()
+                    if until > now:
+                        return slot
         while True:
-            now = self.clock()
             with self._write_engine().begin() as connection:
-                wait = self._try(connection, now, search)
-            if wait is None:
-                return
+                wait, slots = self._try(connection, search)
+            if slots:
+                return slots[0]
             self.waited_s += wait
             self.sleep(wait)
 
-    def _try(self, connection: Connection, now: datetime, search: bool) -> float | None:
+    def reserve(self, n: int) -> int:
+        """Take ``n`` slots (not searches) now for requests about to be sent, if the window is at most half
+        full with them: the next ``acquire`` calls use them without the database's lock, so a thread reading
+        HubSpot need not wait for another's long write transaction (SQLite has one lock for everything).
+        They are usable for ``RESERVED_FOR`` and logged at its end (each request counted from a time it
+        cannot reach HubSpot after); unused, they expire. Returns how many were reserved (0 or ``n``)."""
+        if n <= 0:
+            return 0
+        try:
+            with self._write_engine().begin() as connection:
+                _, slots = self._try(connection, False, n=n, reserve=True)
+        except HubSpotDailyLimit:
+            return 0  # ``acquire`` says so, when a request is about to go
+        if slots:
+            until = self.clock() + RESERVED_FOR
+            with self._answered_lock:
+                self._stock += [(slot, until) for slot in reversed(slots)]
+        return len(slots)
+
+    def _try(
+        self, connection: Connection, search: bool, *, n: int = 1, reserve: bool = False
+    ) -> tuple[float, list[int]]:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        now = self.clock()  # with the lock held: waiting for it is not time in HubSpot's window
+        self._save_answered(connection)
         day = now.date()
         self._save_daily(connection, now)
         remaining = connection.execute(
@@ -101,29 +139,57 @@ class RateBudget:
             if only_search:
                 stmt = stmt.where(_REQUESTS.c.search.is_(True))
             times = list(connection.execute(stmt.order_by(_REQUESTS.c.at.desc()).limit(limit)).scalars())
+            if reserve and len(times) + n > limit // 2:
+                return 0.0, []
             if len(times) >= limit:
                 # The limit-th most recent must leave the window before another may go.
                 waits.append(max((times[limit - 1] + window + MARGIN - now).total_seconds(), 0.001))
         if waits:
-            return max(waits)
-        connection.execute(insert(_REQUESTS).values(at=now, search=search))
+            return max(waits), []
+        at = now + RESERVED_FOR if reserve else now
+        if n == 1:
+            inserted = connection.execute(insert(_REQUESTS).values(at=at, search=search))
+            slots = [inserted.inserted_primary_key[0]]  # type: ignore[index]
+        else:
+            slots = list(
+                connection.execute(
+                    insert(_REQUESTS).returning(_REQUESTS.c.id, sort_by_parameter_order=True),
+                    [{"at": at, "search": search}] * n,
+                ).scalars()
+            )
         updated = connection.execute(
-            update(_DAILY).where(_DAILY.c.day == day).values(count=_DAILY.c.count + 1)
+            update(_DAILY).where(_DAILY.c.day == day).values(count=_DAILY.c.count + n)
         )
         if not updated.rowcount:
-            connection.execute(insert(_DAILY).values(day=day, count=1))
+            connection.execute(insert(_DAILY).values(day=day, count=n))
         if now.microsecond < 20_000:  # now and then, forget what left every window long ago
             connection.execute(delete(_REQUESTS).where(_REQUESTS.c.at < now - timedelta(minutes=1)))
-        return None
+        return 0.0, [int(slot) for slot in slots]
 
-    def note_answer(self, headers: Mapping[str, Any]) -> None:
-        """Remember the daily cap an answer's headers give; written with the next slot taken."""
+    def note_answer(self, headers: Mapping[str, Any], slot: int | None = None) -> None:
+        """Remember when the request of ``slot`` was answered and the daily cap the answer's headers give;
+        both written with the next slot taken."""
+        if slot is not None:
+            answered = self.clock()
+            with self._answered_lock:
+                self._answered.append((slot, answered))
         lowered = {k.lower(): v for k, v in headers.items()}
         daily = lowered.get("x-hubspot-ratelimit-daily")
         remaining = lowered.get("x-hubspot-ratelimit-daily-remaining")
         if daily is None and remaining is None:
             return
         self._daily = (_int(daily), _int(remaining))
+
+    def _save_answered(self, connection: Connection) -> None:
+        with self._answered_lock:
+            answered, self._answered = self._answered, []
+        if answered:
+            connection.execute(
+                update(_REQUESTS)
+                .where(_REQUESTS.c.id == bindparam("slot"), _REQUESTS.c.at < bindparam("answered"))
+                .values(at=bindparam("answered")),
+                [{"slot": slot, "answered": at} for slot, at in answered],
+            )
 
     def _save_daily(self, connection: Connection, now: datetime) -> None:
         if self._daily is None:

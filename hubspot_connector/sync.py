@@ -18,14 +18,22 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Table, delete, insert, literal, select, update
 
-from crm.importer.writer import Writer, upsert
+from crm.importer.writer import (
+    SMALL_COLLECTIONS,
+    WRITERS,
+    Writer,
+    create_missing_indexes,
+    prepare_for_bulk_load,
+    secondary_indexes,
+    upsert,
+)
 from crm.models import (
     Activity,
     Company,
@@ -64,6 +72,8 @@ TABLES: dict[str, Table] = {
 PEOPLE = "owners"  # the cursor row recording when owners, users, teams, roles and pipelines were last read
 OVERLAP = timedelta(minutes=5)
 PEOPLE_EVERY = timedelta(minutes=15)
+_KEYS = sorted({key for key, _ in MAPPERS.values()})  # the collections a sync writes
+_TARGETS = {t for targets in names.ASSOCIATIONS.values() for t in targets}
 BULK_FROM = 200  # records in a chunk of a full sync from which it is written as an import would
 
 
@@ -105,6 +115,70 @@ class _PipelinesUnknown(Exception):
     """A chunk names a pipeline or stage not read yet: read the pipelines, then write the chunk again."""
 
 
+_Chunk = tuple[str, list[dict[str, Any]], str | None, dict[str, dict[str, list[tuple[str, list[int]]]]]]
+
+
+class _Reader:
+    """Reads the types listed in full, in their order, in a thread, a chunk ahead of the writing (the next
+    type's first chunk while the last of one is written): HubSpot's answers and the database's writes
+    overlap. Each chunk's paging token still moves with the chunk, in its transaction; what was read ahead
+    when the sync stops is read again by the next run."""
+
+    def __init__(self, sync: Sync, plan: list[tuple[str, str | None]]) -> None:
+        self.sync = sync
+        self.plan = plan  # (object type, paging token to start after)
+        self.chunks: queue.Queue[_Chunk | BaseException] = queue.Queue(maxsize=1)
+        self.stop = threading.Event()
+        self.done = threading.Event()  # everything read: no slot to reserve for it any more
+        self.thread: threading.Thread | None = None
+
+    def next(self, object_type: str) -> tuple[list[dict[str, Any]], str | None, Any]:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._read, name="hubspot-list", daemon=True)
+            self.thread.start()
+        item = self.chunks.get()
+        if isinstance(item, BaseException):
+            raise item
+        read_type, objects, after, links = item
+        assert read_type == object_type, (read_type, object_type)
+        return objects, after, links
+
+    def _read(self) -> None:
+        sync = self.sync
+        try:
+            for object_type, after in self.plan:
+                props, history = sync._properties(object_type)
+                buffer: list[dict[str, Any]] = []
+                while True:
+                    if self.stop.is_set():
+                        return
+                    page = sync.api.list_page(
+                        object_type, properties=props, properties_with_history=history, after=after
+                    )
+                    buffer += page.results
+                    after = page.after
+                    if after is None or len(buffer) >= sync.chunk:
+                        links = sync._read_links(object_type, [str(o["id"]) for o in buffer if _has_id(o)])
+                        self._put((object_type, buffer, after, links))
+                        buffer = []
+                        if after is None:
+                            break
+            self.done.set()
+        except BaseException as exc:  # handed to the writing side, which raises it
+            self._put(exc)
+
+    def _put(self, item: _Chunk | BaseException) -> None:
+        while not self.stop.is_set():
+            with contextlib.suppress(queue.Full):
+                self.chunks.put(item, timeout=0.05)
+                return
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join()
+
+
 class Sync:
     def __init__(
         self,
@@ -131,6 +205,10 @@ class Sync:
         self._people_read = False
         self._pipelines_read = False
         self._listing = False  # reading a type in full (its chunks are written as an import would)
+        # Records of the types associations point at that this run stored (HubSpot id -> Salesbot id):
+        # in the store since (only the sync deletes synced records: its own deletions are taken out), so
+        # later pages' associations to them need no look-up.
+        self._stored: dict[str, dict[str, str]] = {t: {} for t in _TARGETS}
 
     def _write(self) -> Any:
         if self.engine.dialect.name == "sqlite":
@@ -142,6 +220,8 @@ class Sync:
     def run(self, *, full: bool = False) -> SyncReport:
         started = self.api.requests_sent
         self.report.full = full
+        with self._write() as connection:  # those a run that never finished dropped
+            create_missing_indexes(connection, _KEYS)
         cursors = self._cursors()
         held = self._types_held()
         people = cursors.get(PEOPLE)
@@ -157,19 +237,58 @@ class Sync:
                 self.ctx.owners = owner_map(connection)
                 self.ctx.stages = stage_map(connection)
         self._pending_reads()
+        listed: dict[str, tuple[Any, bool]] = {}  # the types read in full: (cursor, restart)
         for object_type in names.OBJECT_TYPES:
             cursor = cursors.get(object_type)
             if full or cursor is None or cursor.modified_through is None or cursor.full_after is not None:
-                self._full(
-                    object_type, cursor, restart=full and (cursor is None or cursor.full_after is None)
-                )
-            else:
-                self._incremental(object_type, cursor)
-            if object_type in held:
-                self._deletions(object_type)
+                listed[object_type] = (cursor, full and (cursor is None or cursor.full_after is None))
+        unindexed = self._drop_indexes(listed)
+        last_listed = {MAPPERS[t][0]: t for t in listed}
+        reader = _Reader(
+            self, [(t, None if restart or c is None else c.full_after) for t, (c, restart) in listed.items()]
+        )
+        try:
+            for object_type in names.OBJECT_TYPES:
+                if object_type in listed:
+                    cursor, restart = listed[object_type]
+                    self._full(object_type, cursor, reader, restart=restart)
+                else:
+                    self._incremental(object_type, cursors[object_type])
+                key = MAPPERS[object_type][0]
+                if key in unindexed and last_listed[key] == object_type:
+                    self._create_indexes({key})
+                    unindexed.discard(key)
+                if object_type in held:
+                    self._deletions(object_type)
+        finally:
+            reader.close()
+            if unindexed:
+                self._create_indexes(unindexed)
         self.report.unknown_owners = set(self.ctx.unknown_owners)
         self.report.requests = self.api.requests_sent - started
         return self.report
+
+    def _drop_indexes(self, listed: Iterable[str]) -> set[str]:
+        """The tables a full listing fills from empty are loaded without their secondary indexes, built once
+        after their last type is listed (several times faster than keeping them up to date page by page, as
+        an import does). A run that stops first builds them in its ``finally``; one killed has them built by
+        the next run's start. Returns the collections whose indexes were dropped."""
+        dropped: set[str] = set()
+        with self._write() as connection:
+            for key in dict.fromkeys(MAPPERS[t][0] for t in listed):
+                if key in SMALL_COLLECTIONS:
+                    continue
+                model = WRITERS[key][0]
+                if connection.execute(select(literal(1)).select_from(model.__table__).limit(1)).first():
+                    continue
+                for index in secondary_indexes(key):
+                    index.drop(connection)
+                dropped.add(key)
+        return dropped
+
+    def _create_indexes(self, keys: set[str]) -> None:
+        with self._write() as connection:
+            create_missing_indexes(connection, keys)
 
     def _cursors(self) -> dict[str, Any]:
         with self.engine.connect() as connection:
@@ -237,75 +356,43 @@ class Sync:
                 props.append(self.score_property)
         return props, history
 
-    def _full(self, object_type: str, cursor: Any, *, restart: bool) -> None:
+    def _full(self, object_type: str, cursor: Any, reader: _Reader, *, restart: bool) -> None:
         self._listing = True
         try:
-            self._list_all(object_type, cursor, restart=restart)
+            self._list_all(object_type, cursor, reader, restart=restart)
         finally:
             self._listing = False
 
-    def _list_all(self, object_type: str, cursor: Any, *, restart: bool) -> None:
-        props, history = self._properties(object_type)
-        after = None if restart or cursor is None else cursor.full_after
+    def _list_all(self, object_type: str, cursor: Any, reader: _Reader, *, restart: bool) -> None:
         started = (
             self.now
             if restart or cursor is None or cursor.full_started_at is None
             else cursor.full_started_at
         )
         total = self._total(object_type, None) if self.progress else None
-        # Reading runs one chunk ahead of writing, in a thread: HubSpot's answers and the database's writes
-        # overlap. The chunk's paging token still moves with the chunk, in its transaction.
-        chunks: queue.Queue[tuple[list[dict[str, Any]], str | None, Any] | BaseException] = queue.Queue(
-            maxsize=1
+        # The requests reading one chunk: its pages and its association batches. Slots for them are reserved
+        # before each chunk is written, so the reader does not wait for the write's lock to take them.
+        _, history = self._properties(object_type)
+        page = names.HISTORY_LIST_LIMIT if history else names.LIST_LIMIT
+        per_chunk = -(-self.chunk // page) + len(names.ASSOCIATIONS.get(object_type, ())) * -(
+            -self.chunk // names.ASSOCIATION_BATCH_LIMIT
         )
-        stop = threading.Event()
-
-        def read() -> None:
-            nonlocal after
-            try:
-                buffer: list[dict[str, Any]] = []
-                while not stop.is_set():
-                    page = self.api.list_page(
-                        object_type, properties=props, properties_with_history=history, after=after
-                    )
-                    buffer += page.results
-                    after = page.after
-                    if after is None or len(buffer) >= self.chunk:
-                        links = self._read_links(object_type, [str(o["id"]) for o in buffer if _has_id(o)])
-                        chunks.put((buffer, after, links))
-                        buffer = []
-                        if after is None:
-                            return
-            except BaseException as exc:  # handed to the writing side, which raises it
-                chunks.put(exc)
-
-        reader = threading.Thread(target=read, name=f"hubspot-list-{object_type}", daemon=True)
-        reader.start()
-        try:
-            while True:
-                item = chunks.get()
-                if isinstance(item, BaseException):
-                    raise item
-                objects, next_after, links = item
-                if next_after is not None:
-                    self._store(
-                        object_type, objects, links=links, full_after=next_after, full_started_at=started
-                    )
-                else:  # the last chunk also closes the full sync: everything up to its start is in
-                    done: dict[str, Any] = {
-                        "full_after": None,
-                        "full_started_at": None,
-                        "modified_through": started,
-                    }
-                    self._store(object_type, objects, links=links, last_full_at=self.now, **done)
-                self._tick(object_type, len(objects), total)
-                if next_after is None:
-                    break
-        finally:
-            stop.set()
-            with contextlib.suppress(queue.Empty):
-                chunks.get_nowait()  # let a reader blocked on a full queue finish
-            reader.join()
+        while True:
+            objects, next_after, links = reader.next(object_type)
+            if not reader.done.is_set():
+                self.api.reserve(per_chunk)
+            if next_after is not None:
+                self._store(object_type, objects, links=links, full_after=next_after, full_started_at=started)
+            else:  # the last chunk also closes the full sync: everything up to its start is in
+                done: dict[str, Any] = {
+                    "full_after": None,
+                    "full_started_at": None,
+                    "modified_through": started,
+                }
+                self._store(object_type, objects, links=links, last_full_at=self.now, **done)
+            self._tick(object_type, len(objects), total)
+            if next_after is None:
+                break
 
     def _incremental(self, object_type: str, cursor: Any) -> None:
         props, history = self._properties(object_type)
@@ -396,8 +483,12 @@ class Sync:
         links: dict[str, Links] = {i: Links() for i in hs_ids}
         for target, by_from in found.items():
             targets = {t for pairs in by_from.values() for t, _ in pairs}
-            salesbot = resolve(connection, target, targets)
+            stored = self._stored.get(target, {})
+            salesbot = resolve(connection, target, [t for t in targets if t not in stored])
             present = existing(connection, TABLES[target], salesbot.values())
+            for t in targets & stored.keys():
+                salesbot[t] = stored[t]
+                present.add(stored[t])
             for from_id, pairs in by_from.items():
                 kept = [(salesbot[t], types) for t, types in pairs if salesbot[t] in present]
                 self.report.of(object_type).links_dropped += len(pairs) - len(kept)
@@ -468,7 +559,11 @@ class Sync:
             present = existing(connection, table, [r.id for r in records])
             # A full sync writes like an import (the rule engine's row triggers suspended, one change of
             # everything counted); an incremental one row by row, each change counted where it happens.
-            writer = Writer(connection, bulk=self._listing and len(records) >= BULK_FROM)
+            # None of them stored yet (a first sync's pages): no child rows of theirs to replace.
+            bulk = self._listing and len(records) >= BULK_FROM
+            if bulk:  # as an import does: foreign keys checked at commit, a page cache for large tables
+                prepare_for_bulk_load(connection)
+            writer = Writer(connection, bulk=bulk, new_records=not present, keep_indexes=True)
             for record in records:
                 writer.add(key, record)
             writer.finish()
@@ -488,6 +583,8 @@ class Sync:
                     )
             if cursor:
                 self._save_cursor(connection, object_type, **cursor)
+        if object_type in self._stored:  # committed
+            self._stored[object_type].update((row["hubspot_id"], row["salesbot_id"]) for row in rows)
 
     def _map(
         self,
@@ -565,6 +662,8 @@ class Sync:
             synced = mapped(connection, object_type, archived)
             if not synced:
                 return
+            for hubspot_id in synced:
+                self._stored.get(object_type, {}).pop(hubspot_id, None)
             deleted = delete_rows(connection, TABLES[object_type], synced.values())
             forget(connection, object_type, synced)
             self._count(connection, object_type, -len(synced))

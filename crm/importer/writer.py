@@ -8,7 +8,7 @@ database.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    bindparam,
     delete,
     insert,
     literal,
@@ -300,6 +301,33 @@ WRITERS: dict[str, tuple[Any, Callable[[Any, Rows], dict[str, Any]], list[tuple[
 }
 
 
+SMALL_COLLECTIONS = ("users", "teams", "pipelines", "sequences")  # loaded with their indexes
+
+
+def secondary_indexes(key: str) -> list[Index]:
+    """The indexes of a collection's tables (its records' and their child rows'), in a fixed order."""
+    model, _, children = WRITERS[key]
+    return [
+        index
+        for table in [_t(model), *(_t(child) for child, _ in children)]
+        for index in sorted(table.indexes, key=lambda i: str(i.name))
+    ]
+
+
+def create_missing_indexes(connection: Connection, keys: Iterable[str]) -> None:
+    """Create those of the collections' indexes that do not exist (dropped by a load that never finished).
+    Looked up in the catalog first: even a CREATE INDEX IF NOT EXISTS locks its table on PostgreSQL."""
+    if connection.dialect.name == "postgresql":
+        stmt = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+    else:
+        stmt = "SELECT name FROM sqlite_master WHERE type = 'index'"
+    present = set(connection.execute(text(stmt)).scalars())
+    for key in keys:
+        for index in secondary_indexes(key):
+            if index.name not in present:
+                index.create(connection)
+
+
 def prepare_for_bulk_load(connection: Connection) -> None:
     """Check foreign keys at commit, not per row, so collections may arrive in any order; on SQLite, give
     this connection a page cache large enough for the primary-key B-trees of millions of rows (the 2 MB
@@ -321,51 +349,61 @@ class Writer:
         progress: Callable[[str, int], None] | None = None,
         *,
         bulk: bool = True,
+        new_records: bool = False,
+        keep_indexes: bool = False,
     ) -> None:
         """``bulk=False`` for small writes into a live store (the HubSpot sync's pages): the rule engine's
-        change counting stays on row by row and no index is dropped."""
+        change counting stays on row by row and no index is dropped. ``new_records=True``: the caller knows
+        none of the records added is in the store yet (a full sync's pages into a table empty when it began),
+        so they have no child rows to delete. ``keep_indexes=True``: the caller manages the indexes (a HubSpot
+        sync drops them once for all the pages of a table empty when it began)."""
         self.connection = connection
         self.progress = progress
         self.bulk = bulk
+        self.new_records = new_records
+        self.keep_indexes = keep_indexes
         self.key: str | None = None
         self.buffer: list[Any] = []
         # Child rows can only exist for parents already stored: on a table empty before this import the
-        # per-batch deletes of child rows are skipped.
-        self.had_rows = {
-            name: connection.execute(select(literal(1)).select_from(_t(model)).limit(1)).first() is not None
-            for name, (model, _, _) in WRITERS.items()
-        }
+        # per-batch deletes of child rows are skipped. Looked at when a collection starts (before it is
+        # written; no other collection writes its table): a HubSpot sync's page writes only one.
+        self.had_rows: dict[str, bool] = {}
         self.dropped: list[Index] = []
         self.started: set[str] = set()
-        self.suspended = self._suspend_change_counting() if bulk else []
+        self.suspended: list[str] = []
 
-    def _suspend_change_counting(self) -> list[str]:
+    def _suspend_change_counting(self, key: str) -> None:
         """SQLite counts changes for the rule engine with row triggers (migration 0009), two statements per
-        row written: a fifth of a large import's time. They are dropped while loading and created again in
-        ``finish`` from their own SQL, which then counts one change of everything (inside the same
-        transaction: a rollback restores them). PostgreSQL counts once per transaction anyway."""
-        if self.connection.dialect.name == "postgresql":
-            return []
+        row written: a fifth of a large import's time. The triggers of the tables a collection writes are
+        dropped when it starts and created again in ``finish`` from their own SQL, which then counts one
+        change of everything (inside the same transaction: a rollback restores them). Only those tables':
+        a HubSpot sync's page writes one collection, and each DDL statement costs (every prepared statement
+        is prepared again after it). PostgreSQL counts once per transaction anyway."""
+        if not self.bulk or self.connection.dialect.name == "postgresql":
+            return
+        model, _, children = WRITERS[key]
+        tables = [_t(model).name, *(_t(child).name for child, _ in children)]
+        if key == "pipelines":
+            tables.append(_t(Stage).name)
         rows = self.connection.execute(
             text(
                 "SELECT name, sql FROM sqlite_master "
-                "WHERE type = 'trigger' AND name LIKE 'rule_inputs_%' AND tbl_name <> 'actions'"
-            )
+                "WHERE type = 'trigger' AND name LIKE 'rule_inputs_%' AND tbl_name IN :tables"
+            ).bindparams(bindparam("tables", expanding=True)),
+            {"tables": tables},
         ).all()
         for name, _ in rows:
             self.connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
-        return [sql for _, sql in rows]
+        self.suspended += [sql for _, sql in rows]
 
     def _drop_indexes_while_loading(self, key: str) -> None:
         """Bulk-loading an empty table is several times faster without its secondary indexes; they are
         rebuilt once, sorted, in ``finish`` (inside the same transaction, so a rollback restores them)."""
-        if not self.bulk or self.had_rows[key] or key in ("users", "teams", "pipelines", "sequences"):
+        if not self.bulk or self.keep_indexes or self.had_rows[key] or key in SMALL_COLLECTIONS:
             return
-        model, _, children = WRITERS[key]
-        for table in [_t(model), *(_t(child) for child, _ in children)]:
-            for index in sorted(table.indexes, key=lambda i: str(i.name)):
-                index.drop(self.connection)
-                self.dropped.append(index)
+        for index in secondary_indexes(key):
+            index.drop(self.connection)
+            self.dropped.append(index)
 
     def org(self, record: Any) -> None:
         upsert(self.connection, _t(Org), [_org_row(record)])
@@ -376,6 +414,12 @@ class Writer:
             self.key = key
             if key not in self.started:  # a collection may come in two runs; drop its indexes once
                 self.started.add(key)
+                model = WRITERS[key][0]
+                self.had_rows[key] = (
+                    self.connection.execute(select(literal(1)).select_from(_t(model)).limit(1)).first()
+                    is not None
+                )
+                self._suspend_change_counting(key)
                 self._drop_indexes_while_loading(key)
         self.buffer.append(record)
         if len(self.buffer) >= BATCH:
@@ -404,7 +448,7 @@ class Writer:
         if self.key == "pipelines":
             rows[_t(Stage)] = []
         parents = [build(r, rows) for r in batch]
-        if self.had_rows[self.key]:
+        if self.had_rows[self.key] and not self.new_records:
             ids = [p["id"] for p in parents]
             for child, column in children:
                 self.connection.execute(delete(_t(child)).where(_t(child).c[column].in_(ids)))

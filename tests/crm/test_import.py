@@ -18,7 +18,9 @@ from crm.db import session_scope
 from crm.importer.export import iter_dataset
 from crm.importer.load import import_dataset
 from crm.importer.reader import DatasetUnreadable
+from crm.importer.schema import COLLECTIONS
 from crm.importer.validate import DatasetInvalid
+from crm.importer.writer import Writer
 from crm.models import Activity, Deal, EmailRecipient, User
 
 EXAMPLE = Path(__file__).parent.parent / "data" / "spec_example.json"
@@ -168,6 +170,28 @@ def test_an_import_counts_as_a_change_of_everything_for_the_rules_and_keeps_its_
             text("SELECT coalesce(sum(version), 0) FROM rule_input_versions WHERE name = 'deals.name'")
         )
     assert (after or 0) > (before or 0)
+
+
+def test_a_bulk_write_of_one_collection_suspends_only_its_tables_triggers(engine: Engine) -> None:
+    """A HubSpot sync's page writes one collection: only the triggers of that collection's tables are dropped
+    (each DDL statement costs), the others keep counting; all are back at ``finish``, with one change of
+    everything counted."""
+    if engine.dialect.name == "postgresql":
+        pytest.skip("PostgreSQL counts once per statement: no trigger is dropped")
+    import_dataset(engine, EXAMPLE)
+    triggers = _change_triggers(engine)
+    counted = _everything_changed(engine)
+    deal = COLLECTIONS["deals"].validate_python(example()["deals"][0])
+    with engine.begin() as connection:
+        writer = Writer(connection, bulk=True)
+        writer.add("deals", deal)
+        stmt = "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rule_inputs_%'"
+        loading = {table for (table,) in connection.execute(text(stmt))}
+        assert not loading & {"deals", "deal_contacts"}
+        assert {"contacts", "activities", "companies"} <= loading
+        writer.finish()
+    assert _change_triggers(engine) == triggers
+    assert _everything_changed(engine) == counted + 1
 
 
 def test_importing_the_same_file_twice_leaves_the_same_database(engine: Engine) -> None:

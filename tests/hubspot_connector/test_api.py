@@ -214,3 +214,47 @@ def test_the_daily_cap_from_the_headers_is_respected(
     fake_time.advance(days=1)  # a new UTC day
     api.roles()
     assert hubspot.count() == 2
+
+
+def test_a_request_counts_in_the_budget_from_its_answer(
+    engine: Engine, hubspot: FakeHubSpot, fake_time: FakeTime
+) -> None:
+    """HubSpot counts a request when it arrives, between its sending and its answer: logged at the answer, a
+    slot never leaves our window before it leaves HubSpot's."""
+    api = make_api(hubspot, fake_time, engine, per_10s=2)
+    budget = api.budget
+    assert budget is not None
+    sent = fake_time.now
+    slot = budget.acquire()
+    fake_time.advance(seconds=3)  # a slow answer
+    budget.note_answer({}, slot)
+    budget.acquire()  # the answer's time is written with the next slot
+    with engine.connect() as connection:
+        times = sorted(connection.execute(select(HubSpotRequest.at)).scalars())
+    assert times == [sent + timedelta(seconds=3), sent + timedelta(seconds=3)]
+    fake_time.advance(seconds=8)  # 11 s after the first was sent, 8 after its answer: both still count
+    api.roles()
+    assert fake_time.now >= sent + timedelta(seconds=13)
+
+
+def test_slots_reserved_ahead_are_used_without_the_database_and_expire(
+    engine: Engine, hubspot: FakeHubSpot, fake_time: FakeTime
+) -> None:
+    api = make_api(hubspot, fake_time, engine, per_10s=10)
+    budget = api.budget
+    assert budget is not None
+    assert budget.reserve(6) == 0  # more than half the window: not reserved
+    assert budget.reserve(4) == 4
+    with engine.connect() as connection:
+        logged = list(connection.execute(select(HubSpotRequest.id, HubSpotRequest.at)))
+    # Logged at the end of the time they may be used in: no request of theirs reaches HubSpot later.
+    assert [at for _, at in logged] == [fake_time.now + timedelta(seconds=2)] * 4
+    assert [budget.acquire() for _ in range(3)] == [i for i, _ in logged[:3]]
+    assert budget.reserve(2) == 0  # 4 in the window: 2 more would pass half of it
+    fake_time.advance(seconds=2)  # the last reserved one expired unused
+    fresh = budget.acquire()
+    assert fresh not in {i for i, _ in logged}
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(HubSpotRequest)).scalar_one() == 5
+    usage = budget.usage(fake_time.now)
+    assert usage.today == 5  # every slot taken counts for the day, used or not

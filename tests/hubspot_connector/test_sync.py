@@ -412,3 +412,35 @@ def test_a_sync_killed_during_an_incremental_run_loses_nothing(
         note = s.get(Activity, f"hs-note-{portal.note}")
         assert note is not None and note.body == "edited while stopped"
     assert timedelta(0) == timedelta(0)
+
+
+def _indexes(engine: Engine) -> set[str]:
+    from sqlalchemy import inspect
+
+    inspector = inspect(engine)
+    return {i["name"] or "" for t in inspector.get_table_names() for i in inspector.get_indexes(t)}
+
+
+def test_indexes_a_first_sync_drops_are_back_when_it_stops_and_after_it_is_killed(
+    engine: Engine, hubspot: FakeHubSpot, fake_time: FakeTime, portal: Portal
+) -> None:
+    """A full listing into empty tables loads them without their secondary indexes (built once at the end):
+    a sync that fails builds them on its way out, and one killed (no way out) has them built by the next."""
+    from crm.importer.writer import secondary_indexes
+
+    expected = _indexes(engine)
+    assert {i.name for i in secondary_indexes("activities")} <= expected
+    hubspot.fail(503, times=1_000, path="/crm/v3/objects/calls")
+    api = make_api(hubspot, fake_time, engine, per_10s=10_000, search_per_s=1_000)
+    with pytest.raises(HubSpotUnavailable):
+        run(engine, api, fake_time)
+    assert _indexes(engine) == expected
+    hubspot.clear_faults()
+    with engine.begin() as connection:  # what a sync killed while listing activities leaves
+        for index in secondary_indexes("activities"):
+            index.drop(connection)
+    fake_time.advance(minutes=1)
+    run(engine, api, fake_time)
+    assert _indexes(engine) == expected
+    with session_scope(engine) as s:
+        assert s.scalars(select(Activity).where(Activity.type == "call")).first() is not None
