@@ -30,6 +30,7 @@ from crm.importer.writer import (
     WRITERS,
     Writer,
     create_missing_indexes,
+    end_bulk_load,
     prepare_for_bulk_load,
     secondary_indexes,
     upsert,
@@ -567,6 +568,8 @@ class Sync:
             for record in records:
                 writer.add(key, record)
             writer.finish()
+            if bulk:
+                end_bulk_load(connection)
             if rows:
                 upsert(connection, RECORDS, rows)
             created = sum(1 for r in records if r.id not in present)

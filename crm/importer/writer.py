@@ -339,6 +339,13 @@ def prepare_for_bulk_load(connection: Connection) -> None:
         connection.execute(text("PRAGMA cache_size = -1048576"))  # up to 1 GiB, allocated only as used
 
 
+def end_bulk_load(connection: Connection) -> None:
+    """SQLite: back to the default page cache (2 MB), freeing what a bulk load took, before the connection
+    returns to a long-lived process's pool (the clock's syncs)."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("PRAGMA cache_size = -2000"))
+
+
 class Writer:
     """Buffers validated records per collection and writes them in batches; the caller owns the
     transaction (and rolls it back if validation finds an error anywhere in the file)."""

@@ -20,7 +20,7 @@ from crm.importer.load import import_dataset
 from crm.importer.reader import DatasetUnreadable
 from crm.importer.schema import COLLECTIONS
 from crm.importer.validate import DatasetInvalid
-from crm.importer.writer import Writer
+from crm.importer.writer import Writer, end_bulk_load, prepare_for_bulk_load
 from crm.models import Activity, Deal, EmailRecipient, User
 
 EXAMPLE = Path(__file__).parent.parent / "data" / "spec_example.json"
@@ -192,6 +192,19 @@ def test_a_bulk_write_of_one_collection_suspends_only_its_tables_triggers(engine
         writer.finish()
     assert _change_triggers(engine) == triggers
     assert _everything_changed(engine) == counted + 1
+
+
+def test_a_bulk_load_gives_back_its_page_cache_before_the_connection_returns_to_the_pool(
+    engine: Engine,
+) -> None:
+    """The clock's syncs write chunks as an import does; its pooled connections must not keep 1 GiB."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite page cache")
+    with engine.connect() as connection:
+        prepare_for_bulk_load(connection)
+        assert connection.execute(text("PRAGMA cache_size")).scalar() == -1048576
+        end_bulk_load(connection)
+        assert connection.execute(text("PRAGMA cache_size")).scalar() == -2000
 
 
 def test_importing_the_same_file_twice_leaves_the_same_database(engine: Engine) -> None:
