@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from crm.models import Org, UserPreference
@@ -26,9 +26,17 @@ def user_rules_off(session: Session, user_id: str) -> frozenset[str]:
     return frozenset(found.rules_off or []) if found is not None else frozenset()
 
 
+# Both lists in one statement, built once (every digest and Home build asks: two ORM ``get``s cost 2 ms).
+_BOTH_OFF = select(
+    select(Org.rules_off).where(Org.id == ORG_ROW_ID).scalar_subquery(),
+    select(UserPreference.rules_off).where(UserPreference.user_id == bindparam("user_id")).scalar_subquery(),
+)
+
+
 def rules_off_for(session: Session, user_id: str) -> frozenset[str]:
     """Every rule the user does not see: the org's and their own."""
-    return org_rules_off(session) | user_rules_off(session, user_id)
+    org, own = session.execute(_BOTH_OFF, {"user_id": user_id}).one()
+    return frozenset(org or []) | frozenset(own or [])
 
 
 def rules_off_by_user(session: Session, user_ids: Iterable[str]) -> dict[str, frozenset[str]]:
