@@ -22,6 +22,7 @@ from crm.localtime import format_clock, format_day, local_date
 from crm.models import User
 from crm.permissions import permission_params
 from crm.queries.digest import ActionRow, digest_statements
+from crm.queries.writeback import Saved
 from rules.registry import RULES_BY_CODE, DigestEntry
 
 VALUE_LIMIT = 150  # characters of one CRM value (a name, a subject) in a line
@@ -40,6 +41,7 @@ class Line:
     count: int = 1
     url: str | None = None  # a meeting's link
     status: str | None = None  # e.g. "completed", "snoozed until 09:00"
+    saved: Saved | None = None  # with HubSpot connected: where its change stands in HubSpot (a redraw)
 
     @property
     def plain(self) -> str:

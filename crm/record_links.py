@@ -38,6 +38,12 @@ HUBSPOT_TYPES: dict[str, RecordKind] = {"0-1": "contact", "0-2": "company", "0-3
 # The connector's object type names (``hubspot_records.object_type``) per kind.
 HUBSPOT_OBJECTS: dict[RecordKind, str] = {"deal": "deals", "contact": "contacts", "company": "companies"}
 HUBSPOT_WORDS: dict[str, RecordKind] = {"contact": "contact", "company": "company", "deal": "deal"}
+# HubSpot's object type ids per object type name, for links to any record in HubSpot's UI (write-backs
+# link to the tasks, calls, meetings and notes they wrote too).
+HUBSPOT_OBJECT_TYPE_IDS = {
+    "contacts": "0-1", "companies": "0-2", "deals": "0-3", "notes": "0-46", "meetings": "0-47",
+    "calls": "0-48", "emails": "0-49", "tasks": "0-27", "leads": "0-136",
+}  # fmt: skip
 _HUBSPOT_PATH = re.compile(
     r"^/contacts/(?P<portal>\d+)/(?:record/(?P<type>0-[123])|(?P<word>deal|contact|company))/(?P<id>[^/]+)/?"
 )
@@ -67,6 +73,24 @@ def _portal(session: Session) -> HubSpotPortal | None:
     return session.scalars(select(HubSpotPortal).order_by(HubSpotPortal.portal_id).limit(1)).first()
 
 
+def hubspot_record_url(portal: HubSpotPortal, object_type: str, hubspot_id: str) -> str | None:
+    """HubSpot's URL of the record ``hubspot_id`` of ``object_type`` (the connector's names: ``deals``,
+    ``tasks``...) in ``portal``; None for an object type HubSpot's UI has no record page for here."""
+    type_id = HUBSPOT_OBJECT_TYPE_IDS.get(object_type)
+    if type_id is None:
+        return None
+    domain = portal.ui_domain or HUBSPOT_HOST
+    return f"https://{domain}/contacts/{portal.portal_id}/record/{type_id}/{quote(str(hubspot_id), safe='')}"
+
+
+def hubspot_object_url(session: Session, object_type: str, hubspot_id: str | None) -> str | None:
+    """HubSpot's URL of a record known by its HubSpot id, in the connected portal (None without one)."""
+    portal = _portal(session) if hubspot_id is not None else None
+    if portal is None or hubspot_id is None:
+        return None
+    return hubspot_record_url(portal, object_type, hubspot_id)
+
+
 def hubspot_url(session: Session, kind: RecordKind, record_id: str) -> str | None:
     """HubSpot's URL of a record synced from (or written to) HubSpot: the portal the sync read and the
     record's HubSpot id from the connector's map (``hubspot_records``); None for a record HubSpot does not
@@ -76,12 +100,7 @@ def hubspot_url(session: Session, kind: RecordKind, record_id: str) -> str | Non
             HubSpotRecord.salesbot_id == record_id, HubSpotRecord.object_type == HUBSPOT_OBJECTS[kind]
         )
     )
-    portal = _portal(session) if hubspot_id is not None else None
-    if portal is None or hubspot_id is None:
-        return None
-    type_id = next(t for t, k in HUBSPOT_TYPES.items() if k == kind)
-    domain = portal.ui_domain or HUBSPOT_HOST
-    return f"https://{domain}/contacts/{portal.portal_id}/record/{type_id}/{quote(str(hubspot_id), safe='')}"
+    return hubspot_object_url(session, HUBSPOT_OBJECTS[kind], hubspot_id)
 
 
 def from_hubspot_id(session: Session, kind: RecordKind, portal_id: str, hubspot_id: str) -> str | None:

@@ -34,6 +34,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.blocks.writeback import saved_mrkdwn, saved_plain
 from bot.digest.content import Digest
 from bot.lines import Line
 from bot.slack import limits
@@ -92,9 +93,11 @@ def fallback_text(digest: Digest) -> str:
 
 def line_mrkdwn(line: Line) -> str:
     text = "".join(escape(part) if from_crm else part for part, from_crm in line.parts)
+    # The HubSpot note goes last but is kept whole: a long line is cut before it, not the note.
+    note = f"  ·  {saved_mrkdwn(line.saved)}" if line.saved is not None else ""
     if line.status:
-        return truncate(f"~{text}~  _{line.status}_", limits.TEXT)
-    return truncate(text, limits.TEXT)
+        return truncate(f"~{text}~  _{line.status}_", limits.TEXT - len(note)) + note
+    return truncate(text, limits.TEXT - len(note)) + note
 
 
 def _block_id(prefix: str, ref: str) -> str:
@@ -286,6 +289,8 @@ def render_text(digest: Digest, *, width_hint: int = 110, lines_per_section: int
                 text += f"  {line.url}"
             if line.status:
                 text += f"  ({line.status})"
+            if line.saved is not None:
+                text += f"  [{saved_plain(line.saved)}]"
             out.append(f"  {marker} {truncate(text, width_hint)}")
         more = section.total - len(lines)
         if more:

@@ -148,7 +148,7 @@ def _attempt(
     with session_scope(services.engine, write=write) as session:
         if write and services.writeback is not None:
             services.writeback.begin(
-                session, user=who.user, team=who.team, channel=who.channel, ts=who.message_ts
+                session, user=who.user, team=who.team, channel=who.channel, ts=who.message_ts, home=who.home
             )
         actor = crm_user_for(session, who.user, client, now)
         if actor is None:

@@ -71,13 +71,22 @@ class Writeback:
         return self._sender
 
     def begin(
-        self, session: Session, *, user: str, team: str | None, channel: str | None, ts: str | None
+        self,
+        session: Session,
+        *,
+        user: str,
+        team: str | None,
+        channel: str | None,
+        ts: str | None,
+        home: str | None = None,
     ) -> None:
         """Queue the session's changes for HubSpot: with a private app token always; with OAuth once a
-        portal installed the app (before that HubSpot is not connected, and nothing is queued)."""
+        portal installed the app (before that HubSpot is not connected, and nothing is queued). ``channel``
+        and ``ts`` (a message clicked) or ``home`` (the Home tab's state) say which surface to redraw once
+        HubSpot answered."""
         if self.oauth and session.scalar(select(HubSpotOAuthToken.portal_id).limit(1)) is None:
             return
-        queue.begin(session, queue.Origin(user, team, channel, ts))
+        queue.begin(session, queue.Origin(user, team, channel, ts, home))
 
     def after_commit(self, session: Session) -> list[Callable[[WebClient], Any]]:
         """The effect sending what ``session`` queued (none when it queued nothing)."""

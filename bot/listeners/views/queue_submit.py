@@ -8,6 +8,7 @@ then shows the next member, or the summary, with ``views.update``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,11 +18,13 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.queue import OUTCOME, finished_view, queue_view
 from bot.blocks.views import loading_view
+from bot.blocks.writeback import SAVING_NOTE
 from bot.home import home_tab
 from bot.interactions import queue
 from bot.listeners.views.state import selected_value
 from bot.listeners.work import Effect, Who, after_ack
 from bot.runtime import Services
+from crm.changes import writeback
 from crm.models import User
 from crm.permissions import PermissionDenied
 
@@ -39,6 +42,8 @@ def handler(services: Services) -> Callable[..., None]:
             return
         ack(response_action="update", view=loading_view())
         who = Who.from_body(body)
+        if q.home:  # Home is re-published after each step: a write-back redraws it once HubSpot answered
+            who = replace(who, home="")
         view_id = view.get("id")
         member_id = q.ids[q.pos] if q.pos < len(q.ids) else ""
 
@@ -46,10 +51,16 @@ def handler(services: Services) -> Callable[..., None]:
             notice = None
             try:
                 notice = queue.act(session, actor, q, member_id, outcome, now)
+                if notice and writeback.queued(session):
+                    notice = f"{notice} {SAVING_NOTE}"
             except (ValueError, queue.QueueError, PermissionDenied) as exc:
                 notice = f"Nothing changed: {exc}."
             member = queue.current(session, actor, q, now)
-            update = queue_view(q, member, actor.timezone, notice=notice) if member else finished_view(q)
+            update = (
+                queue_view(q, member, actor.timezone, notice=notice)
+                if member
+                else finished_view(q, notice=notice)
+            )
             return [
                 lambda client: client.views_update(view_id=view_id, view=update),
                 *home_tab.refresh(session, actor, who.user, q, now),
