@@ -9,6 +9,7 @@ the pool. ``send_pending`` is what ``salesbot clock`` and ``salesbot hubspot pus
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,14 @@ from hubspot_connector.writeback.sender import Result, Sender
 
 log = logging.getLogger(__name__)
 
+# Sender threads in the web process. Every one of them competes with the threads answering clicks for the
+# same interpreter (and, on SQLite, the write lock), so no more than HubSpot's rate budget can use: a write is
+# a read and a PATCH (~150 ms each), so two threads carry ~6 writes a second, more than the default budget
+# (100 requests per 10 s = 5 writes a second); more threads would only wait on the budget.
+WORKERS = 2
+# How long "a portal installed the app" is believed (OAuth), so a click's transaction does not ask each time.
+CONNECTED_FOR_S = 60.0
+
 
 class Writeback:
     def __init__(
@@ -35,7 +44,7 @@ class Writeback:
         sender: Callable[[], Sender],
         *,
         clock: Callable[[], datetime],
-        workers: int = 4,
+        workers: int = WORKERS,
         home_url: str | None = None,
         oauth: bool = False,
     ) -> None:
@@ -45,6 +54,7 @@ class Writeback:
         self.clock = clock
         self.home_url = home_url
         self.oauth = oauth  # connected only once a portal installed the app (a token in the database)
+        self._connected_until = 0.0  # monotonic time until which the portal is known to be installed
         self.pool = Worker("hubspot-writeback", workers)
 
     @classmethod
@@ -84,9 +94,17 @@ class Writeback:
         portal installed the app (before that HubSpot is not connected, and nothing is queued). ``channel``
         and ``ts`` (a message clicked) or ``home`` (the Home tab's state) say which surface to redraw once
         HubSpot answered."""
-        if self.oauth and session.scalar(select(HubSpotOAuthToken.portal_id).limit(1)) is None:
+        if self.oauth and not self._installed(session):
             return
         queue.begin(session, queue.Origin(user, team, channel, ts, home))
+
+    def _installed(self, session: Session) -> bool:
+        if time.monotonic() < self._connected_until:
+            return True
+        if session.scalar(select(HubSpotOAuthToken.portal_id).limit(1)) is None:
+            return False
+        self._connected_until = time.monotonic() + CONNECTED_FOR_S
+        return True
 
     def after_commit(self, session: Session) -> list[Callable[[WebClient], Any]]:
         """The effect sending what ``session`` queued (none when it queued nothing)."""
