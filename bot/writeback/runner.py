@@ -9,6 +9,7 @@ the pool. ``send_pending`` is what ``salesbot clock`` and ``salesbot hubspot pus
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -51,6 +52,7 @@ class Writeback:
         self.engine = engine
         self._make_sender = sender
         self._sender: Sender | None = None
+        self._sender_lock = threading.Lock()
         self.clock = clock
         self.home_url = home_url
         self.oauth = oauth  # connected only once a portal installed the app (a token in the database)
@@ -76,9 +78,10 @@ class Writeback:
 
     @property
     def sender(self) -> Sender:
-        if self._sender is None:
-            self._sender = self._make_sender()
-        return self._sender
+        with self._sender_lock:  # one sender (and one HubSpot client) for every thread of the pool
+            if self._sender is None:
+                self._sender = self._make_sender()
+            return self._sender
 
     def begin(
         self,
