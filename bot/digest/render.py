@@ -108,6 +108,11 @@ def _block_id(prefix: str, ref: str) -> str:
     return f"{prefix}#{hashlib.sha1(ref.encode()).hexdigest()}"
 
 
+def line_block_id(ref: str) -> str:
+    """The block id of the line ``ref`` (its section block)."""
+    return _block_id("l", ref)
+
+
 def _line_cost(line: Line) -> int:
     return 2 if line.kind in ("task", "action") and not line.status else 1
 

@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 
 from bot.blocks.writeback import WHAT
 from bot.digest.redraw import redraw_payload
+from bot.digest.render import line_block_id
 from bot.home import home_tab
 from bot.home.state import HomeState
 from bot.slack import limits
@@ -74,10 +75,14 @@ def tell_rep(
     and a Retry button."""
     if result.slack_user is None or result.state == "pending":
         return
+    shown = False
     try:
         shown = _update_surface(client, engine, result, now, home_url)
-        if shown and result.state != "failed":
-            return
+    except Exception:  # the message was deleted, Slack is down...: the private message still says it
+        log.warning("could not redraw where write-back %s came from", result.entry_id, exc_info=True)
+    if shown and result.state != "failed":
+        return
+    try:
         payload = result_payload(result)
         if result.channel:
             client.chat_postEphemeral(channel=result.channel, user=result.slack_user, **payload)
@@ -90,10 +95,12 @@ def tell_rep(
 def _update_surface(
     client: WebClient, engine: Engine, result: Result, now: datetime, home_url: str | None
 ) -> bool:
-    """Redraw the surface the change came from with the queue's state now; False when there is none."""
+    """Redraw the surface the change came from with the queue's state now; whether it shows the change
+    (False: there is none, or it has no line for the record)."""
     if result.actor_id is None or result.slack_user is None:
         return False
     effect = None
+    shows = False
     with session_scope(engine) as session:
         actor = session.get(User, result.actor_id)
         entry = session.get(WritebackEntry, result.entry_id)
@@ -101,15 +108,18 @@ def _update_surface(
             return False
         if result.channel and result.message_ts:
             update = redraw_payload(session, actor, result.channel, result.message_ts, now, home_url=home_url)
-            if update is not None:
+            # Only a message that shows the record's line says it (a digest line is a task's).
+            line = line_block_id(f"task:{entry.record_id}") if entry.object_type == "tasks" else None
+            if update is not None:  # redrawn even without the line: a conflict may have changed others
                 effect = lambda c: c.chat_update(**update)  # noqa: E731
+                shows = any(b.get("block_id") == line for b in update["blocks"])
         elif entry.home is not None:
             state = HomeState.loads(entry.home) if entry.home else home_tab.initial_state(session, actor)
             effect = home_tab.publish(session, actor, result.slack_user, state, now)
-    if effect is None:
-        return False
-    effect(client)  # Slack is called outside the transaction
-    return True
+            shows = True
+    if effect is not None:
+        effect(client)  # Slack is called outside the transaction
+    return shows
 
 
 Notify = Callable[[WebClient, Result], None]

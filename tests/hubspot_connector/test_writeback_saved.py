@@ -95,6 +95,21 @@ def test_the_saved_state_comes_from_the_queue_so_the_clock_process_updates_the_l
     assert f"<{task_url(hs)}|saved in HubSpot>" in hs.line(saved, "task:t1")
 
 
+def test_when_the_digest_message_is_gone_a_private_message_says_saved_instead(hs: Connected) -> None:
+    from bot.writeback.runner import writeback_tick
+
+    assert hs.services.writeback is not None
+    hs.services.writeback.pool.shutdown()
+    message = send_digest(hs.engine, hs.slack, hs.services)
+    hs.bolt.click(message, render.COMPLETE, "task:t1")
+    hs.slack.fail("chat.update", error="message_not_found")  # the rep deleted the digest meanwhile
+
+    hs.later(minutes=1)
+    writeback_tick(hs.engine, _client(hs), hs.settings, lambda: hs.clock[0])
+
+    assert hs.told()[-1] == f"Task completed: saved in HubSpot. <{task_url(hs)}|Open in HubSpot>"
+
+
 def _client(hs: Connected) -> Any:
     from bot.slack.client import web_client
 
