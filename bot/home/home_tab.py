@@ -30,6 +30,7 @@ from bot.home.schedule import load_feed, load_schedule
 from bot.home.state import HomeState
 from bot.home.summary import load_summary
 from bot.interactions.queue import Queue
+from bot.slack import limits
 from crm.changes.org_settings import unfurl_mode
 from crm.changes.preferences import digest_settings, preferences
 from crm.models import User
@@ -92,8 +93,11 @@ def build(session: Session, viewer: User, state: HomeState, now: datetime) -> di
     ctx = context(session, viewer, state, now)
     tab = TABS.get(state.tab, _summary)
     blocks = chrome(state, people(session, viewer), (ctx.subject.id, ctx.subject.name), ctx.masked)
-    blocks += home_blocks(home_states(session, viewer.id, now - HUBSPOT_WINDOW))
-    blocks += tab(session, ctx)
+    content = tab(session, ctx)
+    hubspot = home_blocks(home_states(session, viewer.id, now - HUBSPOT_WINDOW))
+    if len(blocks) + len(hubspot) + len(content) <= limits.VIEW_BLOCKS:  # never at the tab's expense
+        blocks += hubspot
+    blocks += content
     return home_view(state, blocks)
 
 
