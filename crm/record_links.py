@@ -11,6 +11,8 @@ HubSpot enters at two places only, both reading the tables the connector fills (
 ``hubspot_portal``): ``hubspot_url`` (Salesbot id -> HubSpot URL) and ``from_hubspot_id`` (HubSpot object
 type and id -> Salesbot id, only for the connected portal). With no portal connected, ``from_hubspot_id``
 takes a HubSpot id to the record of the same id (a dataset exported from HubSpot keeps HubSpot's ids).
+Every HubSpot record URL is made by ``hubspot_record_url`` (any object type: write-backs link to the tasks,
+calls, meetings and notes they wrote; ``hubspot_url`` and ``hubspot_object_url`` use it).
 
 Neither direction checks permissions: a URL is not data, and whoever reads the record afterwards goes
 through ``crm.permissions``.
@@ -69,7 +71,8 @@ def template_domains(templates: dict[str, str] | None) -> set[str]:
     return {urlsplit(t.replace("{id}", "x")).hostname or "" for t in (templates or {}).values()} - {""}
 
 
-def _portal(session: Session) -> HubSpotPortal | None:
+def connected_portal(session: Session) -> HubSpotPortal | None:
+    """The HubSpot portal the connector syncs (None without HubSpot)."""
     return session.scalars(select(HubSpotPortal).order_by(HubSpotPortal.portal_id).limit(1)).first()
 
 
@@ -85,7 +88,7 @@ def hubspot_record_url(portal: HubSpotPortal, object_type: str, hubspot_id: str)
 
 def hubspot_object_url(session: Session, object_type: str, hubspot_id: str | None) -> str | None:
     """HubSpot's URL of a record known by its HubSpot id, in the connected portal (None without one)."""
-    portal = _portal(session) if hubspot_id is not None else None
+    portal = connected_portal(session) if hubspot_id is not None else None
     if portal is None or hubspot_id is None:
         return None
     return hubspot_record_url(portal, object_type, hubspot_id)
@@ -107,7 +110,7 @@ def from_hubspot_id(session: Session, kind: RecordKind, portal_id: str, hubspot_
     """The Salesbot id of the record HubSpot knows as ``hubspot_id`` (of ``kind``), or None. With a portal
     connected, only that portal's links name records (through the connector's map); without one, the record
     of the same id (a dataset exported from HubSpot keeps HubSpot's ids)."""
-    portal = _portal(session)
+    portal = connected_portal(session)
     if portal is not None:
         if portal.portal_id != portal_id:
             return None

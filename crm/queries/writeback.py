@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.models import HubSpotPortal, WritebackEntry
-from crm.record_links import hubspot_record_url
+from crm.record_links import connected_portal, hubspot_record_url
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _saved(entries: Sequence[WritebackEntry], portal: HubSpotPortal | None) -> l
 def _portal(session: Session, entries: Sequence[WritebackEntry]) -> HubSpotPortal | None:
     if not any(e.hubspot_id for e in entries):
         return None
-    return session.scalars(select(HubSpotPortal).order_by(HubSpotPortal.portal_id).limit(1)).first()
+    return connected_portal(session)
 
 
 def saved_states(
