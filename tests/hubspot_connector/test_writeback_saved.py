@@ -251,3 +251,16 @@ def test_without_hubspot_no_line_or_home_says_anything_about_hubspot(
     [publish] = slack.calls("views.publish")
     assert "_completed_" in json.dumps(update.params["blocks"])
     assert "HubSpot" not in json.dumps(update.params) + json.dumps(publish.params)
+
+
+def test_log_to_crm_says_saving_then_a_private_message_says_saved_with_the_notes_link(hs: Connected) -> None:
+    from tests.bot.channels.test_log_to_crm_app import submit
+
+    submit(hs.bolt, "deal:d1", "Pricing question")
+
+    [entry] = hs.entries()
+    url = f"https://app.hubspot.com/contacts/{PORTAL}/record/0-46/{entry.hubspot_id}"
+    assert hs.told() == [
+        "Saved the message as a note on the deal. Saving to HubSpot…",
+        f"Activity logged: saved in HubSpot. <{url}|Open in HubSpot>",
+    ]

@@ -18,13 +18,11 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.queue import OUTCOME, finished_view, queue_view
 from bot.blocks.views import loading_view
-from bot.blocks.writeback import SAVING_NOTE
 from bot.home import home_tab
 from bot.interactions import queue
 from bot.listeners.views.state import selected_value
-from bot.listeners.work import Effect, Who, after_ack
+from bot.listeners.work import Effect, Who, after_ack, saving_note
 from bot.runtime import Services
-from crm.changes import writeback
 from crm.models import User
 from crm.permissions import PermissionDenied
 
@@ -51,8 +49,7 @@ def handler(services: Services) -> Callable[..., None]:
             notice = None
             try:
                 notice = queue.act(session, actor, q, member_id, outcome, now)
-                if notice and writeback.queued(session):
-                    notice = f"{notice} {SAVING_NOTE}"
+                notice += saving_note(session)
             except (ValueError, queue.QueueError, PermissionDenied) as exc:
                 notice = f"Nothing changed: {exc}."
             member = queue.current(session, actor, q, now)
