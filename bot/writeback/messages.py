@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bot.blocks.writeback import WHAT
 from bot.digest.redraw import redraw_payload
@@ -97,29 +98,39 @@ def _update_surface(
 ) -> bool:
     """Redraw the surface the change came from with the queue's state now; whether it shows the change
     (False: there is none, or it has no line for the record)."""
-    if result.actor_id is None or result.slack_user is None:
+    if result.actor_id is None:
         return False
-    effect = None
-    shows = False
     with session_scope(engine) as session:
         actor = session.get(User, result.actor_id)
         entry = session.get(WritebackEntry, result.entry_id)
         if actor is None or entry is None:
             return False
-        if result.channel and result.message_ts:
-            update = redraw_payload(session, actor, result.channel, result.message_ts, now, home_url=home_url)
-            # Only a message that shows the record's line says it (a digest line is a task's).
-            line = line_block_id(f"task:{entry.record_id}") if entry.object_type == "tasks" else None
-            if update is not None:  # redrawn even without the line: a conflict may have changed others
-                effect = lambda c: c.chat_update(**update)  # noqa: E731
-                shows = any(b.get("block_id") == line for b in update["blocks"])
-        elif entry.home is not None:
-            state = HomeState.loads(entry.home) if entry.home else home_tab.initial_state(session, actor)
-            effect = home_tab.publish(session, actor, result.slack_user, state, now)
-            shows = True
+        effect, shows = surface_redraw(session, actor, entry, now, home_url=home_url)
     if effect is not None:
         effect(client)  # Slack is called outside the transaction
     return shows
+
+
+def surface_redraw(
+    session: Session, actor: User, entry: WritebackEntry, now: datetime, *, home_url: str | None = None
+) -> tuple[Callable[[WebClient], Any] | None, bool]:
+    """The Slack call redrawing where ``entry`` was made (the digest message, or Home in its state), with
+    the queue's state as ``session`` sees it, and whether that surface shows the change; (None, False) when
+    there is no such surface."""
+    if entry.slack_user is None:
+        return None, False
+    if entry.channel and entry.message_ts:
+        update = redraw_payload(session, actor, entry.channel, entry.message_ts, now, home_url=home_url)
+        if update is None:
+            return None, False
+        # Only a message with the record's line says it (a digest line is a task's); it is redrawn anyway,
+        # since a conflict may have changed the record.
+        line = line_block_id(f"task:{entry.record_id}") if entry.object_type == "tasks" else None
+        return (lambda c: c.chat_update(**update)), any(b.get("block_id") == line for b in update["blocks"])
+    if entry.home is not None:
+        state = HomeState.loads(entry.home) if entry.home else home_tab.initial_state(session, actor)
+        return home_tab.publish(session, actor, entry.slack_user, state, now), True
+    return None, False
 
 
 Notify = Callable[[WebClient, Result], None]

@@ -151,7 +151,10 @@ def test_a_final_failure_says_not_saved_on_the_line_and_privately_with_retry_the
 
     hs.bolt.message_click(RETRY, value=button["value"])
 
-    assert f"<{task_url(hs)}|saved in HubSpot>" in hs.line(hs.slack.calls("chat.update")[-1], "task:t1")
+    *_, again, saved = hs.slack.calls("chat.update")
+    assert hs.line(again, "task:t1").endswith(f"_{SAVING}_")  # the Retry redraws the line as saving
+    assert f"<{task_url(hs)}|saved in HubSpot>" in hs.line(saved, "task:t1")
+    assert "Saving it in HubSpot again..." not in hs.told()
 
 
 def _stage(value: str) -> dict[str, Any]:
