@@ -47,16 +47,18 @@ def handler(services: Services) -> Callable[..., None]:
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
             notice = None
+            saving = ""
             try:
                 notice = queue.act(session, actor, q, member_id, outcome, now)
-                notice += saving_note(session)
+                saving = saving_note(session)
+                notice += saving
             except (ValueError, queue.QueueError, PermissionDenied) as exc:
                 notice = f"Nothing changed: {exc}."
             member = queue.current(session, actor, q, now)
             update = (
                 queue_view(q, member, actor.timezone, notice=notice)
                 if member
-                else finished_view(q, notice=notice)
+                else finished_view(q, notice=notice if saving else None)  # "All done" says only saving
             )
             return [
                 lambda client: client.views_update(view_id=view_id, view=update),
