@@ -26,6 +26,7 @@ from crm.localtime import format_clock, format_day, local_date
 from crm.models import User
 from crm.permissions import permission_params
 from crm.queries.digest import ActionRow, digest_statements
+from crm.queries.writeback import Saved
 from crm.record_links import RecordKind, RecordLinks
 from rules.registry import RULES_BY_CODE, DigestEntry
 
@@ -54,6 +55,7 @@ class Line:
     count: int = 1
     url: str | None = None  # a meeting's link
     status: str | None = None  # e.g. "completed", "snoozed until 09:00"
+    saved: Saved | None = None  # with HubSpot connected: where its change stands in HubSpot (a redraw)
 
     @property
     def plain(self) -> str:

@@ -13,6 +13,8 @@ HubSpot enters at two places only, both reading the tables the connector fills (
 ``hubspot_portal``): ``RecordLinks`` (Salesbot id -> HubSpot URL) and ``from_hubspot_id`` (HubSpot object
 type and id -> Salesbot id, only for the connected portal). With no portal connected, ``from_hubspot_id``
 takes a HubSpot id to the record of the same id (a dataset exported from HubSpot keeps HubSpot's ids).
+Every HubSpot record URL is made by ``hubspot_record_url`` (any object type: write-backs link to the tasks,
+calls, meetings and notes they wrote, through ``hubspot_object_url`` / ``portal_record_url``).
 
 Neither direction checks permissions: a URL is not data, and whoever reads the record afterwards goes
 through ``crm.permissions``.
@@ -41,6 +43,12 @@ HUBSPOT_TYPES: dict[str, RecordKind] = {"0-1": "contact", "0-2": "company", "0-3
 # The connector's object type names (``hubspot_records.object_type``) per kind.
 HUBSPOT_OBJECTS: dict[RecordKind, str] = {"deal": "deals", "contact": "contacts", "company": "companies"}
 HUBSPOT_WORDS: dict[str, RecordKind] = {"contact": "contact", "company": "company", "deal": "deal"}
+# HubSpot's object type ids per object type name, for links to any record in HubSpot's UI (write-backs
+# link to the tasks, calls, meetings and notes they wrote too).
+HUBSPOT_OBJECT_TYPE_IDS = {
+    "contacts": "0-1", "companies": "0-2", "deals": "0-3", "notes": "0-46", "meetings": "0-47",
+    "calls": "0-48", "emails": "0-49", "tasks": "0-27", "leads": "0-136",
+}  # fmt: skip
 _HUBSPOT_PATH = re.compile(
     r"^/contacts/(?P<portal>\d+)/(?:record/(?P<type>0-[123])|(?P<word>deal|contact|company))/(?P<id>[^/]+)/?"
 )
@@ -66,15 +74,15 @@ def template_domains(templates: dict[str, str] | None) -> set[str]:
     return {urlsplit(t.replace("{id}", "x")).hostname or "" for t in (templates or {}).values()} - {""}
 
 
-def _portal(session: Session) -> HubSpotPortal | None:
+def connected_portal(session: Session) -> HubSpotPortal | None:
+    """The HubSpot portal the connector syncs (None without HubSpot)."""
     return session.scalars(select(HubSpotPortal).order_by(HubSpotPortal.portal_id).limit(1)).first()
 
 
 def hubspot_record_url(ui_domain: str | None, portal_id: str, type_id: str, hubspot_id: str) -> str:
     """HubSpot's page of a record: its portal's UI domain (``app.hubspot.com`` by default), the object type
-    id (``0-3`` a deal, ``0-27`` a task...) and the record's HubSpot id. The one place such a URL is made:
-    the write-back's "Open in HubSpot" uses it too."""
-    path = f"/contacts/{portal_id}/record/{type_id}/{quote(hubspot_id, safe='')}"
+    id (``0-3`` a deal, ``0-27`` a task...) and the record's HubSpot id. The one place such a URL is made."""
+    path = f"/contacts/{portal_id}/record/{type_id}/{quote(str(hubspot_id), safe='')}"
     return f"https://{ui_domain or HUBSPOT_HOST}{path}"
 
 
@@ -83,11 +91,28 @@ def _hubspot_record_url(ui_domain: str | None, portal_id: str, kind: RecordKind,
     return hubspot_record_url(ui_domain, portal_id, type_id, hubspot_id)
 
 
+def portal_record_url(portal: HubSpotPortal, object_type: str, hubspot_id: str) -> str | None:
+    """HubSpot's URL of the record ``hubspot_id`` of ``object_type`` (the connector's names: ``deals``,
+    ``tasks``...) in ``portal``; None for an object type HubSpot's UI has no record page for here."""
+    type_id = HUBSPOT_OBJECT_TYPE_IDS.get(object_type)
+    if type_id is None:
+        return None
+    return hubspot_record_url(portal.ui_domain, portal.portal_id, type_id, hubspot_id)
+
+
+def hubspot_object_url(session: Session, object_type: str, hubspot_id: str | None) -> str | None:
+    """HubSpot's URL of a record known by its HubSpot id, in the connected portal (None without one)."""
+    portal = connected_portal(session) if hubspot_id is not None else None
+    if portal is None or hubspot_id is None:
+        return None
+    return portal_record_url(portal, object_type, hubspot_id)
+
+
 def from_hubspot_id(session: Session, kind: RecordKind, portal_id: str, hubspot_id: str) -> str | None:
     """The Salesbot id of the record HubSpot knows as ``hubspot_id`` (of ``kind``), or None. With a portal
     connected, only that portal's links name records (through the connector's map); without one, the record
     of the same id (a dataset exported from HubSpot keeps HubSpot's ids)."""
-    portal = _portal(session)
+    portal = connected_portal(session)
     if portal is not None:
         if portal.portal_id != portal_id:
             return None

@@ -118,13 +118,11 @@ def queue_title(queue: Queue) -> str:
     }[queue.rule]
 
 
-def finished_view(queue: Queue) -> dict[str, Any]:
+def finished_view(queue: Queue, *, notice: str | None = None) -> dict[str, Any]:
     text = f"All done: {queue.done} handled, {queue.skipped} skipped."
     if queue.more:
         text += f" {queue.more} more are waiting: start the queue again."
-    return modal(
-        callback_id=QUEUE_VIEW,
-        title=queue_title(queue),
-        close="Close",
-        blocks=[SectionBlock(block_id="done", text=MarkdownTextObject(text=text))],
-    )
+    blocks: list[Any] = [SectionBlock(block_id="done", text=MarkdownTextObject(text=text))]
+    if notice:
+        blocks.append(ContextBlock(block_id="notice", elements=[MarkdownTextObject(text=escape(notice))]))
+    return modal(callback_id=QUEUE_VIEW, title=queue_title(queue), close="Close", blocks=blocks)

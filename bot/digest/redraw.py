@@ -5,6 +5,8 @@ A delivery row keeps the refs each section listed (``items``). Lines still open 
 digest; lines that are not (done, snoozed, expired, or pushed past the section's first lines) are described
 again from the CRM, through the permission filter, with their status. Section totals count what is open now
 plus what the message lists as done, so "+N more" still counts the open items the message does not show.
+With HubSpot connected, a task line changed since the message was posted also says where that change stands
+in HubSpot (``crm.queries.writeback``: read from the queue each time, so any later redraw is right).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.lines import Describer, Line
 from crm.models import Action, Activity, DigestDelivery, TaskSnooze, User
 from crm.permissions import visible
 from crm.queries.digest import ActionRow
+from crm.queries.writeback import saved_states
 from rules.registry import DigestEntry
 
 
@@ -50,7 +53,24 @@ def redrawn_digest(session: Session, user: User, delivery: DigestDelivery, now: 
         done = sum(1 for line in lines if line.status)
         section.lines = lines
         section.total += done
+    _with_hubspot_states(session, digest, delivery)
     return digest
+
+
+def _with_hubspot_states(session: Session, digest: Digest, delivery: DigestDelivery) -> None:
+    """Each task line changed since the message was posted shows where its change stands in HubSpot, as the
+    write-back queue has it now (nothing without HubSpot: nothing is queued)."""
+    tasks = [line.ref.partition(":")[2] for s in digest.sections for line in s.lines if line.kind == "task"]
+    states = saved_states(session, "tasks", tasks, since=delivery.sent_at or delivery.claimed_at)
+    if not states:
+        return
+    for section in digest.sections:
+        section.lines = [
+            replace(line, saved=states[line.ref.partition(":")[2]])
+            if line.kind == "task" and line.ref.partition(":")[2] in states
+            else line
+            for line in section.lines
+        ]
 
 
 def redraw_payload(

@@ -35,6 +35,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.blocks.writeback import saved_mrkdwn, saved_plain
 from bot.digest.content import Digest
 from bot.lines import Line, Part
 from bot.slack import limits
@@ -100,9 +101,11 @@ def part_mrkdwn(part: Part) -> str:
 
 def line_mrkdwn(line: Line) -> str:
     text = "".join(part_mrkdwn(part) for part in line.parts)
+    # The HubSpot note goes last but is kept whole: a long line is cut before it, not the note.
+    note = f"  ·  {saved_mrkdwn(line.saved)}" if line.saved is not None else ""
     if line.status:
-        return truncate(f"~{text}~  _{line.status}_", limits.TEXT)
-    return truncate(text, limits.TEXT)
+        return truncate(f"~{text}~  _{line.status}_", limits.TEXT - len(note)) + note
+    return truncate(text, limits.TEXT - len(note)) + note
 
 
 def _block_id(prefix: str, ref: str) -> str:
@@ -111,6 +114,11 @@ def _block_id(prefix: str, ref: str) -> str:
         return block_id
     # An id too long for a block_id: the block's Complete button still carries the full ref in its value.
     return f"{prefix}#{hashlib.sha1(ref.encode()).hexdigest()}"
+
+
+def line_block_id(ref: str) -> str:
+    """The block id of the line ``ref`` (its section block)."""
+    return _block_id("l", ref)
 
 
 def _line_cost(line: Line) -> int:
@@ -294,6 +302,8 @@ def render_text(digest: Digest, *, width_hint: int = 110, lines_per_section: int
                 text += f"  {line.url}"
             if line.status:
                 text += f"  ({line.status})"
+            if line.saved is not None:
+                text += f"  [{saved_plain(line.saved)}]"
             out.append(f"  {marker} {truncate(text, width_hint)}")
         more = section.total - len(lines)
         if more:

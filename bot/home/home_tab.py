@@ -1,13 +1,14 @@
 """Building and publishing the Home view for a user: load the tab's content for the state, lay it out.
 
 ``publish(session, viewer, slack_user, state, now)`` returns the effect that calls ``views.publish`` (run
-after the transaction, like every Slack call of a listener).
+after the transaction, like every Slack call of a listener). With HubSpot connected, the view starts with
+where the viewer's latest changes made in Home stand in HubSpot (read from the write-back queue).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -21,6 +22,7 @@ from bot.blocks.home.settings import settings_blocks
 from bot.blocks.home.summary import summary_blocks
 from bot.blocks.home.view import chrome, home_view
 from bot.blocks.unfurl import unfurl_setting_blocks
+from bot.blocks.writeback import home_blocks
 from bot.home.admin import load_extras
 from bot.home.context import HomeContext, context, people
 from bot.home.records import load_deals, load_leads
@@ -28,11 +30,15 @@ from bot.home.schedule import load_feed, load_schedule
 from bot.home.state import HomeState
 from bot.home.summary import load_summary
 from bot.interactions.queue import Queue
+from bot.slack import limits
 from crm.changes.org_settings import unfurl_mode
 from crm.changes.preferences import digest_settings, preferences
 from crm.models import User
+from crm.queries.writeback import home_states
 
 Effect = Callable[[WebClient], Any]
+# With HubSpot connected, Home lists where the viewer's changes made in Home this long ago or since stand.
+HUBSPOT_WINDOW = timedelta(hours=1)
 
 
 def _summary(session: Session, ctx: HomeContext) -> list[Block]:
@@ -87,7 +93,11 @@ def build(session: Session, viewer: User, state: HomeState, now: datetime) -> di
     ctx = context(session, viewer, state, now)
     tab = TABS.get(state.tab, _summary)
     blocks = chrome(state, people(session, viewer), (ctx.subject.id, ctx.subject.name), ctx.masked)
-    blocks += tab(session, ctx)
+    content = tab(session, ctx)
+    hubspot = home_blocks(home_states(session, viewer.id, now - HUBSPOT_WINDOW))
+    if len(blocks) + len(hubspot) + len(content) <= limits.VIEW_BLOCKS:  # never at the tab's expense
+        blocks += hubspot
+    blocks += content
     return home_view(state, blocks)
 
 

@@ -22,11 +22,13 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.notices import FAILED, NOT_LINKED, notice, plain_notice
 from bot.blocks.views import loading_view, message_view
+from bot.blocks.writeback import SAVING_NOTE
 from bot.interactions.queue import QueueError
 from bot.interactions.refs import BadRef
 from bot.runtime import Services
 from bot.slack.mrkdwn import escape
 from bot.slack.users import crm_user_for
+from crm.changes import writeback
 from crm.db import session_scope
 from crm.models import User
 from crm.permissions import PermissionDenied
@@ -83,6 +85,12 @@ def tell(who: Who, payload: dict[str, Any]) -> Effect:
 
 def say(who: Who, text: str) -> Effect:
     return tell(who, plain_notice(text))
+
+
+def saving_note(session: Session) -> str:
+    """ " Saving to HubSpot…" when this unit of work queued a write-back (HubSpot is connected), else "": for
+    a result that cannot be redrawn once HubSpot answered (a private message, a modal that moves on)."""
+    return f" {SAVING_NOTE}" if writeback.queued(session) else ""
 
 
 Work = Callable[[Session, User, datetime], Sequence[Effect]]
@@ -148,7 +156,7 @@ def _attempt(
     with session_scope(services.engine, write=write) as session:
         if write and services.writeback is not None:
             services.writeback.begin(
-                session, user=who.user, team=who.team, channel=who.channel, ts=who.message_ts
+                session, user=who.user, team=who.team, channel=who.channel, ts=who.message_ts, home=who.home
             )
         actor = crm_user_for(session, who.user, client, now)
         if actor is None:

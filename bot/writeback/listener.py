@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from bot.listeners.work import Effect, Who, after_ack, say
 from bot.runtime import Services
+from bot.writeback.messages import surface_redraw
 from crm.changes import writeback as queue
-from crm.models import User
+from crm.models import User, WritebackEntry
 from hubspot_connector.writeback import retry
 
 
@@ -27,7 +28,11 @@ def handler(services: Services) -> Callable[..., None]:
             if not value.isdigit() or not retry(session, int(value), actor.id, now):
                 return [say(who, "Nothing to retry: that change was saved or retried already.")]
             queue.requeued(session, int(value))
-            return [say(who, "Saving it in HubSpot again...")]
+            entry = session.get(WritebackEntry, int(value), populate_existing=True)
+            assert entry is not None  # retry() just put it back
+            # The line or Home says "saving to HubSpot…" again; else a message says it.
+            redraw, shows = surface_redraw(session, actor, entry, now, home_url=services.settings.home_url)
+            return [redraw] if redraw is not None and shows else [say(who, "Saving it in HubSpot again...")]
 
         after_ack(services, client, who, "hubspot retry", work)
 

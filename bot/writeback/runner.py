@@ -9,6 +9,8 @@ the pool. ``send_pending`` is what ``salesbot clock`` and ``salesbot hubspot pus
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -27,6 +29,14 @@ from hubspot_connector.writeback.sender import Result, Sender
 
 log = logging.getLogger(__name__)
 
+# Sender threads in the web process. Every one of them competes with the threads answering clicks for the
+# same interpreter (and, on SQLite, the write lock), so no more than HubSpot's rate budget can use: a write is
+# a read and a PATCH (~150 ms each), so two threads carry ~6 writes a second, more than the default budget
+# (100 requests per 10 s = 5 writes a second); more threads would only wait on the budget.
+WORKERS = 2
+# How long "a portal installed the app" is believed (OAuth), so a click's transaction does not ask each time.
+CONNECTED_FOR_S = 60.0
+
 
 class Writeback:
     def __init__(
@@ -35,16 +45,18 @@ class Writeback:
         sender: Callable[[], Sender],
         *,
         clock: Callable[[], datetime],
-        workers: int = 4,
+        workers: int = WORKERS,
         home_url: str | None = None,
         oauth: bool = False,
     ) -> None:
         self.engine = engine
         self._make_sender = sender
         self._sender: Sender | None = None
+        self._sender_lock = threading.Lock()
         self.clock = clock
         self.home_url = home_url
         self.oauth = oauth  # connected only once a portal installed the app (a token in the database)
+        self._connected_until = 0.0  # monotonic time until which the portal is known to be installed
         self.pool = Worker("hubspot-writeback", workers)
 
     @classmethod
@@ -66,18 +78,36 @@ class Writeback:
 
     @property
     def sender(self) -> Sender:
-        if self._sender is None:
-            self._sender = self._make_sender()
-        return self._sender
+        with self._sender_lock:  # one sender (and one HubSpot client) for every thread of the pool
+            if self._sender is None:
+                self._sender = self._make_sender()
+            return self._sender
 
     def begin(
-        self, session: Session, *, user: str, team: str | None, channel: str | None, ts: str | None
+        self,
+        session: Session,
+        *,
+        user: str,
+        team: str | None,
+        channel: str | None,
+        ts: str | None,
+        home: str | None = None,
     ) -> None:
         """Queue the session's changes for HubSpot: with a private app token always; with OAuth once a
-        portal installed the app (before that HubSpot is not connected, and nothing is queued)."""
-        if self.oauth and session.scalar(select(HubSpotOAuthToken.portal_id).limit(1)) is None:
+        portal installed the app (before that HubSpot is not connected, and nothing is queued). ``channel``
+        and ``ts`` (a message clicked) or ``home`` (the Home tab's state) say which surface to redraw once
+        HubSpot answered."""
+        if self.oauth and not self._installed(session):
             return
-        queue.begin(session, queue.Origin(user, team, channel, ts))
+        queue.begin(session, queue.Origin(user, team, channel, ts, home))
+
+    def _installed(self, session: Session) -> bool:
+        if time.monotonic() < self._connected_until:
+            return True
+        if session.scalar(select(HubSpotOAuthToken.portal_id).limit(1)) is None:
+            return False
+        self._connected_until = time.monotonic() + CONNECTED_FOR_S
+        return True
 
     def after_commit(self, session: Session) -> list[Callable[[WebClient], Any]]:
         """The effect sending what ``session`` queued (none when it queued nothing)."""

@@ -34,6 +34,7 @@ class Origin:
     slack_team: str | None = None
     channel: str | None = None
     message_ts: str | None = None
+    home: str | None = None  # the Home tab's state when the change came from Home ("": as Home opens)
 
 
 def begin(session: Session, origin: Origin) -> None:
@@ -85,6 +86,7 @@ def enqueue(
         slack_team=origin.slack_team,
         channel=origin.channel,
         message_ts=origin.message_ts,
+        home=origin.home,
         created_at=now,
     )
     session.add(entry)

@@ -9,8 +9,9 @@
   ``state``: ``pending`` -> ``sent`` | ``conflict`` (HubSpot's value kept) | ``failed`` (a final refusal; the
   Retry button puts it back to ``pending``). A sender claims an entry by setting ``lease_until``; another
   sender skips it until the lease ends. ``written`` and ``sent_at`` are what HubSpot received (webhooks and
-  the sync recognise Salesbot's own change echoed back). The Slack fields say whom to tell and which message
-  to update.
+  the sync recognise Salesbot's own change echoed back). The Slack fields say whom to tell and which surface
+  to update: the message ``channel``/``message_ts`` (a digest), or the Home tab in state ``home`` (a click
+  in Home, or a modal opened from it; ``""`` is Home as it opens).
 - ``hubspot_webhook_events``: webhook ``eventId``s already handled (HubSpot retries a delivery).
 """
 
@@ -32,6 +33,7 @@ class WritebackEntry(Base):
     __table_args__ = (
         Index("ix_hubspot_writeback_state_next", "state", "next_attempt_at"),
         Index("ix_hubspot_writeback_record", "object_type", "record_id"),
+        Index("ix_hubspot_writeback_actor", "actor_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -54,6 +56,7 @@ class WritebackEntry(Base):
     slack_team: Mapped[str | None] = mapped_column(String(32))
     channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    home: Mapped[str | None] = mapped_column(Text)  # the Home tab's state, when the change came from Home
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 

@@ -28,6 +28,7 @@ from crm.models import (
     Stage,
     WritebackEntry,
 )
+from crm.record_links import HUBSPOT_OBJECT_TYPE_IDS
 from hubspot_connector.api import names
 
 REF_PROPERTY = "salesbot_ref"  # Salesbot's own unique property, created once per object type
@@ -39,11 +40,8 @@ CALL_DISPOSITIONS = {
     "Busy": "9d9162e7-6cf3-4944-bf63-4dff82258764",
     "Wrong number": "17b47fee-58de-441e-a44c-c6300d46f273",
 }
-# HubSpot's object type ids, for links to records in HubSpot's UI.
-OBJECT_TYPE_IDS = {
-    "contacts": "0-1", "companies": "0-2", "deals": "0-3", "notes": "0-46", "meetings": "0-47",
-    "calls": "0-48", "emails": "0-49", "tasks": "0-27", "leads": "0-136",
-}  # fmt: skip
+# HubSpot's object type ids, for links to records in HubSpot's UI (one table, in crm.record_links).
+OBJECT_TYPE_IDS = HUBSPOT_OBJECT_TYPE_IDS
 
 
 class NotWritable(Exception):

@@ -26,11 +26,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, exists, func, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from crm.db import session_scope
-from crm.models import HubSpotPendingRead, HubSpotPortal, HubSpotRecord, WritebackEntry
-from crm.record_links import hubspot_record_url
+from crm.models import HubSpotPendingRead, HubSpotRecord, WritebackEntry
+from crm.record_links import hubspot_object_url
 from hubspot_connector.api import HubSpotApi, names
 from hubspot_connector.errors import (
     HubSpotAnswerLost,
@@ -87,15 +87,6 @@ class _Job:
 
 def backoff(attempts: int) -> timedelta:
     return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
-
-
-def record_url(session: Session, object_type: str, hubspot_id: str | None) -> str | None:
-    portal = session.scalars(select(HubSpotPortal).order_by(HubSpotPortal.portal_id).limit(1)).first()
-    if portal is None or hubspot_id is None:
-        return None
-    return hubspot_record_url(
-        portal.ui_domain, portal.portal_id, mapping.OBJECT_TYPE_IDS[object_type], hubspot_id
-    )
 
 
 class Sender:
@@ -358,13 +349,15 @@ class Sender:
             if state == "sent":
                 entry.written, entry.sent_at = written, now
                 entry.hubspot_id = hid
+            elif current is not None and hid is not None:
+                entry.hubspot_id = hid  # a conflict on a record HubSpot still has: the rep gets its link
             if current is not None:
                 outcome = mapping.apply_locally(session, entry, current)
             if read and hid is not None:
                 session.merge(HubSpotPendingRead(object_type=job.object_type, hubspot_id=hid, marked_at=now))
             message = self._message(job, state, outcome, error)
             entry.outcome = message
-            url = record_url(session, job.object_type, hid) if state in ("sent", "conflict") else None
+            url = hubspot_object_url(session, job.object_type, hid) if state in ("sent", "conflict") else None
             if state == "failed":
                 log.warning("write-back %s failed: %s", job.entry_id, error)
             return Result(

@@ -3,6 +3,7 @@ mapped to HubSpot records (as a sync leaves them), and the web process's write-b
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,6 +67,16 @@ class Connected:
         """Lines sent to the rep (ephemeral or DM), oldest first."""
         calls = [c for c in self.slack.requests if c.method in ("chat.postEphemeral", "chat.postMessage")]
         return [str(c.params.get("text")) for c in calls]
+
+    def seen(self) -> list[str]:
+        """Everything shown to the rep (messages, digest redraws, Home), oldest first, as JSON text."""
+        shows = ("chat.postEphemeral", "chat.postMessage", "chat.update", "views.publish", "views.update")
+        return [json.dumps(c.params) for c in self.slack.requests if c.method in shows]
+
+    def line(self, update: Any, ref: str) -> str:
+        """The text of a digest line in a ``chat.update``."""
+        [text] = [b["text"]["text"] for b in update.params["blocks"] if b.get("block_id") == f"l:{ref}"]
+        return str(text)
 
     def later(self, **kwargs: float) -> None:
         self.clock[0] += timedelta(**kwargs)

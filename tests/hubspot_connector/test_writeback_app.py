@@ -54,7 +54,8 @@ def test_completing_a_task_completes_it_in_hubspot_once_and_says_where_it_was_sa
         "complete_task", "sent", 1, str(hs.ids["t1"])
     )  # fmt: skip
     url = f"https://app.hubspot.com/contacts/{PORTAL}/record/0-27/{hs.ids['t1']}"
-    assert any("saved in HubSpot" in line and url in line for line in hs.told())
+    saved = hs.line(hs.slack.calls("chat.update")[-1], "task:t1")
+    assert f"<{url}|saved in HubSpot>" in saved
 
 
 def test_snoozing_a_task_moves_its_due_time_in_hubspot(hs: Connected, session: Session) -> None:
@@ -225,7 +226,8 @@ def test_a_conflict_on_a_task_completed_in_hubspot_changes_nothing_there_and_tel
     assert entry.state == "conflict"
     session.rollback()
     assert session.get(Activity, "t1").status == "completed"  # HubSpot wins
-    assert any("already completed in HubSpot" in line for line in hs.told())
+    redrawn_line = hs.line(hs.slack.calls("chat.update")[-1], "task:t1")
+    assert "already completed in HubSpot" in redrawn_line and "_completed_" in redrawn_line
     redrawn = hs.slack.calls("chat.update")[-1].params["blocks"]
     assert not any(b.get("block_id") == "a:task:t1" for b in redrawn)  # the line shows HubSpot's state
 
@@ -238,7 +240,7 @@ def test_a_conflict_on_a_deal_moved_in_hubspot_keeps_hubspots_stage(hs: Connecte
     assert hs.properties("deals", "d1")["dealstage"] == "s2"
     session.rollback()
     assert session.get(Deal, "d1").stage_id == "s2"
-    assert any("the deal is at s2 in HubSpot" in line for line in hs.told())
+    assert "the deal is at s2 in HubSpot" in hs.seen()[-1]  # Home, republished
 
 
 def test_a_conflict_on_a_lead_moved_in_hubspot_keeps_hubspots_stage(hs: Connected, session: Session) -> None:
@@ -261,7 +263,7 @@ def test_a_conflict_on_a_deal_deleted_in_hubspot_is_told_and_marked_for_the_sync
     hs.bolt.view_submission(m.CLOSE_DATE_VIEW, day, metadata=m.metadata("deal:d1", ""))
     assert not hs.patches("deals", "d1")
     assert hs.entries()[0].state == "conflict"
-    assert any("deleted in HubSpot" in line for line in hs.told())
+    assert "deleted in HubSpot" in hs.seen()[-1]
     session.rollback()
     assert session.get(HubSpotPendingRead, ("deals", str(hs.ids["d1"]))) is not None
 
@@ -272,7 +274,7 @@ def test_a_task_already_completed_in_hubspot_is_not_written_twice(hs: Connected)
     hs.bolt.click(message, render.COMPLETE, "task:t1")
     assert not hs.patches("tasks", "t1")
     assert hs.entries()[0].state == "conflict"
-    assert any("already completed in HubSpot" in line for line in hs.told())
+    assert "already completed in HubSpot" in hs.line(hs.slack.calls("chat.update")[-1], "task:t1")
 
 
 @pytest.mark.parametrize("status", [403, 400])

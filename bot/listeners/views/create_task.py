@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.followup import DUE, LINKS, PRIORITY, TITLE
 from bot.interactions.followup import FollowUpInput, create_follow_up
 from bot.listeners.views.state import input_value, selected_date, selected_value, selected_values
-from bot.listeners.work import Effect, Who, after_ack, say
+from bot.listeners.work import Effect, Who, after_ack, saving_note, say
 from bot.runtime import Services
 from crm.changes.tasks import PRIORITIES, TITLE_LIMIT
 from crm.localtime import local_date
@@ -74,7 +74,9 @@ def handler(services: Services) -> Callable[..., None]:
             if data.due < local_date(now, actor.timezone):
                 raise ValueError("the due date is in the past")
             task = create_follow_up(session, actor, data, now)
-            return [say(who, f"Task created: {task.title} (due {data.due.isoformat()}).")]
+            # A prompt's message cannot be redrawn: "saved in HubSpot" follows as a message of its own.
+            saving = saving_note(session)
+            return [say(who, f"Task created: {task.title} (due {data.due.isoformat()}).{saving}")]
 
         after_ack(services, client, who, "create follow-up task", work)
 

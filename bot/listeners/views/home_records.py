@@ -4,6 +4,7 @@ inline), then the change made after it through ``crm.changes`` and Home re-publi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -180,7 +181,8 @@ def handler(services: Services) -> Callable[..., None]:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        who = Who.from_body(body)
+        # The modal's result is Home re-published: a write-back redraws it once HubSpot answered.
+        who = replace(Who.from_body(body), home=home_state)
         state = HomeState.loads(home_state)
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:

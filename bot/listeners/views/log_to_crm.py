@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.log_to_crm import NOTE, RECORD, parse_record
 from bot.listeners.views.state import input_value, selected_value
-from bot.listeners.work import Effect, Who, after_ack, say
+from bot.listeners.work import Effect, Who, after_ack, saving_note, say
 from bot.runtime import Services
 from bot.slack.keys import restore
 from crm.changes import records
@@ -45,7 +45,7 @@ def handler(services: Services) -> Callable[..., None]:
             records.log_activity(
                 session, actor, "deals" if kind == "deal" else "contacts", target, "note", note, now, now
             )
-            return [say(who, f"Saved the message as a note on the {kind}.")]
+            return [say(who, f"Saved the message as a note on the {kind}.{saving_note(session)}")]
 
         after_ack(services, client, who, "log to crm", work)
 

@@ -8,6 +8,7 @@ then shows the next member, or the summary, with ``views.update``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from bot.blocks.views import loading_view
 from bot.home import home_tab
 from bot.interactions import queue
 from bot.listeners.views.state import selected_value
-from bot.listeners.work import Effect, Who, after_ack
+from bot.listeners.work import Effect, Who, after_ack, saving_note
 from bot.runtime import Services
 from crm.models import User
 from crm.permissions import PermissionDenied
@@ -39,17 +40,26 @@ def handler(services: Services) -> Callable[..., None]:
             return
         ack(response_action="update", view=loading_view())
         who = Who.from_body(body)
+        if q.home:  # Home is re-published after each step: a write-back redraws it once HubSpot answered
+            who = replace(who, home="")
         view_id = view.get("id")
         member_id = q.ids[q.pos] if q.pos < len(q.ids) else ""
 
         def work(session: Session, actor: User, now: datetime) -> list[Effect]:
             notice = None
+            saving = ""
             try:
                 notice = queue.act(session, actor, q, member_id, outcome, now)
+                saving = saving_note(session)
+                notice += saving
             except (ValueError, queue.QueueError, PermissionDenied) as exc:
                 notice = f"Nothing changed: {exc}."
             member = queue.current(session, actor, q, now)
-            update = queue_view(q, member, actor.timezone, notice=notice) if member else finished_view(q)
+            update = (
+                queue_view(q, member, actor.timezone, notice=notice)
+                if member
+                else finished_view(q, notice=notice if saving else None)  # "All done" says only saving
+            )
             return [
                 lambda client: client.views_update(view_id=view_id, view=update),
                 *home_tab.refresh(session, actor, who.user, q, now),
