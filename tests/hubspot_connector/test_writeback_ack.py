@@ -8,41 +8,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
-from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from bot.digest import render
 from tests.bot.app.conftest import Message, send_digest
-from tests.bot.conftest import slack, world  # noqa: F401
-from tests.fakes.hubspot_api import FakeHubSpot
-from tests.fakes.slack_api import FakeSlack
-from tests.hubspot_connector.conftest import FakeTime
-from tests.hubspot_connector.connected import Connected, connect, crm_world, mirror
-from tests.rules.world import World
-
-
-@pytest.fixture
-def hs(
-    engine: Engine,
-    world: World,  # noqa: F811
-    slack: FakeSlack,  # noqa: F811
-    hubspot: FakeHubSpot,
-    fake_time: FakeTime,
-    app_clock: list[datetime],
-    session: Session,
-) -> Iterator[Connected]:
-    crm_world(world)
-    connected = connect(engine, slack, hubspot, fake_time, app_clock)
-    mirror(connected, session)
-    session.close()
-    yield connected
-    connected.services.shutdown()
+from tests.hubspot_connector.connected import Connected
 
 
 def ack_only(hs: Connected, click: Any) -> Any:

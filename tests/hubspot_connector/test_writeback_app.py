@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,30 +12,10 @@ from bot.blocks.home import modals as m
 from bot.digest import render
 from crm.models import Activity, Deal, HubSpotRecord, Lead, WritebackEntry
 from tests.bot.app.conftest import send_digest
-from tests.bot.conftest import slack, world  # noqa: F401
 from tests.conftest import NOW
-from tests.fakes.hubspot_api import FakeHubSpot
 from tests.fakes.slack_api import FakeSlack
-from tests.hubspot_connector.conftest import FakeTime
-from tests.hubspot_connector.connected import PORTAL, Connected, connect, crm_world, mirror
+from tests.hubspot_connector.connected import PORTAL, Connected, crm_world
 from tests.rules.world import World
-
-
-@pytest.fixture
-def hs(
-    engine: Engine,
-    world: World,  # noqa: F811
-    slack: FakeSlack,  # noqa: F811
-    hubspot: FakeHubSpot,
-    fake_time: FakeTime,
-    app_clock: list[datetime],
-    session: Session,
-) -> Iterator[Connected]:
-    crm_world(world)
-    connected = connect(engine, slack, hubspot, fake_time, app_clock)
-    mirror(connected, session)
-    yield connected
-    connected.services.shutdown()
 
 
 def test_completing_a_task_completes_it_in_hubspot_once_and_says_where_it_was_saved(
@@ -365,8 +344,8 @@ def test_a_follow_up_task_is_created_in_hubspot_with_its_associations(hs: Connec
 
 def test_without_hubspot_nothing_is_queued(
     engine: Engine,
-    world: World,  # noqa: F811
-    slack: FakeSlack,  # noqa: F811
+    world: World,
+    slack: FakeSlack,
     session: Session,
 ) -> None:
     from bot.app import build_app

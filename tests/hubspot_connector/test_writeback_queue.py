@@ -19,30 +19,10 @@ from crm.models import Activity, User, WritebackEntry
 from hubspot_connector.api import HubSpotApi, RetryPolicy
 from hubspot_connector.writeback import queue_counts
 from hubspot_connector.writeback.sender import LEASE, Sender
-from tests.bot.conftest import slack, world  # noqa: F401
 from tests.conftest import NOW
-from tests.fakes.hubspot_api import TOKEN, FakeHubSpot
-from tests.fakes.slack_api import FakeSlack
-from tests.hubspot_connector.conftest import FakeTime
-from tests.hubspot_connector.connected import Connected, connect, crm_world, mirror
+from tests.fakes.hubspot_api import TOKEN
+from tests.hubspot_connector.connected import Connected
 from tests.rules.world import World
-
-
-@pytest.fixture
-def hs(
-    engine: Engine,
-    world: World,  # noqa: F811
-    slack: FakeSlack,  # noqa: F811
-    hubspot: FakeHubSpot,
-    fake_time: FakeTime,
-    app_clock: list[datetime],
-    session: Session,
-) -> Iterator[Connected]:
-    crm_world(world)
-    connected = connect(engine, slack, hubspot, fake_time, app_clock)
-    mirror(connected, session)
-    yield connected
-    connected.services.shutdown()
 
 
 def change(engine: Engine, do: object) -> list[int]:
@@ -139,7 +119,7 @@ def test_push_without_hubspot_is_a_configuration_error(
 
 def test_a_call_outcome_is_written_as_hubspots_disposition_and_an_unknown_one_is_a_visible_failure(
     hs: Connected,
-    world: World,  # noqa: F811
+    world: World,
     session: Session,
 ) -> None:
     from crm.changes.outcomes import log_outcome

@@ -5,14 +5,8 @@ link; Home says the same about changes made there; the state always comes from t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import jsonschema
-import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -20,42 +14,16 @@ from bot.blocks.home import modals as m
 from bot.digest import render
 from bot.writeback.messages import RETRY
 from tests.bot.app.conftest import send_digest
-from tests.bot.conftest import slack, world  # noqa: F401
-from tests.fakes.hubspot_api import FakeHubSpot
+from tests.fakes.block_kit import block_kit_errors
 from tests.fakes.slack_api import FakeSlack
-from tests.hubspot_connector.conftest import FakeTime
-from tests.hubspot_connector.connected import PORTAL, Connected, connect, crm_world, mirror
+from tests.hubspot_connector.connected import PORTAL, Connected, crm_world
 from tests.rules.world import World
 
-SCHEMA = Path("/work/shared/data/slack/block-kit/slack-block-kit.schema.json")
 SAVING = "saving to HubSpot…"
 
 
-@cache
-def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
-
-
 def valid_blocks(blocks: list[dict[str, Any]]) -> None:
-    errors = [e.message for e in _validator().iter_errors(blocks)]
-    assert errors == []
-
-
-@pytest.fixture
-def hs(
-    engine: Engine,
-    world: World,  # noqa: F811
-    slack: FakeSlack,  # noqa: F811
-    hubspot: FakeHubSpot,
-    fake_time: FakeTime,
-    app_clock: list[datetime],
-    session: Session,
-) -> Iterator[Connected]:
-    crm_world(world)
-    connected = connect(engine, slack, hubspot, fake_time, app_clock)
-    mirror(connected, session)
-    yield connected
-    connected.services.shutdown()
+    assert block_kit_errors(blocks) == []
 
 
 def task_url(hs: Connected, salesbot_id: str = "t1") -> str:
@@ -231,8 +199,8 @@ def test_a_queue_step_says_saving_to_hubspot_in_the_modal(hs: Connected) -> None
 
 def test_without_hubspot_no_line_or_home_says_anything_about_hubspot(
     engine: Engine,
-    world: World,  # noqa: F811
-    slack: FakeSlack,  # noqa: F811
+    world: World,
+    slack: FakeSlack,
 ) -> None:
     from bot.app import build_app
     from bot.runtime import Services
