@@ -71,14 +71,19 @@ def test_a_rep_has_no_team(world: World, session: Session) -> None:
     assert load_team_digest(session, manager(session, "u1"), NOW).reps == []
 
 
-def test_the_team_digest_follows_the_managers_own_exactly_once(
-    world: World, session: Session, engine: Engine, slack: FakeSlack, client: WebClient
-) -> None:
+def only_max_digests(world: World) -> None:
+    """The team world with digests off for all but Max (m1), who gets his own and the team's at 11:00."""
     team_world(world)
     for user in world.users.values():
         user.digest_enabled = False
     m1 = world.users["m1"]
     m1.digest_enabled, m1.digest_time, m1.digest_team, m1.digest_send_when_empty = True, "11:00", True, True
+
+
+def test_the_team_digest_follows_the_managers_own_exactly_once(
+    world: World, session: Session, engine: Engine, slack: FakeSlack, client: WebClient
+) -> None:
+    only_max_digests(world)
     ana = world.users["u1"]
     ana.digest_enabled, ana.digest_time, ana.digest_team = True, "11:00", True  # a rep: no team digest
     world.commit()
@@ -124,11 +129,7 @@ def test_cli_previews_a_managers_team_digest(world: World, db_url: str) -> None:
 def test_the_team_digest_waits_for_the_managers_own(
     world: World, session: Session, engine: Engine, slack: FakeSlack, client: WebClient
 ) -> None:
-    team_world(world)
-    for user in world.users.values():
-        user.digest_enabled = False
-    m1 = world.users["m1"]
-    m1.digest_enabled, m1.digest_time, m1.digest_team, m1.digest_send_when_empty = True, "11:00", True, True
+    only_max_digests(world)
     world.commit()
     slack.fail("chat.postMessage", status=500, times=3)  # the client's own retries included
     first = send_due(engine, client, NOW)

@@ -36,6 +36,13 @@ def home_click(
 ) -> Any:
     """A click on the published Home ``view``: a button ``value`` or a menu's ``selected`` option."""
     action = element_action(action_id, value=value, selected=selected, block_id=block_id)
+    return home_action(app, view, action, user=user)
+
+
+def home_action(
+    app: SlackRequests, view: dict[str, Any], action: dict[str, Any], *, user: str = "UANA"
+) -> Any:
+    """Any element's ``action`` on the published Home ``view`` (a multi-select's, say), as Slack sends it."""
     payload = {
         "type": "block_actions",
         "team": {"id": "T0001"},

@@ -17,7 +17,7 @@ from crm.changes.rule_switches import set_org_rules_off, set_user_rules_off
 from crm.models import Action, Org, User, UserPreference
 from rules.registry import RULES_BY_CODE
 from tests.bot.app.conftest import SlackRequests, ana_world
-from tests.bot.home.conftest import home_click, open_home, published, text_of
+from tests.bot.home.conftest import home_action, home_click, open_home, published, text_of
 from tests.bot.test_digest_cli import run
 from tests.conftest import NOW
 from tests.fakes.slack_api import FakeSlack
@@ -78,31 +78,13 @@ def test_switched_off_rules_are_hidden_in_digest_and_home(world: World, session:
 def multi_select(
     app: SlackRequests, view: dict[str, Any], action_id: str, values: list[str], user: str
 ) -> Any:
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T0001"},
-        "user": {"id": user},
-        "api_app_id": "A1",
-        "trigger_id": "trigger-home",
-        "container": {"type": "view", "view_id": "VHOME"},
-        "view": {
-            "id": "VHOME",
-            "type": "home",
-            "hash": "h",
-            "callback_id": "home",
-            "private_metadata": view.get("private_metadata", ""),
-            "blocks": view.get("blocks", []),
-        },
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": "b1",
-                "type": "multi_static_select",
-                "selected_options": [{"value": v} for v in values],
-            }
-        ],
+    action = {
+        "action_id": action_id,
+        "block_id": "b1",
+        "type": "multi_static_select",
+        "selected_options": [{"value": v} for v in values],
     }
-    return app.interactive(payload)
+    return home_action(app, view, action, user=user)
 
 
 def test_settings_switch_rules_for_me_and_for_the_org(
