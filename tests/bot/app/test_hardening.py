@@ -24,6 +24,7 @@ from bot.runtime import Services
 from bot.slack import limits
 from crm.models import Deal, User
 from tests.bot.app.conftest import SlackRequests, ana_world
+from tests.bot.app.test_sales_command import button, texts
 from tests.bot.home.conftest import home_click
 from tests.conftest import NOW
 from tests.fakes.openai_api import FakeOpenAI
@@ -65,18 +66,6 @@ def arrange(world: World) -> World:
     return world
 
 
-def texts(payload: dict) -> str:
-    return json.dumps(payload.get("blocks", []), ensure_ascii=False)
-
-
-def button_value(payload: dict, action_id: str) -> str:
-    for block in payload["blocks"]:
-        for element in [*block.get("elements", []), block.get("accessory") or {}]:
-            if isinstance(element, dict) and element.get("action_id") == action_id:
-                return str(element["value"])
-    raise AssertionError(f"no {action_id}")
-
-
 # --- 1. nothing private is posted where others read it ------------------------------------------------
 
 
@@ -91,7 +80,7 @@ def test_share_to_channel_leaves_out_private_activities_even_from_the_model(
     asked = len(model.requests)
 
     slack.channels["C0SALES"] = Channel(members=["UANA", "UBOT"])  # a channel Ana alone reads
-    bolt.message_click(ib.SHARE, value=button_value(own, ib.SHARE))
+    bolt.message_click(ib.SHARE, value=str(button(own, ib.SHARE)["value"]))
     shared = slack.calls("chat.postMessage")[-1].params
     assert shared["channel"] == "C0SALES" and "Pricing question" in json.dumps(shared)
     assert "private plan" not in json.dumps(shared) and "n1" not in json.dumps(shared["blocks"])
