@@ -147,6 +147,15 @@ def hammer(port: int, clicks: list[tuple[str, str]], clients: int) -> tuple[list
     return latencies, errors
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -170,14 +179,19 @@ def run_server(  # type: ignore[no-untyped-def]
     drained=None,
     phase=None,
 ):
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log_path = os.environ.get("BENCH_SERVER_LOG")  # where the servers' logs go (default: nowhere)
+    log_file = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
     try:
         wait_up(port, process)
         if phase is not None:
             return phase(port)
         hammer(port, clicks[:clients], clients)  # warm-up: connections, first auth.test, caches
         began = time.perf_counter()
+        cpu_before = cpu_seconds(process.pid)
         result = hammer(port, clicks[clients:], clients)
+        cpu = cpu_seconds(process.pid) - cpu_before
+        print(f"answering process     {cpu * 1000 / max(len(result[0]), 1):.2f} ms CPU per click while hammered")
         if drained is not None:  # wait for the work after the acks, to report its throughput
             deadline = time.monotonic() + 300
             while not drained() and time.monotonic() < deadline:
@@ -191,6 +205,8 @@ def run_server(  # type: ignore[no-untyped-def]
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+        if log_path:
+            log_file.close()  # type: ignore[union-attr]
 
 
 def main() -> None:

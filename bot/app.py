@@ -78,6 +78,7 @@ def build_app(services: Services) -> App:
             client=client,
             oauth_settings=oauth,
             listener_executor=executor,
+            process_before_response=True,
         )
         app.enable_token_revocation_listeners()
     else:
@@ -87,6 +88,7 @@ def build_app(services: Services) -> App:
             signing_secret=signing_secret,
             client=web_client(settings=settings),
             listener_executor=executor,
+            process_before_response=True,
         )
     register_listeners(app, services)
     return app

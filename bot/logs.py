@@ -13,8 +13,10 @@ redacts anything shaped like a Slack or OpenAI token as a last line of defence.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import logging
+import queue
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -117,15 +119,53 @@ def level_for(options: LogOptions, command: str | None) -> int:
     return logging.INFO if options.verbose else logging.WARNING
 
 
-def configure(options: LogOptions, *, stream: TextIO, command: str | None = None) -> logging.Handler:
-    """Route every log record to ``stream`` (replacing a handler an earlier call installed)."""
+def _background(writer: logging.Handler) -> logging.Handler:
+    """A handler that queues each record for a thread of its own, which formats it and hands it to
+    ``writer``; what is still queued is written at exit. (logging.handlers loads only here: start-up.)"""
+    from logging.handlers import QueueHandler, QueueListener
+
+    class Enqueue(QueueHandler):
+        def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+            # The message as it reads now (its arguments may change later); the record stays in this
+            # process, so an exception keeps its traceback for the formatter.
+            record.msg, record.args = record.getMessage(), None
+            return record
+
+        stopped = False
+
+        def close(self) -> None:
+            if not self.stopped:  # close is called at exit, maybe twice
+                self.stopped = True
+                listener.stop()  # writes what is still queued
+            super().close()
+
+    front = Enqueue(queue.SimpleQueue())
+    listener = QueueListener(front.queue, writer)
+    listener.start()
+    atexit.register(front.close)
+    return front
+
+
+def configure(
+    options: LogOptions, *, stream: TextIO, command: str | None = None, background: bool = False
+) -> logging.Handler:
+    """Route every log record to ``stream`` (replacing a handler an earlier call installed).
+
+    ``background=True`` (the services: ``serve``, ``socket``, ``clock``) formats and writes records on a
+    thread of their own: a thread answering Slack only queues its request's line, never waits for the log's
+    lock or its stream. What is queued is written at exit.
+    """
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "salesbot", False)]:
         root.removeHandler(old)
-    handler = logging.StreamHandler(stream)
+        old.close()
+    writer = logging.StreamHandler(stream)
+    writer.setFormatter(JsonFormatter() if options.format == "json" else logging.Formatter(TEXT_FORMAT))
+    writer.addFilter(RedactSecrets())
+    handler: logging.Handler = writer
+    if background:
+        handler = _background(writer)
     handler.salesbot = True  # type: ignore[attr-defined]
-    handler.setFormatter(JsonFormatter() if options.format == "json" else logging.Formatter(TEXT_FORMAT))
-    handler.addFilter(RedactSecrets())
     root.addHandler(handler)
     # Our loggers inherit the root's level; the libraries are held at WARNING whatever it is.
     root.setLevel(level_for(options, command))

@@ -10,6 +10,7 @@ bodies over 1 MB get 413.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -97,7 +98,16 @@ def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> 
 
 
 def serve(wsgi: SlackWSGI, *, host: str, port: int, threads: int = 16) -> None:
-    """Serve until interrupted, with waitress (a production WSGI server, pure Python)."""
+    """Serve until interrupted (Ctrl-C) or told to stop (SIGTERM, as platforms stop a process), with waitress
+    (a production WSGI server, pure Python). Returns then, so the caller stops its work cleanly."""
+    import signal
+
     from waitress import serve as waitress_serve
 
-    waitress_serve(wsgi, host=host, port=port, threads=threads, ident="salesbot")
+    def stop(signum: int, _frame: object) -> None:
+        log.info("signal %d: stopping", signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    with contextlib.suppress(KeyboardInterrupt):
+        waitress_serve(wsgi, host=host, port=port, threads=threads, ident="salesbot")

@@ -14,6 +14,8 @@ from crm.localtime import wall_clock
 if TYPE_CHECKING:  # the engine's modules load when a command first needs the store (fast start-up)
     from sqlalchemy import Engine
 
+    from bot.logs import LogOptions
+
 __all__ = ["EXIT_FORBIDDEN", "EXIT_INVALID", "EXIT_UNAVAILABLE", "CommandError", "Context"]
 
 
@@ -22,6 +24,7 @@ class Context:
     args: argparse.Namespace
     out: TextIO
     err: TextIO
+    log_options: LogOptions | None = None  # how main configured logging (a work process logs the same way)
     _engine: Engine | None = None
 
     @property

@@ -96,8 +96,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except CommandError as exc:
         print(exc, file=err)
         return exc.exit_code
-    logs.configure(log_options, stream=err, command=args.command)
-    context = Context(args=args, out=out, err=err)
+    logs.configure(
+        log_options, stream=err, command=args.command, background=args.command in logs.SERVICE_COMMANDS
+    )
+    context = Context(args=args, out=out, err=err, log_options=log_options)
     try:
         return int(args.handler(context) or 0)
     except CommandError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -41,6 +42,21 @@ def _services(context: Context) -> Services:
     return Services(engine=context.engine, settings=settings, writeback=writeback)
 
 
+def _hand_off(context: Context, services: Services) -> None:
+    """Hand the work after the ack to a work process of its own (``bot.handoff``), started now, before the
+    first request, so that it is ready by the first click."""
+    from bot.handoff import WorkProcess
+
+    work = WorkProcess(
+        services, context.database_url, log_options=context.log_options, command=context.args.command
+    ).start()
+    services.worker, services.model_worker = work.pool("worker"), work.pool("model_worker")
+    # What start-up made (modules, the app, its listeners) lives as long as the process: out of the garbage
+    # collector's sight, so its full collections stay short and stall no ack.
+    gc.collect()
+    gc.freeze()
+
+
 def run_http(context: Context) -> int:
     from bot.app import AppNotConfigured, build_app
     from bot.health import health
@@ -55,6 +71,7 @@ def run_http(context: Context) -> int:
     except AppNotConfigured as exc:
         raise CommandError(str(exc)) from None
     assert settings.slack_signing_secret is not None  # build_app checked it
+    _hand_off(context, services)
     port = context.args.port or settings.port
     from hubspot_connector.webhooks import routes_for
 
@@ -119,6 +136,7 @@ def run_socket(context: Context) -> int:
         app = build_app(services)
     except AppNotConfigured as exc:
         raise CommandError(str(exc)) from None
+    _hand_off(context, services)
     try:
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
     finally:

@@ -142,7 +142,9 @@ class Writeback:
         self.pool.join()
 
     def shutdown(self) -> None:
-        self.pool.shutdown()
+        """Stop after the sends under way; those not begun stay pending in the database (the clock sends
+        them), so a stopping process is not held up by HubSpot's rate budget."""
+        self.pool.shutdown(cancel_futures=True)
 
 
 WRITEBACK_JOB = "hubspot-writeback"

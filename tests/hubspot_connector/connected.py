@@ -21,6 +21,7 @@ from hubspot_connector.api import HubSpotApi, RetryPolicy
 from hubspot_connector.writeback.sender import Sender
 from tests.bot.app.conftest import SECRET, SlackRequests, ana_world
 from tests.conftest import NOW
+from tests.fakes.handoff import round_trip
 from tests.fakes.hubspot_api import TOKEN, FakeHubSpot
 from tests.fakes.hubspot_state import iso
 from tests.fakes.slack_api import FakeSlack
@@ -108,7 +109,9 @@ def connect(
         return clock[0]
 
     writeback = Writeback(engine, lambda: Sender(engine, api, clock=now), clock=now)
-    services = Services(engine=engine, settings=settings_for(slack, hubspot), clock=now, writeback=writeback)
+    services = round_trip(
+        Services(engine=engine, settings=settings_for(slack, hubspot), clock=now, writeback=writeback)
+    )
     return Connected(
         SlackRequests(build_app(services), services, slack), services, slack, hubspot, time, engine, clock
     )

@@ -28,6 +28,7 @@ from bot.runtime import Services
 from bot.slack.client import delivery_client
 from crm.config import Settings
 from tests.conftest import NOW
+from tests.fakes.handoff import round_trip
 from tests.fakes.slack_api import FakeSlack, Message
 from tests.rules.world import World
 
@@ -213,7 +214,7 @@ def clock() -> list[datetime]:
 @pytest.fixture
 def services(engine: Engine, slack: FakeSlack, clock: list[datetime]) -> Iterator[Services]:
     settings = Settings(slack_bot_token=slack.token, slack_api_url=slack.url, slack_signing_secret=SECRET)
-    s = Services(engine=engine, settings=settings, clock=lambda: clock[0])
+    s = round_trip(Services(engine=engine, settings=settings, clock=lambda: clock[0]))
     yield s
     s.shutdown()
 

@@ -1,0 +1,501 @@
+"""Work after the ack in a process of its own: ``salesbot serve`` and ``salesbot socket`` answer Slack in one
+process and do the work in another.
+
+Why: a click's ack is a few milliseconds of Python, its work (a transaction, Slack calls, HubSpot's
+write-back, a model call) many more. In one process they share one interpreter lock, so under a burst of
+clicks the threads doing the work delay the threads answering Slack. Here the web process only verifies, acks
+and hands over; the work process runs the same listeners' work on its own thread pools, at a lower CPU
+priority (``NICE``), so answering Slack always comes first and the work catches up in the gaps.
+
+What is handed over is the call itself (``fn(*args, **kwargs)``: a listener's unit of work with its closure),
+pickled with cloudpickle. The runtime it refers to is not copied but named (pickle's persistent ids): the
+``Services``, the database engine and Slack clients become the work process's own, so a closure that captured
+``services`` or ``client`` runs there against the same database and workspace.
+
+Nothing is lost: a call that cannot be pickled, or that finds the work process gone, runs in the web process
+instead (logged); a work process that dies is started again and the calls it held are reported failed (logged
+with what they were). Click work is not persisted in between, exactly as it was not in a thread pool; what
+must survive a crash (HubSpot write-back) is in the database before the ack's work ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import logging
+import multiprocessing
+import os
+import pickle
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+import cloudpickle
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.workers import Worker
+
+if TYPE_CHECKING:
+    from bot.logs import LogOptions
+    from bot.runtime import Services
+    from crm.config import Settings
+
+log = logging.getLogger(__name__)
+
+# The work process's CPU priority, relative to the web process (nice(2) increment): it gets a core whenever
+# the web process does not need it, and yields it at once when a burst of requests arrives.
+NICE = 10
+# Names of the work process's pools, as ``Services`` holds them.
+POOLS = ("worker", "model_worker")
+# A work process that keeps dying (a broken deployment) is not started again forever: after this many starts
+# within RESTART_WINDOW_S, the web process does the work itself (slower acks, nothing lost) and says so.
+MAX_RESTARTS = 5
+# How long a stopping work process may take to finish the calls it was handed.
+FINISH_S = 600.0
+# What the work process answers when it begins a call (before its result).
+STARTED = "started"
+RESTART_WINDOW_S = 60.0
+
+
+class HandOffError(RuntimeError):
+    """The work process could not run a call handed to it (it died, or the call failed there)."""
+
+
+# --- pickling: the call by value, the runtime by name --------------------------------------------------
+
+
+class _Pickler(cloudpickle.Pickler):
+    def __init__(self, file: io.BytesIO, services: Services) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._services = services
+
+    def persistent_id(self, obj: Any) -> Any:
+        if obj is self._services:
+            return ("services",)
+        if isinstance(obj, Engine):
+            return ("engine",)
+        if isinstance(obj, WebClient):
+            return ("slack", obj.token)
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, services: Services, client_for: Callable[[str | None], WebClient]):
+        super().__init__(file)
+        self._services = services
+        self._client_for = client_for
+
+    def persistent_load(self, pid: Any) -> Any:
+        kind = pid[0]
+        if kind == "services":
+            return self._services
+        if kind == "engine":
+            return self._services.engine
+        if kind == "slack":
+            return self._client_for(pid[1])
+        raise pickle.UnpicklingError(f"unknown runtime object {pid!r}")
+
+
+def dumps(services: Services, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, services).dump((fn, args, kwargs))
+    return buffer.getvalue()
+
+
+def loads(
+    data: bytes, services: Services, client_for: Callable[[str | None], WebClient]
+) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+    fn, args, kwargs = _Unpickler(io.BytesIO(data), services, client_for).load()
+    return fn, args, kwargs
+
+
+def describe(fn: Callable[..., Any], args: tuple[Any, ...]) -> str:
+    """What a call was, for a log line: the function and, for a listener's unit of work, what it did."""
+    what = next((a for a in args if isinstance(a, str)), "")
+    return f"{getattr(fn, '__qualname__', fn)}({what})" if what else str(getattr(fn, "__qualname__", fn))
+
+
+# --- the work process ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What the work process is started with (pickled by cloudpickle: the clock may be any function)."""
+
+    settings: Settings
+    database_url: str
+    clock: Callable[[], datetime]
+    log_options: LogOptions | None
+    command: str | None
+
+
+def slack_clients(settings: Settings) -> Callable[[str | None], WebClient]:
+    """The work process's Slack clients, one per token (a workspace's bot token), made when first named."""
+    from bot.slack.client import web_client
+
+    clients: dict[str | None, WebClient] = {}
+    lock = threading.Lock()
+
+    def client_for(token: str | None) -> WebClient:
+        with lock:
+            if token not in clients:
+                clients[token] = web_client(token=token, settings=settings)
+            return clients[token]
+
+    return client_for
+
+
+def _work_process(connection: Connection, setup_bytes: bytes) -> None:  # pragma: no cover - a child process
+    """The work process's main loop: run what arrives, answer when each call (or a join) is done."""
+    import sys
+
+    setup: _Setup = pickle.loads(setup_bytes)
+    if setup.log_options is not None:
+        from bot import logs
+
+        logs.configure(setup.log_options, stream=sys.stderr, command=setup.command, background=True)
+    try:
+        os.nice(NICE)
+    except OSError:
+        log.warning("could not lower the work process's priority")
+    from bot.runtime import Services
+    from bot.writeback.runner import Writeback
+    from crm.db import make_engine
+
+    engine = make_engine(setup.database_url)
+    writeback = Writeback.from_settings(setup.settings, engine, clock=setup.clock)
+    services = Services(engine=engine, settings=setup.settings, clock=setup.clock, writeback=writeback)
+    client_for = slack_clients(setup.settings)
+    answers = threading.Lock()
+
+    def answer(call_id: int, error: str | None, result: Any = None) -> None:
+        with answers:
+            try:
+                connection.send((call_id, error, result))
+            except (pickle.PicklingError, TypeError, AttributeError):  # a result that cannot travel back
+                connection.send((call_id, error, None))
+
+    def started(call_id: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        answer(call_id, STARTED)  # from here on, running it again could do it twice
+        return fn(*args, **kwargs)
+
+    def done(call_id: int, future: Future[Any]) -> None:
+        exc = future.exception()
+        if exc is None:
+            answer(call_id, None, future.result())
+        else:
+            answer(call_id, f"{type(exc).__name__}: {exc}")
+
+    def join(call_id: int) -> None:
+        try:
+            services.join()
+            answer(call_id, None)
+        except Exception as exc:
+            answer(call_id, f"{type(exc).__name__}: {exc}")
+
+    log.info("work process started", extra={"pid": os.getpid()})
+    try:
+        while True:
+            try:
+                message = connection.recv()
+            except EOFError:  # the web process is gone
+                break
+            if message is None:
+                break
+            call_id, pool, data = message
+            if pool == "join":
+                threading.Thread(target=join, args=(call_id,), daemon=True).start()
+                continue
+            try:
+                fn, args, kwargs = loads(data, services, client_for)
+            except Exception as exc:
+                log.exception("a call handed over could not be read")
+                answer(call_id, f"{type(exc).__name__}: {exc}")
+                continue
+            future = getattr(services, pool).submit(started, call_id, fn, *args, **kwargs)
+            future.add_done_callback(lambda f, call_id=call_id: done(call_id, f))
+        # Told to stop, or the web process is gone: finish every call handed over (each was acked), then
+        # stop. HubSpot sends still queued are dropped: their entries wait in the database for the clock.
+        for name in POOLS:
+            try:
+                getattr(services, name).join(FINISH_S)
+            except TimeoutError:
+                log.error("the work process stops with work unfinished after %.0f s", FINISH_S)
+    finally:
+        services.shutdown()
+        engine.dispose()
+
+
+@dataclass
+class _Call:
+    """A call handed over: pickled for the work process, kept as it is in case it must run here after all."""
+
+    future: Future[Any]
+    what: str
+    pool: str  # a name in POOLS, or "join"
+    data: bytes
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    sent_to: Any = None  # the process it was written to
+    started: bool = False  # that process began running it
+
+
+class WorkProcess:
+    """The web process's side: starts the work process, hands calls to it, tracks what it still holds.
+
+    ``pool(name)`` is the executor ``Services`` uses for that pool. ``join()`` waits until the work process
+    has finished everything handed to it so far (and what that handed on, as ``Services.join`` does).
+
+    Handing over never blocks the thread that acked: calls wait in an outbox that one thread writes to the
+    work process's pipe, so a work process that is busy (or starting) slows only itself.
+    """
+
+    def __init__(
+        self,
+        services: Services,
+        database_url: str,
+        *,
+        log_options: LogOptions | None = None,
+        command: str | None = None,
+    ) -> None:
+        self._services = services
+        self._setup = cloudpickle.dumps(
+            _Setup(services.settings, database_url, services.clock, log_options, command)
+        )
+        self._context = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()  # the process, the connection and the pending calls
+        self._changed = threading.Condition(self._lock)  # a process started or was given up
+        self._process: Any = None
+        self._connection: Connection | None = None
+        self._pending: dict[int, _Call] = {}
+        self._outbox: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._ids = itertools.count(1)
+        self._closed = False
+        self._starts: list[float] = []  # monotonic times of recent (re)starts
+        self.given_up = False  # it kept dying: the web process does the work itself
+        # Where a call runs when it cannot be handed over: here, in the web process.
+        self.fallback = {name: Worker(f"salesbot-{name}-here", 2) for name in POOLS}
+        self._sender = threading.Thread(target=self._send, name="salesbot-work-outbox", daemon=True)
+
+    # -- the process
+
+    def start(self) -> WorkProcess:
+        with self._lock:
+            self._start_locked()
+        self._sender.start()
+        return self
+
+    def _start_locked(self) -> None:
+        self._starts = [*self._starts[-MAX_RESTARTS:], time.monotonic()]
+        here, there = self._context.Pipe()
+        process = self._context.Process(
+            target=_work_process, args=(there, self._setup), name="salesbot-work", daemon=True
+        )
+        process.start()
+        there.close()
+        self._process, self._connection = process, here
+        self._changed.notify_all()
+        threading.Thread(
+            target=self._read, args=(here, process), name="salesbot-work-answers", daemon=True
+        ).start()
+
+    def _read(self, connection: Connection, process: Any) -> None:
+        """Resolve each call as the work process answers; when it dies, fail what it held and restart it."""
+        while True:
+            try:
+                call_id, error, result = connection.recv()
+            except (EOFError, OSError):
+                break
+            with self._lock:
+                if error == STARTED:
+                    if call_id in self._pending:
+                        self._pending[call_id].started = True
+                    continue
+                call = self._pending.pop(call_id, None)
+            if call is None:
+                continue
+            if error is None:
+                call.future.set_result(result)
+            else:
+                log.error("work after the ack failed in the work process: %s: %s", call.what, error)
+                call.future.set_exception(HandOffError(error))
+        process.join(5)
+        with self._lock:
+            if self._process is not process:
+                return
+            held = [(i, c) for i, c in self._pending.items() if c.sent_to is process]
+            # What it had begun may be done already (a transaction committed): lost, not run twice. What it
+            # never began is handed to the next process (or run here) as if it had just arrived.
+            lost = [c for _, c in held if c.started or c.pool == "join"]
+            for call_id, call in held:
+                if call.started or call.pool == "join":
+                    del self._pending[call_id]
+                else:
+                    call.sent_to = None
+                    self._outbox.put(call_id)
+            self._process = self._connection = None
+            if not self._closed:
+                recent = [t for t in self._starts if time.monotonic() - t < RESTART_WINDOW_S]
+                if len(recent) >= MAX_RESTARTS:
+                    log.error(
+                        "the work process ended (exit code %s) %d times in %.0f s: the web process does the "
+                        "work after the ack itself from now on",
+                        process.exitcode,
+                        len(recent),
+                        RESTART_WINDOW_S,
+                    )
+                    self.given_up = True
+                else:
+                    log.error(
+                        "the work process ended (exit code %s) amid %d call(s); starting it again",
+                        process.exitcode,
+                        len(lost),
+                    )
+                    self._start_locked()
+            self._changed.notify_all()
+        for call in lost:
+            if call.pool == "join":
+                call.future.set_result(None)
+                continue
+            log.error("lost with the work process: %s", call.what)
+            call.future.set_exception(HandOffError(f"the work process ended before finishing {call.what}"))
+
+    def _send(self) -> None:
+        """Write the outbox to the work process, in order; run a call here when there is no process to take
+        it. ``None`` (shutdown) tells the work process to finish what it holds and stop."""
+        while True:
+            call_id = self._outbox.get()
+            with self._lock:
+                connection, process = self._connection, self._process
+                if call_id is None:
+                    break
+                call = self._pending.get(call_id)
+                if call is None:
+                    continue
+                if connection is None:
+                    del self._pending[call_id]
+                else:
+                    call.sent_to = process
+            if connection is None:
+                self._run_here(call)
+                continue
+            # If it died meanwhile, the reader fails what it held (this call too).
+            with contextlib.suppress(OSError, ValueError):
+                connection.send((call_id, call.pool, call.data))
+        if connection is not None:
+            with contextlib.suppress(OSError, ValueError):
+                connection.send(None)
+
+    def _run_here(self, call: _Call) -> None:
+        if call.pool == "join":
+            call.future.set_result(None)
+            return
+        log.warning("the work process is not running: %s runs in the web process", call.what)
+        here = self.fallback[call.pool].submit(call.fn, *call.args, **call.kwargs)
+        here.add_done_callback(lambda f: _settle(call.future, f))
+
+    @property
+    def pid(self) -> int | None:
+        process = self._process
+        return None if process is None else int(process.pid)
+
+    def wait_replaced(self, pid: int, timeout: float = 30.0) -> int | None:
+        """Wait until the process ``pid`` is no longer the work process; the new one's pid, or None when it
+        was not started again (given up, or shut down)."""
+        with self._changed:
+            settled = lambda: self.pid != pid and (self.pid is not None or self._closed or self.given_up)  # noqa: E731
+            if not self._changed.wait_for(settled, timeout):
+                raise TimeoutError(f"the work process {pid} was not replaced in {timeout:.0f} s")
+            return self.pid
+
+    # -- handing over
+
+    def submit(
+        self, pool: str, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Future[Any]:
+        what = describe(fn, args)
+        try:
+            data = dumps(self._services, fn, args, kwargs)
+        except Exception:
+            log.exception("could not hand over %s: running it in the web process", what)
+            return self.fallback[pool].submit(fn, *args, **kwargs)
+        return self._queue(_Call(Future(), what, pool, data, fn, args, kwargs))
+
+    def _queue(self, call: _Call) -> Future[Any]:
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                call_id = next(self._ids)
+                self._pending[call_id] = call
+                self._outbox.put(call_id)
+        if closed:
+            self._run_here(call)
+        return call.future
+
+    def pool(self, name: str) -> HandOff:
+        if name not in POOLS:
+            raise ValueError(f"no pool {name!r} in the work process")
+        return HandOff(self, name)
+
+    def join(self, timeout: float = 30.0) -> None:
+        """Wait until the work process finished everything handed over so far, and the web process's
+        fallback pools too."""
+        joined = self._queue(_Call(Future(), "join", "join", b"", lambda: None, (), {}))
+        with contextlib.suppress(HandOffError):
+            joined.result(timeout)
+        for worker in self.fallback.values():
+            worker.join(timeout)
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Let the work process finish what it was handed, then stop it."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            process = self._process
+        self._outbox.put(None)
+        if self._sender.is_alive():
+            self._sender.join(timeout)
+        if process is not None:
+            process.join(timeout)
+            if process.is_alive():
+                log.error("the work process did not stop in %.0f s: terminating it", timeout)
+                process.terminate()
+                process.join(5)
+        for worker in self.fallback.values():
+            worker.shutdown()
+
+
+def _settle(future: Future[Any], done: Future[Any]) -> None:
+    """Give ``future`` the outcome of ``done``."""
+    exc = done.exception()
+    if exc is None:
+        future.set_result(done.result())
+    else:
+        future.set_exception(exc)
+
+
+class HandOff(Executor):
+    """One of the work process's pools, as an executor (``Services.worker``, ``Services.model_worker``)."""
+
+    def __init__(self, process: WorkProcess, name: str) -> None:
+        self._process = process
+        self._name = name
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self._process.submit(self._name, fn, args, kwargs)
+
+    def join(self, timeout: float = 30.0) -> None:
+        self._process.join(timeout)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._process.shutdown()
