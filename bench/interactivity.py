@@ -191,7 +191,8 @@ def run_server(  # type: ignore[no-untyped-def]
         cpu_before = cpu_seconds(process.pid)
         result = hammer(port, clicks[clients:], clients)
         cpu = cpu_seconds(process.pid) - cpu_before
-        print(f"answering process     {cpu * 1000 / max(len(result[0]), 1):.2f} ms CPU per click while hammered")
+        per_click = cpu * 1000 / max(len(result[0]), 1)
+        print(f"answering process     {per_click:.2f} ms CPU per click while hammered")
         if drained is not None:  # wait for the work after the acks, to report its throughput
             deadline = time.monotonic() + 300
             while not drained() and time.monotonic() < deadline:

@@ -22,7 +22,7 @@ from bot.runtime import Services
 from crm.config import Settings
 from crm.models import Activity
 from tests.bot.app.conftest import SlackRequests, send_digest
-from tests.bot.app.test_digest_buttons import ephemerals, fresh, task_world
+from tests.bot.app.test_digest_buttons import fresh, task_world
 from tests.conftest import NOW
 from tests.fakes.slack_api import FakeSlack
 from tests.rules.world import World
