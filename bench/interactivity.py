@@ -2,7 +2,8 @@
 
 Starts, one after the other, two servers as subprocesses on loopback, both behind the same WSGI front
 (signature check, payload check) on waitress with the same thread count, both talking to one local fake
-Slack Web API:
+Slack Web API (in a process of its own, like the fake HubSpot, so serving the app's calls never takes the
+interpreter lock from the clients whose latency is measured):
 - `salesbot serve` on a demo CRM (SQLite), answering signed "Complete" clicks on real tasks of mapped reps
   (each click completes a task, redraws nothing since the click is not on a stored digest, and tells the
   user; all of that after the ack, in the background, competing for the same two cores);
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import socket
 import statistics
@@ -35,7 +37,9 @@ import sys
 import tempfile
 import threading
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 _HERE = Path(__file__).resolve().parent
@@ -78,6 +82,7 @@ def serve_bare(port: int) -> None:
 
 
 def wait_up(port: int, process: subprocess.Popen[bytes]) -> None:
+    """Until the server answers ``/healthz``, and ``salesbot serve``'s work process says it is ready."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -85,10 +90,14 @@ def wait_up(port: int, process: subprocess.Popen[bytes]) -> None:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
+            response = connection.getresponse()
+            body = response.read()
+            work = json.loads(body).get("work") if body.startswith(b"{") else None
+            if response.status == 200 and (work is None or work.get("ready")):
                 return
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     raise SystemExit("server did not start")
 
 
@@ -178,6 +187,7 @@ def run_server(  # type: ignore[no-untyped-def]
     clients: int,
     drained=None,
     phase=None,
+    warmed=None,
 ):
     log_path = os.environ.get("BENCH_SERVER_LOG")  # where the servers' logs go (default: nowhere)
     log_file = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
@@ -187,6 +197,9 @@ def run_server(  # type: ignore[no-untyped-def]
         if phase is not None:
             return phase(port)
         hammer(port, clicks[:clients], clients)  # warm-up: connections, first auth.test, caches
+        deadline = time.monotonic() + 60
+        while warmed is not None and not warmed() and time.monotonic() < deadline:
+            time.sleep(0.1)  # the warm-up clicks' work done too: what is measured is a running server
         began = time.perf_counter()
         cpu_before = cpu_seconds(process.pid)
         result = hammer(port, clicks[clients:], clients)
@@ -208,6 +221,70 @@ def run_server(  # type: ignore[no-untyped-def]
             process.kill()
         if log_path:
             log_file.close()  # type: ignore[union-attr]
+
+
+def _fakes(connection: Connection, db_url: str, hubspot_latency_ms: float | None) -> None:
+    """The fakes' process: the fake Slack and, with --hubspot, the fake HubSpot mirroring the demo's tasks;
+    answers the benchmark's questions over ``connection`` until told to stop."""
+    slack = FakeSlack(token="xoxb-bench", check_block_kit=False).start()
+    mirror = None
+    if hubspot_latency_ms is not None:
+        from bench.interactivity_hubspot import Mirror
+
+        engine = make_engine(db_url)
+        mirror = Mirror(engine, hubspot_latency_ms).start()
+        engine.dispose()
+    env = {"SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.url, **(mirror.env() if mirror else {})}
+    connection.send((env, mirror.task_ids if mirror else {}))
+    try:
+        while True:
+            question, *args = connection.recv()
+            if question == "calls":
+                connection.send(len(slack.calls(args[0])))
+            elif question == "completed":
+                connection.send(dict(mirror.completed) if mirror else {})
+            elif question == "hubspot":
+                answer = mirror.fake.command(args[0]) if mirror else {}
+                connection.send({**answer, "rate_limited": mirror.fake.rate_limited if mirror else 0})
+            else:
+                break
+    finally:
+        slack.stop()
+        if mirror is not None:
+            mirror.stop()
+
+
+class Fakes:
+    """The fakes in a process of their own, so that serving the app's Slack and HubSpot calls never takes
+    the interpreter lock from the clients whose latency is measured (a real Slack is not in their process
+    either)."""
+
+    def __init__(self, db_url: str, hubspot_latency_ms: float | None) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._connection, there = context.Pipe()
+        self._process = context.Process(target=_fakes, args=(there, db_url, hubspot_latency_ms), daemon=True)
+        self._process.start()
+        self._lock = threading.Lock()
+        self.env, self.task_ids = self._connection.recv()
+
+    def ask(self, *question: str) -> Any:
+        with self._lock:
+            self._connection.send(question)
+            return self._connection.recv()
+
+    def calls(self, method: str) -> int:
+        return int(self.ask("calls", method))
+
+    def completed(self) -> dict[str, list[float]]:
+        return dict(self.ask("completed"))
+
+    def command(self, line: str) -> dict[str, Any]:
+        return dict(self.ask("hubspot", line))
+
+    def stop(self) -> None:
+        with self._lock:
+            self._connection.send(("stop",))
+        self._process.join(10)
 
 
 def main() -> None:
@@ -237,12 +314,8 @@ def main() -> None:
             .order_by(Activity.id)
         ).all()
     clicks = [(str(u), str(t)) for u, t in rows]
-    mirror = None
     paced: list[tuple[str, str]] = []
     if args.hubspot:
-        from bench.interactivity_hubspot import Mirror
-
-        mirror = Mirror(engine, args.hubspot_latency_ms).start()
         with session_scope(engine) as session:
             open_ids = set(
                 session.scalars(
@@ -257,17 +330,9 @@ def main() -> None:
         clicks += clicks  # repeated clicks: "already completed", the same ack path
     clicks = clicks[: args.clicks + args.clients]
 
-    slack = FakeSlack(token="xoxb-bench", check_block_kit=False).start()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": slack.token,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.url,
-        "PYTHONPATH": str(_HERE.parent),
-    }
+    fakes = Fakes(db_url, args.hubspot_latency_ms if args.hubspot else None)
+    env = {**os.environ, **fakes.env, "SLACK_SIGNING_SECRET": SECRET, "PYTHONPATH": str(_HERE.parent)}
     env.pop("OPENAI_API_KEY", None)
-    if mirror is not None:
-        env.update(mirror.env())
     try:
         port = free_port()
         app, app_errors = run_server(
@@ -276,15 +341,16 @@ def main() -> None:
             port,
             clicks,
             args.clients,
-            drained=lambda: len(slack.calls("chat.postEphemeral")) >= len(clicks),
+            drained=lambda: fakes.calls("chat.postEphemeral") >= len(clicks),
+            warmed=lambda: fakes.calls("chat.postEphemeral") >= args.clients,
         )
-        if mirror is not None:
+        if args.hubspot:
             from bench.interactivity_hubspot import paced_clicks, report
 
             def timed(port: int) -> None:
-                before = mirror.fake.command("reset")  # noqa: F841 - the paced phase's requests only
+                fakes.command("reset")  # the paced phase's requests only
                 sent = paced_clicks(port, paced, args.clients, args.rate, click_body, signed_headers)
-                report(mirror, sent, 120.0, pct)
+                report(fakes, sent, 120.0, pct)
 
             print(f"paced phase           {len(paced)} clicks at {args.rate:g}/s from {args.clients} clients")
             port = free_port()
@@ -305,9 +371,7 @@ def main() -> None:
             args.clients,
         )
     finally:
-        slack.stop()
-        if mirror is not None:
-            mirror.stop()
+        fakes.stop()
     load = os.getloadavg()[0]
     print(
         f"clicks                {len(app):,} per server, {args.clients} concurrent clients, load {load:.2f}"

@@ -4,8 +4,9 @@ and the time from a click to HubSpot's record being updated.
 The fake answers every request after ``--hubspot-latency-ms`` (150 by default, about a real API's) and
 limits itself to 110 requests per 10 s like a real portal (its 429s are counted: Salesbot's shared budget,
 ``HUBSPOT_RATE_PER_10S`` = 100, should keep them at zero). Every task's completion in HubSpot is timed when
-the fake applies it; a click's write-back time is that minus when the click was sent. Lost: a clicked task
-never completed in HubSpot; duplicated: a task completed by more than one write.
+the fake applies it (``time.perf_counter``: the system-wide monotonic clock, so the fake may run in another
+process than the clicks); a click's write-back time is that minus when the click was sent. Lost: a clicked
+task never completed in HubSpot; duplicated: a task completed by more than one write.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
 
@@ -119,21 +120,24 @@ def paced_clicks(
 
 
 def report(
-    mirror: Mirror, sent: dict[str, float], wait_s: float, pct: Callable[[list[float], float], float]
+    mirror: RemoteMirror, sent: dict[str, float], wait_s: float, pct: Callable[[list[float], float], float]
 ) -> None:
     deadline = time.monotonic() + wait_s
+    completed = mirror.completed()
     while time.monotonic() < deadline:
-        if all(mirror.completed.get(mirror.task_ids[t]) for t in sent):
+        if all(completed.get(mirror.task_ids[t]) for t in sent):
             break
         time.sleep(0.1)
+        completed = mirror.completed()
     times = [
-        (mirror.completed[mirror.task_ids[t]][0] - at) * 1000
+        (completed[mirror.task_ids[t]][0] - at) * 1000
         for t, at in sent.items()
-        if mirror.completed.get(mirror.task_ids[t])
+        if completed.get(mirror.task_ids[t])
     ]
-    lost = sum(1 for t in sent if not mirror.completed.get(mirror.task_ids[t]))
-    duplicated = sum(1 for v in mirror.completed.values() if len(v) > 1)
-    statuses = mirror.fake.command("stats")["statuses"]
+    lost = sum(1 for t in sent if not completed.get(mirror.task_ids[t]))
+    duplicated = sum(1 for v in completed.values() if len(v) > 1)
+    stats = mirror.command("stats")
+    statuses = stats["statuses"]
     if times:
         median, p95, p99 = pct(times, 0.5), pct(times, 0.95), pct(times, 0.99)
         print(
@@ -142,5 +146,15 @@ def report(
         )
     print(
         f"write-back            lost {lost}, duplicated {duplicated}; HubSpot requests "
-        f"{sum(statuses.values())} {statuses}, 429s from its own limit {mirror.fake.rate_limited}"
+        f"{sum(statuses.values())} {statuses}, 429s from its own limit {stats['rate_limited']}"
     )
+
+
+class RemoteMirror(Protocol):
+    """What ``report`` asks of the mirror, which runs in the fakes' process (``bench/interactivity.py``)."""
+
+    task_ids: dict[str, str]
+
+    def completed(self) -> dict[str, list[float]]: ...
+
+    def command(self, line: str) -> dict[str, Any]: ...

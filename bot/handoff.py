@@ -21,6 +21,9 @@ must survive a crash (HubSpot write-back) is in the database before the ack's wo
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib
+import importlib.util
 import io
 import itertools
 import logging
@@ -35,6 +38,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
+from types import CellType, CodeType, FunctionType
 from typing import TYPE_CHECKING, Any
 
 import cloudpickle
@@ -58,11 +62,15 @@ POOLS = ("worker", "model_worker")
 # A work process that keeps dying (a broken deployment) is not started again forever: after this many starts
 # within RESTART_WINDOW_S, the web process does the work itself (slower acks, nothing lost) and says so.
 MAX_RESTARTS = 5
+RESTART_WINDOW_S = 60.0
 # How long a stopping work process may take to finish the calls it was handed.
 FINISH_S = 600.0
-# What the work process answers when it begins a call (before its result).
+# What the work process answers when it begins a call (before its result), and once when it is ready.
 STARTED = "started"
-RESTART_WINDOW_S = 60.0
+READY = "ready"
+# Salesbot's own packages: a function defined inside one of their functions travels as a reference to its
+# code (both processes run the same code), the rest of it by value.
+OWN_PACKAGES = ("bot", "crm", "rules", "insights", "hubspot_connector")
 
 
 class HandOffError(RuntimeError):
@@ -72,10 +80,71 @@ class HandOffError(RuntimeError):
 # --- pickling: the call by value, the runtime by name --------------------------------------------------
 
 
+@functools.cache
+def _local_code(module: str) -> dict[tuple[str, int], CodeType | None]:
+    """Every code object of a module's functions, classes and nested functions by (qualified name, first
+    line); None where two share both (two lambdas on one line), which then travel by value."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.loader is None or not hasattr(spec.loader, "get_code"):
+        return {}
+    found: dict[tuple[str, int], CodeType | None] = {}
+
+    def walk(code: CodeType) -> None:
+        key = (code.co_qualname, code.co_firstlineno)
+        found[key] = None if key in found else code
+        for const in code.co_consts:
+            if isinstance(const, CodeType):
+                walk(const)
+
+    walk(spec.loader.get_code(module))
+    return found
+
+
+def _local_function(
+    module: str,
+    qualname: str,
+    line: int,
+    cells: tuple[Any, ...],
+    defaults: tuple[Any, ...] | None,
+    kwdefaults: dict[str, Any] | None,
+) -> FunctionType:
+    """A function defined inside another, made again in this process from its module's code."""
+    code = _local_code(module).get((qualname, line))
+    if code is None:
+        raise pickle.UnpicklingError(f"no single function {qualname} at line {line} of {module}")
+    globals_ = vars(importlib.import_module(module))
+    closure = tuple(CellType(value) for value in cells) or None
+    made = FunctionType(code, globals_, code.co_name, defaults, closure)
+    made.__kwdefaults__ = kwdefaults
+    made.__qualname__ = qualname
+    return made
+
+
 class _Pickler(cloudpickle.Pickler):
     def __init__(self, file: io.BytesIO, services: Services) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._services = services
+
+    def reducer_override(self, obj: Any) -> Any:
+        """A listener's unit of work (a function defined inside one of our functions) as a reference to its
+        code plus what it closes over: several times cheaper than cloudpickle's copy of its code and
+        globals, and it runs against the work process's real module state."""
+        if (
+            type(obj) is FunctionType
+            and "<locals>" in obj.__qualname__
+            and obj.__module__.split(".", 1)[0] in OWN_PACKAGES
+            and not obj.__dict__
+        ):
+            code = obj.__code__
+            if _local_code(obj.__module__).get((code.co_qualname, code.co_firstlineno)) is not None:
+                try:
+                    cells = tuple(cell.cell_contents for cell in obj.__closure__ or ())
+                except ValueError:  # a cell not filled yet: let cloudpickle deal with it
+                    cells = None
+                if cells is not None and not any(cell is obj for cell in cells):
+                    args = (obj.__module__, code.co_qualname, code.co_firstlineno, cells)
+                    return _local_function, (*args, obj.__defaults__, obj.__kwdefaults__)
+        return super().reducer_override(obj)
 
     def persistent_id(self, obj: Any) -> Any:
         if obj is self._services:
@@ -153,6 +222,23 @@ def slack_clients(settings: Settings) -> Callable[[str | None], WebClient]:
     return client_for
 
 
+def _warm_up(engine: Engine) -> None:
+    """What the first click would otherwise pay for: the listeners' modules, the ORM's mappers, a database
+    connection."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import configure_mappers
+
+    import bot.listeners  # noqa: F401 - every listener's work and what it imports
+    import crm.models  # noqa: F401
+
+    configure_mappers()
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # the database is down: the calls will say so, one by one
+        log.warning("the work process could not reach the database: %s", exc)
+
+
 def _work_process(connection: Connection, setup_bytes: bytes) -> None:  # pragma: no cover - a child process
     """The work process's main loop: run what arrives, answer when each call (or a join) is done."""
     import sys
@@ -201,6 +287,8 @@ def _work_process(connection: Connection, setup_bytes: bytes) -> None:  # pragma
         except Exception as exc:
             answer(call_id, f"{type(exc).__name__}: {exc}")
 
+    _warm_up(engine)
+    answer(0, READY)
     log.info("work process started", extra={"pid": os.getpid()})
     try:
         while True:
@@ -282,6 +370,8 @@ class WorkProcess:
         self._closed = False
         self._starts: list[float] = []  # monotonic times of recent (re)starts
         self.given_up = False  # it kept dying: the web process does the work itself
+        self._ready: Any = None  # the process that said it is ready
+        self.starts = 0
         # Where a call runs when it cannot be handed over: here, in the web process.
         self.fallback = {name: Worker(f"salesbot-{name}-here", 2) for name in POOLS}
         self._sender = threading.Thread(target=self._send, name="salesbot-work-outbox", daemon=True)
@@ -296,6 +386,7 @@ class WorkProcess:
 
     def _start_locked(self) -> None:
         self._starts = [*self._starts[-MAX_RESTARTS:], time.monotonic()]
+        self.starts += 1
         here, there = self._context.Pipe()
         process = self._context.Process(
             target=_work_process, args=(there, self._setup), name="salesbot-work", daemon=True
@@ -316,6 +407,9 @@ class WorkProcess:
             except (EOFError, OSError):
                 break
             with self._lock:
+                if error == READY:
+                    self._ready = process
+                    continue
                 if error == STARTED:
                     if call_id in self._pending:
                         self._pending[call_id].started = True
@@ -407,6 +501,18 @@ class WorkProcess:
     def pid(self) -> int | None:
         process = self._process
         return None if process is None else int(process.pid)
+
+    def state(self) -> dict[str, Any]:
+        """For ``/healthz``: the work process's pid, whether it is ready (started and warmed up), how often it
+        was started, and whether the web process does the work itself because it kept dying."""
+        with self._lock:
+            process = self._process
+            return {
+                "pid": None if process is None else process.pid,
+                "ready": process is not None and self._ready is process,
+                "starts": self.starts,
+                "given_up": self.given_up,
+            }
 
     def wait_replaced(self, pid: int, timeout: float = 30.0) -> int | None:
         """Wait until the process ``pid`` is no longer the work process; the new one's pid, or None when it

@@ -5,10 +5,13 @@ The answer is 200 ``{"ok": true, "database": "ok", "clock": {...}}`` when the da
 ``rules-run``), the time of its last tick, whether it succeeded, how long it took and how many seconds ago
 it was, and ``"stale": true`` when the digest tick is more than three minutes old (the clock process is
 down or stuck); a stale clock does not fail the web process's health, as they are separate processes.
+``salesbot serve`` adds ``work``: its work process's ``pid``, ``ready`` (started and warmed up), ``starts``
+and ``given_up`` (it kept dying, and the web process does the work itself); informative, never a failure.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +34,11 @@ def record_tick(engine: Engine, job: str, at: datetime, *, ok: bool, ms: int) ->
             tick.at, tick.ok, tick.ms = at, ok, ms
 
 
-def health(engine: Engine, now: datetime) -> tuple[int, dict[str, Any]]:
+def health(
+    engine: Engine, now: datetime, work: Callable[[], dict[str, Any]] | None = None
+) -> tuple[int, dict[str, Any]]:
+    """``work``: the state of ``salesbot serve``'s work process (``bot.handoff.WorkProcess.state``), reported
+    as ``"work"``; it never fails the health (the web process does the work itself when it must)."""
     try:
         with session_scope(engine) as session:
             session.execute(text("SELECT 1"))
@@ -44,8 +51,11 @@ def health(engine: Engine, now: datetime) -> tuple[int, dict[str, Any]]:
         age = max(0, round((now - tick.at).total_seconds()))
         clock[tick.job] = {"at": format_time(tick.at), "ok": tick.ok, "ms": tick.ms, "age_s": age}
     digest = clock.get("digest-tick")
-    return 200, {
+    answer = {
         "ok": True,
         "database": "ok",
         "clock": {**clock, "stale": digest is None or digest["age_s"] > STALE_AFTER_S},
     }
+    if work is not None:
+        answer["work"] = work()
+    return 200, answer

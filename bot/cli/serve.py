@@ -13,6 +13,7 @@ from bot.cli.context import CommandError, Context
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from bot.handoff import WorkProcess
     from bot.runtime import Services
     from bot.server import WSGIApp
     from crm.config import Settings
@@ -42,7 +43,7 @@ def _services(context: Context) -> Services:
     return Services(engine=context.engine, settings=settings, writeback=writeback)
 
 
-def _hand_off(context: Context, services: Services) -> None:
+def _hand_off(context: Context, services: Services) -> WorkProcess:
     """Hand the work after the ack to a work process of its own (``bot.handoff``), started now, before the
     first request, so that it is ready by the first click."""
     from bot.handoff import WorkProcess
@@ -55,6 +56,7 @@ def _hand_off(context: Context, services: Services) -> None:
     # collector's sight, so its full collections stay short and stall no ack.
     gc.collect()
     gc.freeze()
+    return work
 
 
 def run_http(context: Context) -> int:
@@ -71,7 +73,7 @@ def run_http(context: Context) -> int:
     except AppNotConfigured as exc:
         raise CommandError(str(exc)) from None
     assert settings.slack_signing_secret is not None  # build_app checked it
-    _hand_off(context, services)
+    work = _hand_off(context, services)
     port = context.args.port or settings.port
     from hubspot_connector.webhooks import routes_for
 
@@ -85,7 +87,7 @@ def run_http(context: Context) -> int:
             SlackWSGI(
                 app,
                 settings.slack_signing_secret.get_secret_value(),
-                health=lambda: health(services.engine, wall_clock()),
+                health=lambda: health(services.engine, wall_clock(), work.state),
                 apps=apps,
             ),
             host=context.args.host,

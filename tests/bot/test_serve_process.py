@@ -39,11 +39,13 @@ def work_processes(pid: int) -> list[int]:
     return found
 
 
-def get(port: int, path: str) -> int | None:
+def work_state(port: int) -> dict[str, object] | None:
+    """``/healthz``'s report of the work process, once the server answers."""
     try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        connection.request("GET", path)
-        return connection.getresponse().status
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        return json.loads(response.read())["work"] if response.status == 200 else None
     except OSError:
         return None
 
@@ -88,11 +90,12 @@ def test_serve_answers_hands_the_work_over_and_stops_on_sigterm(db_url: str, sla
     )
     try:
         deadline = time.monotonic() + 60
-        while get(port, "/healthz") != 200:  # a process starting, not a clock: poll until it listens
+        while not (state := work_state(port)) or not state["ready"]:  # processes starting, not a clock
             assert server.poll() is None, server.communicate()[1]
             assert time.monotonic() < deadline, "salesbot serve did not start"
             time.sleep(0.05)
         [work] = work_processes(server.pid)
+        assert state == {"pid": work, "ready": True, "starts": 1, "given_up": False}
 
         assert click(port, "UNOBODY") == 200
 

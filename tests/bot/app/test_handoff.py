@@ -64,6 +64,8 @@ def test_a_click_is_done_by_the_work_process(
     assert "_completed_" in update.params["text"] or "_completed_" in str(update.params["blocks"])
     assert work.pid is not None and work.pid != os.getpid()
     assert bolt.services.worker.submit(_pid).result(30) == work.pid  # where the work ran
+    # It said it was ready before it read its first call.
+    assert work.state() == {"pid": work.pid, "ready": True, "starts": 1, "given_up": False}
 
 
 def test_a_killed_work_process_is_started_again_and_loses_no_click(
@@ -90,6 +92,7 @@ def test_a_killed_work_process_is_started_again_and_loses_no_click(
     second = work.wait_replaced(first)
     assert second is not None and second != first
     assert bolt.services.worker.submit(_pid).result(30) == second
+    assert work.state() == {"pid": second, "ready": True, "starts": 2, "given_up": False}
 
 
 def test_a_call_held_by_a_dying_work_process_fails_loudly_and_the_next_one_runs(
@@ -159,3 +162,52 @@ def test_the_runtime_is_named_not_copied(engine: Engine, slack: FakeSlack) -> No
     finally:
         here.shutdown()
         there.shutdown()
+
+
+def test_our_local_functions_travel_as_a_reference_to_their_code(engine: Engine, slack: FakeSlack) -> None:
+    """A listener made by one of our factories arrives as that factory's code with the work process's module
+    globals (not a copy of them) and what it closed over, the runtime swapped for the work process's own."""
+    from bot.interactions.items import complete_item
+    from bot.listeners.actions import items
+
+    settings = Settings(slack_bot_token=slack.token, slack_api_url=slack.url, slack_signing_secret="s")
+    here = Services(engine=engine, settings=settings, clock=lambda: NOW)
+    there = Services(engine=engine, settings=settings, clock=lambda: NOW)
+    listener = items.button_handler(here, "complete", complete_item)
+
+    data = dumps(here, listener, (), {})
+    arrived, _, _ = loads(data, there, lambda token: WebClient(token=token))
+
+    assert len(data) < 600  # the code itself did not travel
+    assert arrived is not listener and arrived.__code__ == listener.__code__
+    assert arrived.__globals__ is vars(items)
+    sent = [c.cell_contents for c in listener.__closure__ or ()]
+    got = [c.cell_contents for c in arrived.__closure__ or ()]
+    assert got == [there if value is here else value for value in sent]
+    here.shutdown()
+    there.shutdown()
+
+
+def test_two_functions_on_one_line_are_told_apart_or_copied() -> None:
+    from bot.handoff import _local_code
+
+    code = _local_code("tests.fakes.handoff_twins")
+    twins = [key for key, value in code.items() if key[0].endswith("<lambda>")]
+    assert twins and all(code[key] is None for key in twins)  # ambiguous: such functions travel by value
+
+
+def test_a_work_process_that_keeps_dying_is_given_up_and_the_web_process_does_the_work(
+    services: Services, work: WorkProcess, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("bot.handoff.MAX_RESTARTS", 1)  # one start within the window is all it gets
+    first = work.pid
+    assert first is not None
+
+    with caplog.at_level(logging.WARNING, logger="bot.handoff"):
+        os.kill(first, signal.SIGKILL)
+        assert work.wait_replaced(first) is None
+        assert services.worker.submit(_pid).result(30) == os.getpid()
+
+    assert work.state() == {"pid": None, "ready": False, "starts": 1, "given_up": True}
+    assert "the web process does the work after the ack itself" in caplog.text
+    assert "runs in the web process" in caplog.text
