@@ -375,6 +375,7 @@ class WorkProcess:
         # Where a call runs when it cannot be handed over: here, in the web process.
         self.fallback = {name: Worker(f"salesbot-{name}-here", 2) for name in POOLS}
         self._sender = threading.Thread(target=self._send, name="salesbot-work-outbox", daemon=True)
+        self._reader: threading.Thread | None = None
 
     # -- the process
 
@@ -395,9 +396,11 @@ class WorkProcess:
         there.close()
         self._process, self._connection = process, here
         self._changed.notify_all()
-        threading.Thread(
+        # The reader is the only thread that waits for (reaps) this process: two would race.
+        self._reader = threading.Thread(
             target=self._read, args=(here, process), name="salesbot-work-answers", daemon=True
-        ).start()
+        )
+        self._reader.start()
 
     def _read(self, connection: Connection, process: Any) -> None:
         """Resolve each call as the work process answers; when it dies, fail what it held and restart it."""
@@ -567,16 +570,16 @@ class WorkProcess:
             if self._closed:
                 return
             self._closed = True
-            process = self._process
+            process, reader = self._process, self._reader
         self._outbox.put(None)
         if self._sender.is_alive():
             self._sender.join(timeout)
-        if process is not None:
-            process.join(timeout)
-            if process.is_alive():
+        if process is not None and reader is not None:
+            reader.join(timeout)  # it reads the last answers, then sees the process end and reaps it
+            if reader.is_alive():
                 log.error("the work process did not stop in %.0f s: terminating it", timeout)
                 process.terminate()
-                process.join(5)
+                reader.join(10)
         for worker in self.fallback.values():
             worker.shutdown()
 
