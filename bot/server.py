@@ -100,14 +100,20 @@ def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> 
 def serve(wsgi: SlackWSGI, *, host: str, port: int, threads: int = 16) -> None:
     """Serve until interrupted (Ctrl-C) or told to stop (SIGTERM, as platforms stop a process), with waitress
     (a production WSGI server, pure Python). Returns then, so the caller stops its work cleanly."""
-    import signal
-
     from waitress import serve as waitress_serve
+
+    stop_on_sigterm()
+    with contextlib.suppress(KeyboardInterrupt):
+        waitress_serve(wsgi, host=host, port=port, threads=threads, ident="salesbot")
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (how platforms stop a process) interrupts the main thread as Ctrl-C does, so a service's
+    ``finally`` stops its work cleanly."""
+    import signal
 
     def stop(signum: int, _frame: object) -> None:
         log.info("signal %d: stopping", signum)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    with contextlib.suppress(KeyboardInterrupt):
-        waitress_serve(wsgi, host=host, port=port, threads=threads, ident="salesbot")

@@ -139,8 +139,13 @@ def run_socket(context: Context) -> int:
     except AppNotConfigured as exc:
         raise CommandError(str(exc)) from None
     _hand_off(context, services)
+    from bot.server import stop_on_sigterm
+
+    stop_on_sigterm()
     try:
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    except KeyboardInterrupt:
+        pass
     finally:
         services.shutdown()
     return 0
