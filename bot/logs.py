@@ -79,7 +79,7 @@ def split_arguments(argv: list[str]) -> tuple[LogOptions, list[str]]:
         elif item == "--log-format" or item.startswith("--log-format="):
             value = item.partition("=")[2] if "=" in item else next(items, "")
             if value not in FORMATS:
-                from bot.cli.context import CommandError
+                from bot.cli.errors import CommandError
 
                 raise CommandError(f"salesbot: --log-format: choose one of {', '.join(FORMATS)}")
             fmt = value
