@@ -45,6 +45,7 @@ from hubspot_connector.sync import SyncReport, sync
 from tests.fakes.hubspot_api import TOKEN
 
 CHUNK = int(os.environ.get("HUBSPOT_BENCH_CHUNK", "1000"))
+PROCESSES = os.environ.get("HUBSPOT_BENCH_READER", "process") == "process"  # else a thread reads
 
 
 class Fake:
@@ -98,7 +99,9 @@ def run_sync(
     budget = RateBudget(engine, per_10s, 1_000 if per_10s > 1_000 else 4)
     api = HubSpotApi(TOKEN, base_url=fake.url, budget=budget)
     started, cpu = time.perf_counter(), process_cpu()
-    report = sync(engine, api, now, full=full, score_property="hs_deal_score", chunk=CHUNK)
+    report = sync(
+        engine, api, now, full=full, score_property="hs_deal_score", chunk=CHUNK, processes=PROCESSES
+    )
     return report, time.perf_counter() - started, process_cpu() - cpu, budget.waited_s
 
 

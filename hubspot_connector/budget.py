@@ -96,20 +96,47 @@ class RateBudget:
         """Take ``n`` slots (not searches) now for requests about to be sent, if the window is at most half
         full with them: the next ``acquire`` calls use them without the database's lock, so a thread reading
         HubSpot need not wait for another's long write transaction (SQLite has one lock for everything).
-        They are usable for ``RESERVED_FOR`` and logged at its end (each request counted from a time it
-        cannot reach HubSpot after); unused, they expire. Returns how many were reserved (0 or ``n``)."""
+        Returns how many were reserved (0 or ``n``)."""
+        slots = self.take_ahead(n)
+        self.add_stock(slots)
+        return len(slots)
+
+    def take_ahead(self, n: int) -> list[tuple[int, datetime]]:
+        """``n`` slots reserved for requests about to be sent, if the window is at most half full with them,
+        each with the time until which it may be used (``RESERVED_FOR``): logged at that time, so each request
+        is counted from a time it cannot reach HubSpot after until its answer's time is written (an unused
+        one expires). For this process's ``acquire`` (``reserve``) or another's (``add_stock``)."""
         if n <= 0:
-            return 0
+            return []
         try:
             with self._write_engine().begin() as connection:
                 _, slots = self._try(connection, False, n=n, reserve=True)
         except HubSpotDailyLimit:
-            return 0  # ``acquire`` says so, when a request is about to go
-        if slots:
-            until = self.clock() + RESERVED_FOR
-            with self._answered_lock:
-                self._stock += [(slot, until) for slot in reversed(slots)]
-        return len(slots)
+            return []  # ``acquire`` says so, when a request is about to go
+        until = self.clock() + RESERVED_FOR
+        return [(slot, until) for slot in slots]
+
+    def add_stock(self, slots: list[tuple[int, datetime]]) -> None:
+        """Slots reserved ahead (``take_ahead``), for the next ``acquire`` calls, in their order."""
+        with self._answered_lock:
+            self._stock[:0] = reversed(slots)
+
+    def hand_over(self) -> tuple[list[tuple[int, datetime]], tuple[int | None, int | None] | None]:
+        """What this process learnt from answers and has not written yet (answer times of slots, the daily
+        cap), for another process sharing its slots to write (``take_over``)."""
+        with self._answered_lock:
+            answered, self._answered = self._answered, []
+        daily, self._daily = self._daily, None
+        return answered, daily
+
+    def take_over(
+        self, answered: list[tuple[int, datetime]], daily: tuple[int | None, int | None] | None
+    ) -> None:
+        """Write with the next slot taken what another process handed over (``hand_over``)."""
+        with self._answered_lock:
+            self._answered += answered
+        if daily is not None:
+            self._daily = daily
 
     def _try(
         self, connection: Connection, search: bool, *, n: int = 1, reserve: bool = False
@@ -184,10 +211,10 @@ class RateBudget:
         with self._answered_lock:
             answered, self._answered = self._answered, []
         if answered:
+            # A slot reserved ahead was logged at the end of its use: its answer's time is earlier, and still
+            # no earlier than the request reached HubSpot.
             connection.execute(
-                update(_REQUESTS)
-                .where(_REQUESTS.c.id == bindparam("slot"), _REQUESTS.c.at < bindparam("answered"))
-                .values(at=bindparam("answered")),
+                update(_REQUESTS).where(_REQUESTS.c.id == bindparam("slot")).values(at=bindparam("answered")),
                 [{"slot": slot, "answered": at} for slot, at in answered],
             )
 
