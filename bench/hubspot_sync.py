@@ -11,7 +11,8 @@ measured in the same run:
 
 Usage: python bench/hubspot_sync.py [--reps N] [--db-url URL] [--workdir DIR] [--skip-limited]
 (``--reps`` scales the large profile down; the default is the whole profile, 1,000 reps. With a PostgreSQL
-URL every database used is that one, emptied between phases.)
+URL every database used is that one, emptied between phases. HUBSPOT_BENCH_READER=thread reads HubSpot in a
+thread of the syncing process instead of a process of its own; HUBSPOT_BENCH_CHUNK sets the chunk size.)
 """
 
 from __future__ import annotations

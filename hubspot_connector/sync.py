@@ -10,7 +10,9 @@ the last chunk stored: a full one from its paging token, an incremental one afte
 archived records (``?archived=true``) of the types the store held before the run are deleted. Owners,
 users, teams, roles, pipelines and the portal are read on a full sync, when last read more than
 ``people_every`` ago, and at once when a record names an owner or a pipeline not known yet. Records marked
-by webhooks (``hubspot_pending_reads``) are read first, by id.
+by webhooks (``hubspot_pending_reads``) are read first, by id. The types listed in full are read a chunk
+ahead of the writing (``reading``): with ``processes=True`` (the command line, the clock) by a process of
+its own, so reading and writing do not share one interpreter lock; else by a thread.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from crm.models import HubSpotRequest
 from hubspot_connector.api import HubSpotApi, RetryPolicy
+from hubspot_connector.budget import RateBudget
 from hubspot_connector.errors import (
     HubSpotAnswerLost,
     HubSpotConfigError,
@@ -237,12 +238,16 @@ def test_a_request_counts_in_the_budget_from_its_answer(
     assert fake_time.now >= sent + timedelta(seconds=13)
 
 
+def ten_per_10s(engine: Engine, hubspot: FakeHubSpot, fake_time: FakeTime) -> RateBudget:
+    budget = make_api(hubspot, fake_time, engine, per_10s=10).budget
+    assert budget is not None
+    return budget
+
+
 def test_slots_reserved_ahead_are_used_without_the_database_and_expire(
     engine: Engine, hubspot: FakeHubSpot, fake_time: FakeTime
 ) -> None:
-    api = make_api(hubspot, fake_time, engine, per_10s=10)
-    budget = api.budget
-    assert budget is not None
+    budget = ten_per_10s(engine, hubspot, fake_time)
     start = fake_time.now
     assert budget.reserve(6) == 6
     # One slot of the window is kept for other processes: 3 more now, none later within the 2 s of use.
@@ -265,9 +270,7 @@ def test_slots_reserved_ahead_are_used_without_the_database_and_expire(
 def test_slots_reserved_ahead_wait_for_the_window_to_have_room(
     engine: Engine, hubspot: FakeHubSpot, fake_time: FakeTime
 ) -> None:
-    api = make_api(hubspot, fake_time, engine, per_10s=10)
-    budget = api.budget
-    assert budget is not None
+    budget = ten_per_10s(engine, hubspot, fake_time)
     first = [budget.acquire() for _ in range(9)]  # 9 of the window's 10 used by 0 s, one kept
     budget.note_answer({}, first[0])
     fake_time.advance(seconds=9)
