@@ -413,6 +413,7 @@ class Sync:
     ) -> dict[str, Links]:
         """Associations as Salesbot ids, keeping only records that are in the store."""
         links: dict[str, Links] = {i: Links() for i in hs_ids}
+        dropped = 0
         for target, by_from in found.items():
             targets = {t for pairs in by_from.values() for t, _ in pairs}
             stored = self._stored.get(target, {})
@@ -423,9 +424,10 @@ class Sync:
                 present.add(stored[t])
             for from_id, pairs in by_from.items():
                 kept = [(salesbot[t], types) for t, types in pairs if salesbot[t] in present]
-                self.report.of(object_type).links_dropped += len(pairs) - len(kept)
+                dropped += len(pairs) - len(kept)
                 if from_id in links:
                     links[from_id].by_type[target] = kept
+        self.report.of(object_type).links_dropped += dropped
         return links
 
     def _store(
