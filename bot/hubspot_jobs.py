@@ -65,7 +65,7 @@ def hubspot_sync_tick(
     beat.start()
     try:
         api = api_from_settings(settings, engine, clock=clock)
-        report = sync(engine, api, now, score_property=settings.hubspot_deal_score_property)
+        report = sync(engine, api, now, score_property=settings.hubspot_deal_score_property, processes=True)
     except HubSpotError as exc:
         log.warning("%s at %s stopped: %s", SYNC_JOB, now.isoformat(), str(exc).splitlines()[0])
         return None

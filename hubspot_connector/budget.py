@@ -14,6 +14,7 @@ request is sent until the next UTC day. Time and sleeping are parameters, so tes
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +35,27 @@ RESERVED_FOR = timedelta(seconds=2)  # how long a slot reserved ahead may be use
 _LOCK_KEY = 0x48554253  # "HUBS": the advisory lock serialising slot-taking on PostgreSQL
 _REQUESTS = cast(Table, HubSpotRequest.__table__)
 _DAILY = cast(Table, HubSpotDailyUsage.__table__)
+
+
+def kept_free(limit: int) -> int:
+    """Slots of the window a reservation ahead leaves for other processes' requests (Slack write-backs)."""
+    return max(1, limit // 50)
+
+
+def _schedule(logged: list[datetime], n: int, room: int, now: datetime, window: timedelta) -> list[datetime]:
+    """When each of ``n`` more requests may go, at most ``RESERVED_FOR`` ahead, with at most ``room`` logged
+    in any window: ``logged`` holds the window's requests' times (ascending), each new one logged at the end
+    of the time it may be used in."""
+    starts: list[datetime] = []
+    start = now
+    for _ in range(n):
+        if len(logged) >= room:
+            start = max(start, logged[-room] + window + MARGIN)  # the room-th most recent left the window
+        if start > now + RESERVED_FOR:
+            break
+        starts.append(start)
+        bisect.insort(logged, start + RESERVED_FOR)
+    return starts
 
 
 def real_sleep(seconds: float) -> None:
@@ -66,7 +88,8 @@ class RateBudget:
         self._daily: tuple[int | None, int | None] | None = None  # (max, remaining) from the last answer
         self._answered: list[tuple[int, datetime]] = []  # (slot's row id, answer time), written next time
         self._answered_lock = threading.Lock()  # the sync reads in a thread besides the main one
-        self._stock: list[tuple[int, datetime]] = []  # slots reserved ahead (``reserve``): (id, usable until)
+        # Slots reserved ahead (``reserve``), the next to use last: (id, usable from, usable until).
+        self._stock: list[tuple[int, datetime, datetime]] = []
         self.waited_s = 0.0
 
     def _write_engine(self) -> Engine:
@@ -76,44 +99,80 @@ class RateBudget:
 
     def acquire(self, *, search: bool = False) -> int:
         """Wait for a slot and take it: its id, for ``note_answer``; ``HubSpotDailyLimit`` when the day's
-        cap is spent. A slot reserved ahead (``reserve``) is taken first, without the database."""
+        cap is spent. A slot reserved ahead (``reserve``) is taken first, without the database, waiting for
+        its time if it has not come yet."""
         if not search and self._stock:
             with self._answered_lock:
                 now = self.clock()
-                while self._stock:
-                    slot, until = self._stock.pop()
+                taken = None
+                while self._stock and taken is None:
+                    slot, start, until = self._stock.pop()
                     if until > now:
-                        return slot
+                        taken = slot, start
+            if taken is not None:
+                if taken[1] > now:
+                    wait = (taken[1] - now).total_seconds()
+                    self.waited_s += wait
+                    self.sleep(wait)
+                return taken[0]
         while True:
             with self._write_engine().begin() as connection:
                 wait, slots = self._try(connection, search)
             if slots:
-                return slots[0]
+                return slots[0][0]
             self.waited_s += wait
             self.sleep(wait)
 
     def reserve(self, n: int) -> int:
-        """Take ``n`` slots (not searches) now for requests about to be sent, if the window is at most half
-        full with them: the next ``acquire`` calls use them without the database's lock, so a thread reading
-        HubSpot need not wait for another's long write transaction (SQLite has one lock for everything).
-        They are usable for ``RESERVED_FOR`` and logged at its end (each request counted from a time it
-        cannot reach HubSpot after); unused, they expire. Returns how many were reserved (0 or ``n``)."""
+        """Reserve slots (not searches) for ``n`` requests about to be sent (``take_ahead``): the next
+        ``acquire`` calls use them without the database's lock, so a thread reading HubSpot need not wait
+        for another's long write transaction (SQLite has one lock for everything). Returns how many."""
+        slots = self.take_ahead(n)
+        self.add_stock(slots)
+        return len(slots)
+
+    def take_ahead(self, n: int) -> list[tuple[int, datetime, datetime]]:
+        """Up to ``n`` slots for requests about to be sent, each with the time from which it may be used
+        (now, or when the window will have room for it) and until which (``RESERVED_FOR`` later): the window's
+        room, less what is kept for other processes (``kept_free``), scheduled up to ``RESERVED_FOR`` ahead.
+        Each is logged at the end of its time (no request of its can reach HubSpot later) until its answer's
+        time is written; an unused one expires. For this process's ``acquire`` (``reserve``) or another's
+        (``add_stock``)."""
         if n <= 0:
-            return 0
+            return []
         try:
             with self._write_engine().begin() as connection:
                 _, slots = self._try(connection, False, n=n, reserve=True)
         except HubSpotDailyLimit:
-            return 0  # ``acquire`` says so, when a request is about to go
-        if slots:
-            until = self.clock() + RESERVED_FOR
-            with self._answered_lock:
-                self._stock += [(slot, until) for slot in reversed(slots)]
-        return len(slots)
+            return []  # ``acquire`` says so, when a request is about to go
+        return [(slot, start, start + RESERVED_FOR) for slot, start in slots]
+
+    def add_stock(self, slots: list[tuple[int, datetime, datetime]]) -> None:
+        """Slots reserved ahead (``take_ahead``), for the next ``acquire`` calls, in their order."""
+        with self._answered_lock:
+            self._stock[:0] = reversed(slots)
+
+    def hand_over(self) -> tuple[list[tuple[int, datetime]], tuple[int | None, int | None] | None]:
+        """What this process learnt from answers and has not written yet (answer times of slots, the daily
+        cap), for another process sharing its slots to write (``take_over``)."""
+        with self._answered_lock:
+            answered, self._answered = self._answered, []
+        daily, self._daily = self._daily, None
+        return answered, daily
+
+    def take_over(
+        self, answered: list[tuple[int, datetime]], daily: tuple[int | None, int | None] | None
+    ) -> None:
+        """Write with the next slot taken what another process handed over (``hand_over``)."""
+        with self._answered_lock:
+            self._answered += answered
+        if daily is not None:
+            self._daily = daily
 
     def _try(
         self, connection: Connection, search: bool, *, n: int = 1, reserve: bool = False
-    ) -> tuple[float, list[int]]:
+    ) -> tuple[float, list[tuple[int, datetime]]]:
+        """(seconds to wait, []) or (0, the slots taken with the time each may be used from)."""
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         now = self.clock()  # with the lock held: waiting for it is not time in HubSpot's window
@@ -139,22 +198,27 @@ class RateBudget:
             if only_search:
                 stmt = stmt.where(_REQUESTS.c.search.is_(True))
             times = list(connection.execute(stmt.order_by(_REQUESTS.c.at.desc()).limit(limit)).scalars())
-            if reserve and len(times) + n > limit // 2:
-                return 0.0, []
+            if reserve:
+                starts = _schedule(sorted(times), n, limit - kept_free(limit), now, window)
+                if not starts:
+                    return 0.0, []
+                break
             if len(times) >= limit:
                 # The limit-th most recent must leave the window before another may go.
                 waits.append(max((times[limit - 1] + window + MARGIN - now).total_seconds(), 0.001))
+        else:
+            starts = [now]
         if waits:
             return max(waits), []
-        at = now + RESERVED_FOR if reserve else now
-        if n == 1:
-            inserted = connection.execute(insert(_REQUESTS).values(at=at, search=search))
+        n = len(starts)
+        if not reserve:
+            inserted = connection.execute(insert(_REQUESTS).values(at=now, search=search))
             slots = [inserted.inserted_primary_key[0]]  # type: ignore[index]
         else:
             slots = list(
                 connection.execute(
                     insert(_REQUESTS).returning(_REQUESTS.c.id, sort_by_parameter_order=True),
-                    [{"at": at, "search": search}] * n,
+                    [{"at": start + RESERVED_FOR, "search": False} for start in starts],
                 ).scalars()
             )
         updated = connection.execute(
@@ -164,7 +228,7 @@ class RateBudget:
             connection.execute(insert(_DAILY).values(day=day, count=n))
         if now.microsecond < 20_000:  # now and then, forget what left every window long ago
             connection.execute(delete(_REQUESTS).where(_REQUESTS.c.at < now - timedelta(minutes=1)))
-        return 0.0, [int(slot) for slot in slots]
+        return 0.0, [(int(slot), start) for slot, start in zip(slots, starts, strict=True)]
 
     def note_answer(self, headers: Mapping[str, Any], slot: int | None = None) -> None:
         """Remember when the request of ``slot`` was answered and the daily cap the answer's headers give;
@@ -184,10 +248,10 @@ class RateBudget:
         with self._answered_lock:
             answered, self._answered = self._answered, []
         if answered:
+            # A slot reserved ahead was logged at the end of its use: its answer's time is earlier, and still
+            # no earlier than the request reached HubSpot.
             connection.execute(
-                update(_REQUESTS)
-                .where(_REQUESTS.c.id == bindparam("slot"), _REQUESTS.c.at < bindparam("answered"))
-                .values(at=bindparam("answered")),
+                update(_REQUESTS).where(_REQUESTS.c.id == bindparam("slot")).values(at=bindparam("answered")),
                 [{"slot": slot, "answered": at} for slot, at in answered],
             )
 

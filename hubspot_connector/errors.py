@@ -48,6 +48,9 @@ class HubSpotRequestError(HubSpotError):
         self.category = category
         self.body = body
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled by a reading process (``reading.ProcessReader``)
+        return type(self), (self.status, self.message, self.category, self.body)
+
 
 class HubSpotForbidden(HubSpotRequestError):
     """403: the token lacks a scope (or the portal forbids the call): a configuration problem."""

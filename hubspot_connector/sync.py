@@ -10,14 +10,13 @@ the last chunk stored: a full one from its paging token, an incremental one afte
 archived records (``?archived=true``) of the types the store held before the run are deleted. Owners,
 users, teams, roles, pipelines and the portal are read on a full sync, when last read more than
 ``people_every`` ago, and at once when a record names an owner or a pipeline not known yet. Records marked
-by webhooks (``hubspot_pending_reads``) are read first, by id.
+by webhooks (``hubspot_pending_reads``) are read first, by id. The types listed in full are read a chunk
+ahead of the writing (``reading``): with ``processes=True`` (the command line, the clock) by a process of
+its own, so reading and writing do not share one interpreter lock; else by a thread.
 """
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -57,6 +56,15 @@ from hubspot_connector.people import (
     sync_people,
     sync_pipelines,
     sync_portal,
+)
+from hubspot_connector.reading import (
+    Found,
+    ProcessReader,
+    Reader,
+    ThreadReader,
+    properties,
+    read_links,
+    reader_settings,
 )
 from hubspot_connector.store import delete_rows, forget, mapped
 
@@ -104,80 +112,12 @@ class SyncReport:
         return self.types.setdefault(object_type, TypeReport())
 
 
-def _has_id(obj: Any) -> bool:
-    return isinstance(obj, dict) and str(obj.get("id", "")).isdigit()
-
-
 class _OwnersUnknown(Exception):
     """A chunk names owners not read yet: read the people, then write the chunk again."""
 
 
 class _PipelinesUnknown(Exception):
     """A chunk names a pipeline or stage not read yet: read the pipelines, then write the chunk again."""
-
-
-_Chunk = tuple[str, list[dict[str, Any]], str | None, dict[str, dict[str, list[tuple[str, list[int]]]]]]
-
-
-class _Reader:
-    """Reads the types listed in full, in their order, in a thread, a chunk ahead of the writing (the next
-    type's first chunk while the last of one is written): HubSpot's answers and the database's writes
-    overlap. Each chunk's paging token still moves with the chunk, in its transaction; what was read ahead
-    when the sync stops is read again by the next run."""
-
-    def __init__(self, sync: Sync, plan: list[tuple[str, str | None]]) -> None:
-        self.sync = sync
-        self.plan = plan  # (object type, paging token to start after)
-        self.chunks: queue.Queue[_Chunk | BaseException] = queue.Queue(maxsize=1)
-        self.stop = threading.Event()
-        self.done = threading.Event()  # everything read: no slot to reserve for it any more
-        self.thread: threading.Thread | None = None
-
-    def next(self, object_type: str) -> tuple[list[dict[str, Any]], str | None, Any]:
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._read, name="hubspot-list", daemon=True)
-            self.thread.start()
-        item = self.chunks.get()
-        if isinstance(item, BaseException):
-            raise item
-        read_type, objects, after, links = item
-        assert read_type == object_type, (read_type, object_type)
-        return objects, after, links
-
-    def _read(self) -> None:
-        sync = self.sync
-        try:
-            for object_type, after in self.plan:
-                props, history = sync._properties(object_type)
-                buffer: list[dict[str, Any]] = []
-                while True:
-                    if self.stop.is_set():
-                        return
-                    page = sync.api.list_page(
-                        object_type, properties=props, properties_with_history=history, after=after
-                    )
-                    buffer += page.results
-                    after = page.after
-                    if after is None or len(buffer) >= sync.chunk:
-                        links = sync._read_links(object_type, [str(o["id"]) for o in buffer if _has_id(o)])
-                        self._put((object_type, buffer, after, links))
-                        buffer = []
-                        if after is None:
-                            break
-            self.done.set()
-        except BaseException as exc:  # handed to the writing side, which raises it
-            self._put(exc)
-
-    def _put(self, item: _Chunk | BaseException) -> None:
-        while not self.stop.is_set():
-            with contextlib.suppress(queue.Full):
-                self.chunks.put(item, timeout=0.05)
-                return
-
-    def close(self) -> None:
-        self.stop.set()
-        if self.thread is not None:
-            self.thread.join()
 
 
 class Sync:
@@ -192,8 +132,11 @@ class Sync:
         overlap: timedelta = OVERLAP,
         people_every: timedelta = PEOPLE_EVERY,
         progress: Callable[[str, int, int | None], None] | None = None,
+        processes: bool = False,
     ) -> None:
+        """``processes``: list HubSpot in a process of its own when the API allows (``reading``)."""
         self.engine = engine
+        self.processes = processes
         self.api = api
         self.now = now
         self.score_property = score_property
@@ -225,33 +168,36 @@ class Sync:
             create_missing_indexes(connection, _KEYS)
         cursors = self._cursors()
         held = self._types_held()
-        people = cursors.get(PEOPLE)
-        stale = (
-            people is None
-            or people.last_sync_at is None
-            or people.last_sync_at < self.now - self.people_every
-        )
-        if full or stale:
-            self._refresh_people(with_portal=True)
-        else:
-            with self.engine.connect() as connection:
-                self.ctx.owners = owner_map(connection)
-                self.ctx.stages = stage_map(connection)
-        self._pending_reads()
         listed: dict[str, tuple[Any, bool]] = {}  # the types read in full: (cursor, restart)
         for object_type in names.OBJECT_TYPES:
             cursor = cursors.get(object_type)
             if full or cursor is None or cursor.modified_through is None or cursor.full_after is not None:
                 listed[object_type] = (cursor, full and (cursor is None or cursor.full_after is None))
-        unindexed = self._drop_indexes(listed)
-        last_listed = {MAPPERS[t][0]: t for t in listed}
-        reader = _Reader(
-            self, [(t, None if restart or c is None else c.full_after) for t, (c, restart) in listed.items()]
+        # Started first: a reading process starts up while the people and the pending reads are handled.
+        reader = self._reader(
+            [(t, None if restart or c is None else c.full_after) for t, (c, restart) in listed.items()]
         )
+        unindexed: set[str] = set()
         try:
+            people = cursors.get(PEOPLE)
+            stale = (
+                people is None
+                or people.last_sync_at is None
+                or people.last_sync_at < self.now - self.people_every
+            )
+            if full or stale:
+                self._refresh_people(with_portal=True)
+            else:
+                with self.engine.connect() as connection:
+                    self.ctx.owners = owner_map(connection)
+                    self.ctx.stages = stage_map(connection)
+            self._pending_reads()
+            unindexed = self._drop_indexes(listed)
+            last_listed = {MAPPERS[t][0]: t for t in listed}
             for object_type in names.OBJECT_TYPES:
                 if object_type in listed:
                     cursor, restart = listed[object_type]
+                    assert reader is not None
                     self._full(object_type, cursor, reader, restart=restart)
                 else:
                     self._incremental(object_type, cursors[object_type])
@@ -262,12 +208,23 @@ class Sync:
                 if object_type in held:
                     self._deletions(object_type)
         finally:
-            reader.close()
+            if reader is not None:
+                reader.close()
             if unindexed:
                 self._create_indexes(unindexed)
         self.report.unknown_owners = set(self.ctx.unknown_owners)
         self.report.requests = self.api.requests_sent - started
         return self.report
+
+    def _reader(self, plan: list[tuple[str, str | None]]) -> Reader | None:
+        if not plan:
+            return None
+        if self.processes:
+            url = self.engine.url.render_as_string(hide_password=False)
+            settings = reader_settings(self.api, url)
+            if settings is not None:
+                return ProcessReader(settings, self.api, plan, self.chunk, self.score_property)
+        return ThreadReader(self.api, plan, self.chunk, self.score_property)
 
     def _drop_indexes(self, listed: Iterable[str]) -> set[str]:
         """The tables a full listing fills from empty are loaded without their secondary indexes, built once
@@ -348,40 +305,25 @@ class Sync:
     # --- full and incremental reads ----------------------------------------------------------------------
 
     def _properties(self, object_type: str) -> tuple[list[str], list[str]]:
-        props = [*names.PROPERTIES[object_type], names.modified_property(object_type)]
-        history = list(names.HISTORY.get(object_type, ()))
-        if object_type == names.DEALS:
-            history.append(names.Deal.NEXT_STEP)
-            if self.score_property:
-                history.append(self.score_property)
-                props.append(self.score_property)
-        return props, history
+        return properties(object_type, self.score_property)
 
-    def _full(self, object_type: str, cursor: Any, reader: _Reader, *, restart: bool) -> None:
+    def _full(self, object_type: str, cursor: Any, reader: Reader, *, restart: bool) -> None:
         self._listing = True
         try:
             self._list_all(object_type, cursor, reader, restart=restart)
         finally:
             self._listing = False
 
-    def _list_all(self, object_type: str, cursor: Any, reader: _Reader, *, restart: bool) -> None:
+    def _list_all(self, object_type: str, cursor: Any, reader: Reader, *, restart: bool) -> None:
         started = (
             self.now
             if restart or cursor is None or cursor.full_started_at is None
             else cursor.full_started_at
         )
         total = self._total(object_type, None) if self.progress else None
-        # The requests reading one chunk: its pages and its association batches. Slots for them are reserved
-        # before each chunk is written, so the reader does not wait for the write's lock to take them.
-        _, history = self._properties(object_type)
-        page = names.HISTORY_LIST_LIMIT if history else names.LIST_LIMIT
-        per_chunk = -(-self.chunk // page) + len(names.ASSOCIATIONS.get(object_type, ())) * -(
-            -self.chunk // names.ASSOCIATION_BATCH_LIMIT
-        )
         while True:
             objects, next_after, links = reader.next(object_type)
-            if not reader.done.is_set():
-                self.api.reserve(per_chunk)
+            reader.reserve(object_type)  # the next chunk's slots, before this one is written (``reading``)
             if next_after is not None:
                 self._store(object_type, objects, links=links, full_after=next_after, full_started_at=started)
             else:  # the last chunk also closes the full sync: everything up to its start is in
@@ -462,26 +404,16 @@ class Sync:
 
     # --- one chunk ---------------------------------------------------------------------------------------
 
-    def _read_links(
-        self, object_type: str, hs_ids: list[str]
-    ) -> dict[str, dict[str, list[tuple[str, list[int]]]]]:
-        """Per target type, the chunk's associations (HubSpot ids), one v4 batch read each."""
-        if not hs_ids:
-            return {}
-        return {
-            t: self.api.associations(object_type, t, hs_ids).to
-            for t in names.ASSOCIATIONS.get(object_type, ())
-        }
-
     def _resolve_links(
         self,
         connection: Connection,
         object_type: str,
         hs_ids: list[str],
-        found: dict[str, dict[str, list[tuple[str, list[int]]]]],
+        found: Found,
     ) -> dict[str, Links]:
         """Associations as Salesbot ids, keeping only records that are in the store."""
         links: dict[str, Links] = {i: Links() for i in hs_ids}
+        dropped = 0
         for target, by_from in found.items():
             targets = {t for pairs in by_from.values() for t, _ in pairs}
             stored = self._stored.get(target, {})
@@ -492,9 +424,10 @@ class Sync:
                 present.add(stored[t])
             for from_id, pairs in by_from.items():
                 kept = [(salesbot[t], types) for t, types in pairs if salesbot[t] in present]
-                self.report.of(object_type).links_dropped += len(pairs) - len(kept)
+                dropped += len(pairs) - len(kept)
                 if from_id in links:
                     links[from_id].by_type[target] = kept
+        self.report.of(object_type).links_dropped += dropped
         return links
 
     def _store(
@@ -503,7 +436,7 @@ class Sync:
         objects: list[dict[str, Any]],
         *,
         done_marks: list[str] | None = None,
-        links: dict[str, dict[str, list[tuple[str, list[int]]]]] | None = None,
+        links: Found | None = None,
         **cursor: Any,
     ) -> None:
         self.report.of(object_type)  # every type read is in the report, even with nothing to say
@@ -518,7 +451,7 @@ class Sync:
                 self._skip(object_type, hs_id, "malformed record: no numeric id")
         hs_ids = [str(o["id"]) for o in valid]
         if links is None:
-            links = self._read_links(object_type, hs_ids)
+            links = read_links(self.api, object_type, hs_ids)
         try:
             self._write_chunk(object_type, key, table, valid, hs_ids, links, done_marks, cursor)
         except _OwnersUnknown:
@@ -535,7 +468,7 @@ class Sync:
         table: Table,
         valid: list[dict[str, Any]],
         hs_ids: list[str],
-        links: dict[str, dict[str, list[tuple[str, list[int]]]]],
+        links: Found,
         done_marks: list[str] | None,
         cursor: dict[str, Any],
     ) -> None:
@@ -682,8 +615,16 @@ def sync(
     score_property: str | None = None,
     progress: Callable[[str, int, int | None], None] | None = None,
     chunk: int = 1_000,
+    processes: bool = False,
 ) -> SyncReport:
-    """Run one sync at ``now``; ``HubSpotError`` subclasses say why it stopped (what was stored stays)."""
-    return Sync(engine, api, now, score_property=score_property, progress=progress, chunk=chunk).run(
-        full=full
-    )
+    """Run one sync at ``now``; ``HubSpotError`` subclasses say why it stopped (what was stored stays).
+    ``processes``: list HubSpot in a process of its own when the API allows (``reading``)."""
+    return Sync(
+        engine,
+        api,
+        now,
+        score_property=score_property,
+        progress=progress,
+        chunk=chunk,
+        processes=processes,
+    ).run(full=full)

@@ -80,6 +80,7 @@ def run_sync(context: Context) -> int:
             full=context.args.full,
             score_property=settings.hubspot_deal_score_property,
             progress=progress if context.args.progress else None,
+            processes=True,
         )
     except HubSpotError as exc:
         raise CommandError(str(exc).splitlines()[0], exc.exit_code) from None

@@ -118,6 +118,18 @@ class HubSpotApi:
             self._pipelines, self._properties, self._users, self._teams, self._roles,
         ]  # fmt: skip
 
+    def fixed_token(self) -> str | None:
+        """The access token when it is a fixed one (a private app's), not refreshed by OAuth here."""
+        return None if callable(self._token) else self._token
+
+    def count_elsewhere(self, sent: int, rate_limited: int, waited_s: float) -> None:
+        """Count requests sent for this API by another process (``reading.ProcessReader``)."""
+        with self._counting:
+            self.requests_sent += sent
+            self.rate_limited += rate_limited
+        if self.budget is not None:
+            self.budget.waited_s += waited_s
+
     # --- the one way out ---------------------------------------------------------------------------------
 
     def _refresh_token(self) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from crm.models import HubSpotRequest
 from hubspot_connector.api import HubSpotApi, RetryPolicy
+from hubspot_connector.budget import RateBudget
 from hubspot_connector.errors import (
     HubSpotAnswerLost,
     HubSpotConfigError,
@@ -237,24 +238,46 @@ def test_a_request_counts_in_the_budget_from_its_answer(
     assert fake_time.now >= sent + timedelta(seconds=13)
 
 
+def ten_per_10s(engine: Engine, hubspot: FakeHubSpot, fake_time: FakeTime) -> RateBudget:
+    budget = make_api(hubspot, fake_time, engine, per_10s=10).budget
+    assert budget is not None
+    return budget
+
+
 def test_slots_reserved_ahead_are_used_without_the_database_and_expire(
     engine: Engine, hubspot: FakeHubSpot, fake_time: FakeTime
 ) -> None:
-    api = make_api(hubspot, fake_time, engine, per_10s=10)
-    budget = api.budget
-    assert budget is not None
-    assert budget.reserve(6) == 0  # more than half the window: not reserved
-    assert budget.reserve(4) == 4
+    budget = ten_per_10s(engine, hubspot, fake_time)
+    start = fake_time.now
+    assert budget.reserve(6) == 6
+    # One slot of the window is kept for other processes: 3 more now, none later within the 2 s of use.
+    assert budget.reserve(5) == 3
     with engine.connect() as connection:
         logged = list(connection.execute(select(HubSpotRequest.id, HubSpotRequest.at)))
     # Logged at the end of the time they may be used in: no request of theirs reaches HubSpot later.
-    assert [at for _, at in logged] == [fake_time.now + timedelta(seconds=2)] * 4
+    assert [at for _, at in logged] == [start + timedelta(seconds=2)] * 9
     assert [budget.acquire() for _ in range(3)] == [i for i, _ in logged[:3]]
-    assert budget.reserve(2) == 0  # 4 in the window: 2 more would pass half of it
-    fake_time.advance(seconds=2)  # the last reserved one expired unused
-    fresh = budget.acquire()
+    assert budget.waited_s == 0
+    fake_time.advance(seconds=2)  # the other reserved ones expired unused
+    fresh = budget.acquire()  # the tenth slot of the window, from the database
     assert fresh not in {i for i, _ in logged}
     with engine.connect() as connection:
-        assert connection.execute(select(func.count()).select_from(HubSpotRequest)).scalar_one() == 5
+        assert connection.execute(select(func.count()).select_from(HubSpotRequest)).scalar_one() == 10
     usage = budget.usage(fake_time.now)
-    assert usage.today == 5  # every slot taken counts for the day, used or not
+    assert usage.today == 10  # every slot taken counts for the day, used or not
+
+
+def test_slots_reserved_ahead_wait_for_the_window_to_have_room(
+    engine: Engine, hubspot: FakeHubSpot, fake_time: FakeTime
+) -> None:
+    budget = ten_per_10s(engine, hubspot, fake_time)
+    first = [budget.acquire() for _ in range(9)]  # 9 of the window's 10 used by 0 s, one kept
+    budget.note_answer({}, first[0])
+    fake_time.advance(seconds=9)
+    started = fake_time.now
+    # At 9 s the window is full (for reservations) until 10.05 s, when the first leaves it: 2 slots from
+    # then (room for one more each time one of those sent at 0 s leaves), within the 2 s ahead.
+    assert budget.reserve(2) == 2
+    assert [budget.acquire() for _ in range(2)]
+    assert fake_time.now == started + timedelta(seconds=1.05)
+    assert budget.waited_s == pytest.approx(1.05)
