@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 # The work process's CPU priority, relative to the web process (nice(2) increment): it gets a core whenever
 # the web process does not need it, and yields it at once when a burst of requests arrives.
-NICE = 10
+NICE = int(os.environ.get("SALESBOT_WORK_NICE", "10"))
 # Names of the work process's pools, as ``Services`` holds them.
 POOLS = ("worker", "model_worker")
 # A work process that keeps dying (a broken deployment) is not started again forever: after this many starts
@@ -65,8 +65,8 @@ MAX_RESTARTS = 5
 RESTART_WINDOW_S = 60.0
 # How long a stopping work process may take to finish the calls it was handed.
 FINISH_S = 600.0
-# What the work process answers when it begins a call (before its result), and once when it is ready.
-STARTED = "started"
+# What the work process answers when it has received calls (before any runs), and once when it is ready.
+RECEIVED = "received"
 READY = "ready"
 # Salesbot's own packages: a function defined inside one of their functions travels as a reference to its
 # code (both processes run the same code), the rest of it by value.
@@ -260,18 +260,26 @@ def _work_process(connection: Connection, setup_bytes: bytes) -> None:  # pragma
     writeback = Writeback.from_settings(setup.settings, engine, clock=setup.clock)
     services = Services(engine=engine, settings=setup.settings, clock=setup.clock, writeback=writeback)
     client_for = slack_clients(setup.settings)
-    answers = threading.Lock()
+    answers: queue.SimpleQueue[tuple[int, str | None, Any] | None] = queue.SimpleQueue()
 
     def answer(call_id: int, error: str | None, result: Any = None) -> None:
-        with answers:
-            try:
-                connection.send((call_id, error, result))
-            except (pickle.PicklingError, TypeError, AttributeError):  # a result that cannot travel back
-                connection.send((call_id, error, None))
+        answers.put((call_id, error, result))
 
-    def started(call_id: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        answer(call_id, STARTED)  # from here on, running it again could do it twice
-        return fn(*args, **kwargs)
+    sending = threading.Lock()  # the answers' thread and the main loop both write to the connection
+
+    def send_answers() -> None:
+        """Answers go back in batches: as many as are ready, in one message (fewer wake-ups over there)."""
+        while (item := answers.get()) is not None:
+            batch = [item]
+            while (item := _next(answers)) is not None and item != ():
+                batch.append(item)
+            with sending:
+                try:
+                    connection.send(batch)
+                except (pickle.PicklingError, TypeError, AttributeError):  # a result that cannot travel back
+                    connection.send([(call_id, error, None) for call_id, error, _ in batch])
+            if item is None:
+                return
 
     def done(call_id: int, future: Future[Any]) -> None:
         exc = future.exception()
@@ -288,6 +296,8 @@ def _work_process(connection: Connection, setup_bytes: bytes) -> None:  # pragma
             answer(call_id, f"{type(exc).__name__}: {exc}")
 
     _warm_up(engine)
+    sender = threading.Thread(target=send_answers, name="salesbot-work-answers")
+    sender.start()
     answer(0, READY)
     log.info("work process started", extra={"pid": os.getpid()})
     try:
@@ -298,18 +308,20 @@ def _work_process(connection: Connection, setup_bytes: bytes) -> None:  # pragma
                 break
             if message is None:
                 break
-            call_id, pool, data = message
-            if pool == "join":
-                threading.Thread(target=join, args=(call_id,), daemon=True).start()
-                continue
-            try:
-                fn, args, kwargs = loads(data, services, client_for)
-            except Exception as exc:
-                log.exception("a call handed over could not be read")
-                answer(call_id, f"{type(exc).__name__}: {exc}")
-                continue
-            future = getattr(services, pool).submit(started, call_id, fn, *args, **kwargs)
-            future.add_done_callback(lambda f, call_id=call_id: done(call_id, f))
+            with sending:  # before any of them runs: from here on, running one again could do it twice
+                connection.send([(call_id, RECEIVED, None) for call_id, _, _ in message])
+            for call_id, pool, data in message:
+                if pool == "join":
+                    threading.Thread(target=join, args=(call_id,), daemon=True).start()
+                    continue
+                try:
+                    fn, args, kwargs = loads(data, services, client_for)
+                except Exception as exc:
+                    log.exception("a call handed over could not be read")
+                    answer(call_id, f"{type(exc).__name__}: {exc}")
+                    continue
+                future = getattr(services, pool).submit(fn, *args, **kwargs)
+                future.add_done_callback(lambda f, call_id=call_id: done(call_id, f))
         # Told to stop, or the web process is gone: finish every call handed over (each was acked), then
         # stop. HubSpot sends still queued are dropped: their entries wait in the database for the clock.
         for name in POOLS:
@@ -318,8 +330,18 @@ def _work_process(connection: Connection, setup_bytes: bytes) -> None:  # pragma
             except TimeoutError:
                 log.error("the work process stops with work unfinished after %.0f s", FINISH_S)
     finally:
+        answers.put(None)
+        sender.join(FINISH_S)
         services.shutdown()
         engine.dispose()
+
+
+def _next(items: queue.SimpleQueue[Any]) -> Any:
+    """The next item if one is ready, else ``()``."""
+    try:
+        return items.get_nowait()
+    except queue.Empty:
+        return ()
 
 
 @dataclass
@@ -334,7 +356,7 @@ class _Call:
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     sent_to: Any = None  # the process it was written to
-    started: bool = False  # that process began running it
+    received: bool = False  # that process said it has it (and may have begun it)
 
 
 class WorkProcess:
@@ -406,35 +428,21 @@ class WorkProcess:
         """Resolve each call as the work process answers; when it dies, fail what it held and restart it."""
         while True:
             try:
-                call_id, error, result = connection.recv()
+                batch = connection.recv()
             except (EOFError, OSError):
                 break
-            with self._lock:
-                if error == READY:
-                    self._ready = process
-                    continue
-                if error == STARTED:
-                    if call_id in self._pending:
-                        self._pending[call_id].started = True
-                    continue
-                call = self._pending.pop(call_id, None)
-            if call is None:
-                continue
-            if error is None:
-                call.future.set_result(result)
-            else:
-                log.error("work after the ack failed in the work process: %s: %s", call.what, error)
-                call.future.set_exception(HandOffError(error))
+            for call_id, error, result in batch:
+                self._answered(process, call_id, error, result)
         process.join(5)
         with self._lock:
             if self._process is not process:
                 return
             held = [(i, c) for i, c in self._pending.items() if c.sent_to is process]
-            # What it had begun may be done already (a transaction committed): lost, not run twice. What it
-            # never began is handed to the next process (or run here) as if it had just arrived.
-            lost = [c for _, c in held if c.started or c.pool == "join"]
+            # What it had received may be done already (a transaction committed): lost, not run twice. What
+            # it never received is handed to the next process (or run here) as if it had just arrived.
+            lost = [c for _, c in held if c.received or c.pool == "join"]
             for call_id, call in held:
-                if call.started or call.pool == "join":
+                if call.received or call.pool == "join":
                     del self._pending[call_id]
                 else:
                     call.sent_to = None
@@ -466,28 +474,56 @@ class WorkProcess:
             log.error("lost with the work process: %s", call.what)
             call.future.set_exception(HandOffError(f"the work process ended before finishing {call.what}"))
 
+    def _answered(self, process: Any, call_id: int, error: str | None, result: Any) -> None:
+        with self._lock:
+            if error == READY:
+                self._ready = process
+                return
+            if error == RECEIVED:
+                if call_id in self._pending:
+                    self._pending[call_id].received = True
+                return
+            call = self._pending.pop(call_id, None)
+        if call is None:
+            return
+        if error is None:
+            call.future.set_result(result)
+        else:
+            log.error("work after the ack failed in the work process: %s: %s", call.what, error)
+            call.future.set_exception(HandOffError(error))
+
     def _send(self) -> None:
-        """Write the outbox to the work process, in order; run a call here when there is no process to take
-        it. ``None`` (shutdown) tells the work process to finish what it holds and stop."""
-        while True:
-            call_id = self._outbox.get()
+        """Write the outbox to the work process, in order and in batches (as many calls as are waiting, in
+        one message); run a call here when there is no process to take it. ``None`` (shutdown) tells the
+        work process to finish what it holds and stop."""
+        stopping = False
+        connection: Connection | None = None
+        while not stopping:
+            ids = [self._outbox.get()]
+            while (more := _next(self._outbox)) != ():
+                ids.append(more)
+            batch, here = [], []
             with self._lock:
                 connection, process = self._connection, self._process
-                if call_id is None:
-                    break
-                call = self._pending.get(call_id)
-                if call is None:
-                    continue
-                if connection is None:
-                    del self._pending[call_id]
-                else:
-                    call.sent_to = process
-            if connection is None:
+                for call_id in ids:
+                    if call_id is None:
+                        stopping = True
+                        break
+                    call = self._pending.get(call_id)
+                    if call is None:
+                        continue
+                    if connection is None:
+                        del self._pending[call_id]
+                        here.append(call)
+                    else:
+                        call.sent_to = process
+                        batch.append((call_id, call.pool, call.data))
+            for call in here:
                 self._run_here(call)
-                continue
-            # If it died meanwhile, the reader fails what it held (this call too).
-            with contextlib.suppress(OSError, ValueError):
-                connection.send((call_id, call.pool, call.data))
+            if batch and connection is not None:
+                # If it died meanwhile, the reader fails what it held (these calls too).
+                with contextlib.suppress(OSError, ValueError):
+                    connection.send(batch)
         if connection is not None:
             with contextlib.suppress(OSError, ValueError):
                 connection.send(None)
