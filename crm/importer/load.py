@@ -47,7 +47,7 @@ def import_dataset(
 ) -> ImportResult:
     """Import ``path``, merged into the store (records with the same id replaced, others kept), or with
     ``replace`` into an emptied store, in the same transaction. Raises ``DatasetInvalid`` (with every
-    error) or ``DatasetUnreadable``."""
+    error) or ``DatasetUnreadable``. On PostgreSQL, ``progress`` is called from the writer's thread."""
     with _few_collections(), engine.connect() as connection, connection.begin() as transaction:
         prepare_for_bulk_load(connection)
         if replace:
