@@ -37,8 +37,11 @@ class TopLevel:
     value: Any = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Item:
+    """A record of the array under ``key`` (not frozen: one is made per record, millions per file, and a
+    frozen dataclass's ``__init__`` costs several times more)."""
+
     key: str
     index: int
     record: Any

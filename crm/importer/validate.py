@@ -115,9 +115,17 @@ class Validation:
         else:
             self.truncated = True
 
-    def ref(self, path: str, target: str, ref: str | None) -> None:
+    def ref(self, path: str, key: str, target: str, ref: str | None) -> None:
+        """``path.key`` names a ``target`` record (the path is formatted only for one not seen yet)."""
         if ref is not None and ref not in self.ids[target]:
-            self.pending.append(_Pending(path, target, ref))
+            self.pending.append(_Pending(f"{path}.{key}", target, ref))
+
+    def refs(self, path: str, key: str, target: str, refs: list[str]) -> None:
+        """``ref`` for each element of the list ``path.key``."""
+        known = self.ids[target]
+        for index, ref in enumerate(refs):
+            if ref not in known:
+                self.pending.append(_Pending(f"{path}.{key}[{index}]", target, ref))
 
 
 class Checker:
@@ -180,6 +188,26 @@ class Checker:
         CHECKS[key](v, path, record)
         return record
 
+    def references_met(self, unwritten: str, unwritten_id: str) -> bool:
+        """Whether every reference read so far names a record read before it in the file, other than record
+        ``unwritten_id`` of collection ``unwritten`` (read, not yet written): once those are written, the
+        database's foreign keys already hold, not only at the end of the file. Conservative: a reference to a
+        record of the database (looked up only in ``finish``) answers no."""
+        v = self.v
+
+        def known(target: str, ref: str) -> bool:
+            return ref in v.ids[target] and not (target == unwritten and ref == unwritten_id)
+
+        return (
+            all(known(item.target, item.ref) for item in v.pending)
+            and all(parent is None or known("teams", parent) for parent in v.team_parents.values())
+            and all(
+                pipeline in v.stages and v.stages[pipeline][0] == obj and stage in v.stages[pipeline][1]
+                for _, obj, pipeline, stage in v.stage_refs
+            )
+            and all(known("activities", target) and target in v.email_ids for _, target in v.replies)
+        )
+
     def finish(self) -> Validation:
         v = self.v
         if "users" not in self.seen:
@@ -212,6 +240,8 @@ def _check_stage(v: Validation, path: str, obj: str, pipeline_id: str, stage_id:
 
 
 def _no_duplicates(v: Validation, path: str, values: list[str]) -> None:
+    if len(values) < 2 or len(set(values)) == len(values):
+        return  # the usual case, without a loop in Python
     seen: set[str] = set()
     for index, value in enumerate(values):
         if value in seen:
@@ -225,7 +255,7 @@ def _team(v: Validation, path: str, r: Any) -> None:
 
 
 def _user(v: Validation, path: str, r: Any) -> None:
-    v.ref(f"{path}.team_id", "teams", r.team_id)
+    v.ref(path, "team_id", "teams", r.team_id)
     email = r.email.lower()
     if email in v.user_emails and v.user_emails[email] != r.id:
         v.error(f'{path}.email: "{r.email}" is also the email of user "{v.user_emails[email]}"')
@@ -237,12 +267,12 @@ def _user(v: Validation, path: str, r: Any) -> None:
 
 
 def _company(v: Validation, path: str, r: Any) -> None:
-    v.ref(f"{path}.owner_id", "users", r.owner_id)
+    v.ref(path, "owner_id", "users", r.owner_id)
 
 
 def _contact(v: Validation, path: str, r: Any) -> None:
-    v.ref(f"{path}.owner_id", "users", r.owner_id)
-    v.ref(f"{path}.company_id", "companies", r.company_id)
+    v.ref(path, "owner_id", "users", r.owner_id)
+    v.ref(path, "company_id", "companies", r.company_id)
 
 
 def _pipeline(v: Validation, path: str, r: Any) -> None:
@@ -260,33 +290,32 @@ def _sequence(v: Validation, path: str, r: Any) -> None:
 
 
 def _lead(v: Validation, path: str, r: Any) -> None:
-    v.ref(f"{path}.contact_id", "contacts", r.contact_id)
-    v.ref(f"{path}.owner_id", "users", r.owner_id)
+    v.ref(path, "contact_id", "contacts", r.contact_id)
+    v.ref(path, "owner_id", "users", r.owner_id)
     v.stage_refs.append((path, "lead", r.pipeline_id, r.stage_id))
 
 
 def _deal(v: Validation, path: str, r: Any) -> None:
-    v.ref(f"{path}.owner_id", "users", r.owner_id)
-    v.ref(f"{path}.company_id", "companies", r.company_id)
+    v.ref(path, "owner_id", "users", r.owner_id)
+    v.ref(path, "company_id", "companies", r.company_id)
     v.stage_refs.append((path, "deal", r.pipeline_id, r.stage_id))
     _no_duplicates(v, f"{path}.contact_ids", r.contact_ids)
-    for index, contact_id in enumerate(r.contact_ids):
-        v.ref(f"{path}.contact_ids[{index}]", "contacts", contact_id)
+    v.refs(path, "contact_ids", "contacts", r.contact_ids)
 
 
 def _enrollment(v: Validation, path: str, r: Any) -> None:
-    v.ref(f"{path}.sequence_id", "sequences", r.sequence_id)
-    v.ref(f"{path}.contact_id", "contacts", r.contact_id)
-    v.ref(f"{path}.user_id", "users", r.user_id)
+    v.ref(path, "sequence_id", "sequences", r.sequence_id)
+    v.ref(path, "contact_id", "contacts", r.contact_id)
+    v.ref(path, "user_id", "users", r.user_id)
 
 
 def _activity(v: Validation, path: str, r: Any) -> None:
-    v.ref(f"{path}.owner_id", "users", r.owner_id)
+    v.ref(path, "owner_id", "users", r.owner_id)
     for kind in ("contacts", "companies", "deals", "leads"):
         targets = getattr(r.associations, kind)
-        _no_duplicates(v, f"{path}.associations.{kind}", targets)
-        for index, target in enumerate(targets):
-            v.ref(f"{path}.associations.{kind}[{index}]", kind, target)
+        if targets:
+            _no_duplicates(v, f"{path}.associations.{kind}", targets)
+            v.refs(path, f"associations.{kind}", kind, targets)
     if r.type == "email":
         v.email_ids.add(r.id)
         if r.in_reply_to is not None:
@@ -294,11 +323,11 @@ def _activity(v: Validation, path: str, r: Any) -> None:
     elif r.type == "meeting" and r.end < r.start:
         v.error(f"{path}.end: the meeting ends before it starts")
     elif r.type == "task":
-        v.ref(f"{path}.enrollment_id", "enrollments", r.enrollment_id)
+        v.ref(path, "enrollment_id", "enrollments", r.enrollment_id)
 
 
 def _event(v: Validation, path: str, r: Any) -> None:
-    v.ref(f"{path}.contact_id", "contacts", r.contact_id)
+    v.ref(path, "contact_id", "contacts", r.contact_id)
 
 
 CHECKS = {

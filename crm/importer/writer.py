@@ -9,7 +9,10 @@ database.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, date, datetime
+from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -85,14 +88,11 @@ def _sqlite_time(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
 def _converter(column_type: Any, sqlite_dialect: bool) -> Callable[[Any], Any] | None:
     """How a value of this column reaches the driver, exactly as the column type would bind it."""
     if isinstance(column_type, UTCDateTime):
-        return _sqlite_time if sqlite_dialect else _utc
+        # PostgreSQL: a timestamptz column keeps the instant whatever the offset it is sent with.
+        return _sqlite_time if sqlite_dialect else None
     if sqlite_dialect and isinstance(column_type, Numeric) and not isinstance(column_type, Float):
         return float
     if sqlite_dialect and isinstance(column_type, Date):
@@ -120,13 +120,20 @@ def _execute_many(connection: Connection, stmt: Any, table: Table, rows: list[di
     converters = [
         (i, conv) for i, name in enumerate(order) if (conv := _converter(table.c[name].type, sqlite_dialect))
     ]
-    values: list[Any] = []
-    for row in rows:
-        out = [row[name] for name in order]
-        for i, conv in converters:
-            if out[i] is not None:
-                out[i] = conv(out[i])
-        values.append(out)
+    pick = itemgetter(*order)
+    values: list[Any]
+    if len(order) == 1:
+        values = [(pick(row),) for row in rows]
+    elif not converters:
+        values = [pick(row) for row in rows]
+    else:
+        values = []
+        for row in rows:
+            out = list(pick(row))
+            for i, conv in converters:
+                if out[i] is not None:
+                    out[i] = conv(out[i])
+            values.append(out)
     if connection.dialect.name == "postgresql" and len(values) >= COPY_FROM:
         _copy(connection, stmt, table, order, values)
         return
@@ -141,7 +148,7 @@ def _execute_many(connection: Connection, stmt: Any, table: Table, rows: list[di
 COPY_FROM = 32  # rows: from this many, PostgreSQL gets them by COPY rather than a statement per row
 
 
-def _copy(connection: Connection, stmt: Any, table: Table, names: list[str], values: list[list[Any]]) -> None:
+def _copy(connection: Connection, stmt: Any, table: Table, names: list[str], values: list[Any]) -> None:
     """PostgreSQL: the same writes as ``stmt`` executed once per row, by COPY (psycopg 3), several times
     faster. A plain insert copies straight into the table; an upsert copies into a temporary table of the same
     columns, then inserts from it with the statement's own ON CONFLICT clause (a key twice in one batch:
@@ -246,35 +253,49 @@ _LINKS = {
 }
 
 
+_ACTIVITY_NONE = dict.fromkeys(_ACTIVITY_COLUMNS)
+_RENAMED = {"email": (("from_", "from_address"),), "meeting": (("start", "start_at"), ("end", "end_at"))}
+
+
 def _activity_rows(r: Any, rows: Rows) -> dict[str, Any]:
-    data = r.model_dump(exclude={"associations"})
+    # Every column, then the validated fields as they are (``__dict__``: no copy of the lists, only read).
+    data = _ACTIVITY_NONE.copy()
+    data.update(r.__dict__)
+    for field, column in _RENAMED.get(r.type, ()):
+        data[column] = data.pop(field)
+    associations = data.pop("associations")
     for kind, (model, column) in _LINKS.items():
-        rows[_t(model)].extend(
-            {"activity_id": r.id, column: target, "position": i}
-            for i, target in enumerate(getattr(r.associations, kind))
-        )
+        targets = getattr(associations, kind)
+        if targets:
+            rows[_t(model)].extend(
+                {"activity_id": r.id, column: target, "position": i} for i, target in enumerate(targets)
+            )
     if r.type == "email":
-        data["from_address"] = data.pop("from_")
         data["from_lower"] = r.from_.lower()
         for kind in ("to", "cc"):
-            rows[_t(EmailRecipient)].extend(
-                {"activity_id": r.id, "kind": kind, "position": i, "address": a, "address_lower": a.lower()}
-                for i, a in enumerate(data.pop(kind))
-            )
-    elif r.type == "meeting":
-        data["start_at"] = data.pop("start")
-        data["end_at"] = data.pop("end")
+            addresses = data.pop(kind)
+            if addresses:
+                rows[_t(EmailRecipient)].extend(
+                    {
+                        "activity_id": r.id,
+                        "kind": kind,
+                        "position": i,
+                        "address": a,
+                        "address_lower": a.lower(),
+                    }
+                    for i, a in enumerate(addresses)
+                )
     data["occurred_at"], data["ended_at"] = activity_times(
         r.type,
-        sent_at=data.get("sent_at"),
-        started_at=data.get("started_at"),
-        duration_s=data.get("duration_s"),
-        start_at=data.get("start_at"),
-        end_at=data.get("end_at"),
-        created_at=data.get("created_at"),
+        sent_at=data["sent_at"],
+        started_at=data["started_at"],
+        duration_s=data["duration_s"],
+        start_at=data["start_at"],
+        end_at=data["end_at"],
+        created_at=data["created_at"],
     )
-    # Every row of a batch must have the same keys for executemany: fill the other types' columns.
-    return {column: data.get(column) for column in _ACTIVITY_COLUMNS}
+    # Every row of a batch must have the same keys for executemany: the other types' columns are None.
+    return data
 
 
 # collection -> (parent model, row builder, child tables replaced per parent with their parent column)
@@ -329,11 +350,15 @@ def create_missing_indexes(connection: Connection, keys: Iterable[str]) -> None:
 
 
 def prepare_for_bulk_load(connection: Connection) -> None:
-    """Check foreign keys at commit, not per row, so collections may arrive in any order; on SQLite, give
-    this connection a page cache large enough for the primary-key B-trees of millions of rows (the 2 MB
-    default turns each insert into page misses once a table outgrows it)."""
+    """Check foreign keys at commit, not per row, so collections may arrive in any order; on PostgreSQL, sort
+    the rebuilt indexes in memory; on SQLite, give this connection a page cache large enough for the
+    primary-key B-trees of millions of rows (the 2 MB default turns each insert into page misses once a
+    table outgrows it)."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SET CONSTRAINTS ALL DEFERRED"))
+        # The indexes rebuilt after a bulk load sort millions of rows: in memory rather than on disk runs
+        # (the 64 MB default), for this transaction only.
+        connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     else:
         connection.execute(text("PRAGMA defer_foreign_keys = ON"))
         connection.execute(text("PRAGMA cache_size = -1048576"))  # up to 1 GiB, allocated only as used
@@ -358,12 +383,18 @@ class Writer:
         bulk: bool = True,
         new_records: bool = False,
         keep_indexes: bool = False,
+        background: bool = False,
+        references_met: Callable[[str, str], bool] | None = None,
     ) -> None:
         """``bulk=False`` for small writes into a live store (the HubSpot sync's pages): the rule engine's
         change counting stays on row by row and no index is dropped. ``new_records=True``: the caller knows
         none of the records added is in the store yet (a full sync's pages into a table empty when it began),
         so they have no child rows to delete. ``keep_indexes=True``: the caller manages the indexes (a HubSpot
-        sync drops them once for all the pages of a table empty when it began)."""
+        sync drops them once for all the pages of a table empty when it began). ``background=True`` (an
+        import on PostgreSQL): batches are written on a thread of their own while the caller validates the
+        next ones (use the writer as a context manager, and ``drain`` it before using the connection).
+        ``references_met(collection, id)``: whether every record referenced so far is written, but for that
+        one (the validator's ``Checker.references_met``); only then are a bulk load's foreign keys dropped."""
         self.connection = connection
         self.progress = progress
         self.bulk = bulk
@@ -375,9 +406,55 @@ class Writer:
         # per-batch deletes of child rows are skipped. Looked at when a collection starts (before it is
         # written; no other collection writes its table): a HubSpot sync's page writes only one.
         self.had_rows: dict[str, bool] = {}
-        self.dropped: list[Index] = []
+        self.dropped: list[tuple[str, Index]] = []  # (collection, index)
+        self.dropped_keys: list[tuple[str, str, str]] = []  # PostgreSQL: (table, name, definition)
         self.started: set[str] = set()
         self.suspended: list[str] = []
+        self.executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+            if background and connection.dialect.name == "postgresql"
+            else None
+        )
+        self.pending: Future[None] | None = None
+        self.references_met = references_met
+        self.unchecked: set[str] = set()  # collections whose tables have no foreign key while loading
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: Any) -> None:
+        try:
+            if kind is None:
+                self._wait()
+            elif self.pending is not None:
+                # Already failing: the connection must be free before the caller rolls back; the first error
+                # is the one to report.
+                wait([self.pending])
+                self.pending = None
+        finally:
+            if self.executor is not None:
+                self.executor.shutdown()
+
+    def _in_background(self, work: Callable[[], None]) -> None:
+        """Run ``work`` (writes on this connection) on the writer's thread, after the work before it. Most of
+        a batch's time on PostgreSQL is spent waiting for the server, without the GIL: meanwhile the caller
+        validates the next records. Without a thread, runs it now."""
+        self._wait()
+        if self.executor is None:
+            work()
+        else:
+            self.pending = self.executor.submit(work)
+
+    def _wait(self) -> None:
+        """Before the connection is used here: the background work done (its error raised here)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def drain(self) -> None:
+        """Everything added written: the connection is the caller's again."""
+        self.flush()
+        self._wait()
 
     def _suspend_change_counting(self, key: str) -> None:
         """SQLite counts changes for the rule engine with row triggers (migration 0009), two statements per
@@ -403,21 +480,76 @@ class Writer:
             self.connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
         self.suspended += [sql for _, sql in rows]
 
-    def _drop_indexes_while_loading(self, key: str) -> None:
+    def _loading_empty(self, key: str) -> bool:
+        """Whether ``key``'s tables are bulk-loaded from empty: no stored row can conflict with the file's
+        (ids are unique in a valid file, and nothing is written once validation failed), so rows go in by
+        plain insert (COPY on PostgreSQL) without indexes or foreign keys, both restored in ``finish``."""
+        return self.bulk and not self.keep_indexes and not self.had_rows[key] and key not in SMALL_COLLECTIONS
+
+    def _drop_indexes_while_loading(self, key: str, first: Any) -> None:
         """Bulk-loading an empty table is several times faster without its secondary indexes; they are
-        rebuilt once, sorted, in ``finish`` (inside the same transaction, so a rollback restores them)."""
-        if not self.bulk or self.keep_indexes or self.had_rows[key] or key in SMALL_COLLECTIONS:
+        rebuilt once, sorted, in ``finish`` (inside the same transaction, so a rollback restores them).
+        PostgreSQL: its foreign keys too, which would otherwise queue one deferred check per row and key (a
+        sixth of a large import's time); added back in ``finish``, each checked by one join."""
+        if not self._loading_empty(key):
             return
         for index in secondary_indexes(key):
             index.drop(self.connection)
-            self.dropped.append(index)
+            self.dropped.append((key, index))
+        if self.connection.dialect.name == "postgresql":
+            self._drop_foreign_keys(key, first)
+
+    def _drop_foreign_keys(self, key: str, first: Any) -> None:
+        model, _, children = WRITERS[key]
+        tables = [_t(model).name, *(_t(child).name for child, _ in children)]
+        rows = self.connection.execute(
+            text(
+                "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+                "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE k.contype = 'f' AND n.nspname = current_schema() AND c.relname IN :tables "
+                "ORDER BY c.relname, k.conname"
+            ).bindparams(bindparam("tables", expanding=True)),
+            {"tables": tables},
+        ).all()
+        # Dropping a key alters the table it references too, which PostgreSQL refuses while checks of rows
+        # written earlier (into small tables: users -> teams) are pending: they are run now, which only works
+        # if every record those rows reference is written already (``first``, read, is not).
+        if rows and (self.references_met is None or not self.references_met(key, first.id)):
+            return  # the keys stay, checked row by row at the end
+        self.unchecked.add(key)
+        if not rows:
+            return
+        self.connection.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+        self.connection.execute(text("SET CONSTRAINTS ALL DEFERRED"))
+        for table, name, definition in rows:
+            self.connection.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            self.dropped_keys.append((table, name, definition))
 
     def org(self, record: Any) -> None:
+        self._wait()
         upsert(self.connection, _t(Org), [_org_row(record)])
+
+    def _index_finished(self, key: str) -> None:
+        """With a writer thread: a collection's indexes built as soon as its run ends, while the next
+        collection is validated, if its tables have no pending checks (their foreign keys were dropped). If
+        the collection comes again later, its rows go into the indexed tables."""
+        indexes = [index for of, index in self.dropped if of == key]
+        if self.executor is None or not indexes or key not in self.unchecked:
+            return  # (with keys, checks of its rows are pending: PostgreSQL would refuse CREATE INDEX)
+        self.dropped = [(of, index) for of, index in self.dropped if of != key]
+
+        def build() -> None:
+            for index in indexes:
+                index.create(self.connection)
+
+        self._in_background(build)
 
     def add(self, key: str, record: Any) -> None:
         if key != self.key:
             self.flush()
+            if self.key is not None:
+                self._index_finished(self.key)
+            self._wait()
             self.key = key
             if key not in self.started:  # a collection may come in two runs; drop its indexes once
                 self.started.add(key)
@@ -427,19 +559,22 @@ class Writer:
                     is not None
                 )
                 self._suspend_change_counting(key)
-                self._drop_indexes_while_loading(key)
+                self._drop_indexes_while_loading(key, record)
         self.buffer.append(record)
         if len(self.buffer) >= BATCH:
             self.flush()
 
     def finish(self) -> None:
-        self.flush()
-        if self.dropped and self.connection.dialect.name == "postgresql":
+        self.drain()
+        if (self.dropped or self.dropped_keys) and self.connection.dialect.name == "postgresql":
             # PostgreSQL refuses CREATE INDEX on a table with deferred checks pending: run them now.
             self.connection.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
-        for index in self.dropped:
+        for _, index in self.dropped:
             index.create(self.connection)
         self.dropped.clear()
+        for table, name, definition in self.dropped_keys:
+            self.connection.exec_driver_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        self.dropped_keys.clear()
         for sql in self.suspended:
             self.connection.exec_driver_sql(sql)
         if self.suspended:
@@ -450,20 +585,26 @@ class Writer:
         if not self.buffer or self.key is None:
             return
         batch, self.buffer = self.buffer, []
-        model, build, children = WRITERS[self.key]
+        self._in_background(partial(self._write, self.key, batch))
+
+    def _write(self, key: str, batch: list[Any]) -> None:
+        model, build, children = WRITERS[key]
         rows: Rows = {_t(child): [] for child, _ in children}
-        if self.key == "pipelines":
+        if key == "pipelines":
             rows[_t(Stage)] = []
         parents = [build(r, rows) for r in batch]
-        if self.had_rows[self.key] and not self.new_records:
+        if self.had_rows[key] and not self.new_records:
             ids = [p["id"] for p in parents]
             for child, column in children:
                 self.connection.execute(delete(_t(child)).where(_t(child).c[column].in_(ids)))
-        upsert(self.connection, _t(model), parents)
+        if self._loading_empty(key):
+            _execute_many(self.connection, insert(_t(model)), _t(model), parents)
+        else:
+            upsert(self.connection, _t(model), parents)
         for table, child_rows in rows.items():
             if table is _t(Stage):
                 upsert(self.connection, table, child_rows)
             elif child_rows:
                 _execute_many(self.connection, insert(table), table, child_rows)
         if self.progress is not None:
-            self.progress(self.key, len(batch))
+            self.progress(key, len(batch))
