@@ -54,8 +54,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The work process's CPU priority, relative to the web process (nice(2) increment): it gets a core whenever
-# the web process does not need it, and yields it at once when a burst of requests arrives.
+# The work process's CPU priority, relative to the web process (a nice(2) increment, SALESBOT_WORK_NICE): it
+# gets a core whenever the web process does not need it, and yields it at once when a burst arrives.
 NICE = int(os.environ.get("SALESBOT_WORK_NICE", "10"))
 # Names of the work process's pools, as ``Services`` holds them.
 POOLS = ("worker", "model_worker")
