@@ -46,6 +46,9 @@ class AppNotConfigured(RuntimeError):
 
 
 def build_app(services: Services) -> App:
+    """The Bolt app. Its listeners run in the thread that received the request (``process_before_response``):
+    each only acks and hands its work over (``bot.listeners.work``), so the answer goes back as soon as the
+    listener returns, without Bolt's default hop to another thread and its 10 ms polling for the ack."""
     settings = services.settings
     if settings.slack_signing_secret is None:
         raise AppNotConfigured("SLACK_SIGNING_SECRET is not set: Slack requests cannot be verified")
