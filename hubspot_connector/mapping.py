@@ -90,7 +90,7 @@ def parse_time(value: Any, name: str) -> datetime | None:
 
 
 def _iso(value: Any, name: str) -> str | None:
-    if type(value) is str and len(value) == 24 and value[-1] == "Z":  # as HubSpot writes them: kept as is
+    if type(value) is str and len(value) >= 20 and value[10] == "T" and value[-1] == "Z":  # HubSpot's: as is
         try:
             datetime.fromisoformat(value)
         except ValueError:

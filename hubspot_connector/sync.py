@@ -438,15 +438,19 @@ class Sync:
         links: dict[str, Links] = {i: Links() for i in hs_ids}
         dropped = 0
         for target, by_from in found.items():
-            targets = {t for pairs in by_from.values() for t, _ in pairs}
-            stored = self._stored.get(target, {})
-            salesbot = resolve(connection, target, [t for t in targets if t not in stored])
-            present = existing(connection, TABLES[target], salesbot.values())
-            for t in targets & stored.keys():
-                salesbot[t] = stored[t]
-                present.add(stored[t])
+            stored = self._stored.get(target, {})  # in the store: no look-up
+            unknown = {t for pairs in by_from.values() for t, _ in pairs if t not in stored}
+            salesbot = resolve(connection, target, unknown) if unknown else {}
+            present = existing(connection, TABLES[target], salesbot.values()) if salesbot else set()
             for from_id, pairs in by_from.items():
-                kept = [(salesbot[t], types) for t, types in pairs if salesbot[t] in present]
+                kept = []
+                for t, types in pairs:
+                    sid = stored.get(t)
+                    if sid is None:
+                        sid = salesbot[t]
+                        if sid not in present:
+                            continue
+                    kept.append((sid, types))
                 dropped += len(pairs) - len(kept)
                 if from_id in links:
                     links[from_id].by_type[target] = kept
