@@ -90,6 +90,13 @@ def parse_time(value: Any, name: str) -> datetime | None:
 
 
 def _iso(value: Any, name: str) -> str | None:
+    if type(value) is str and len(value) >= 20 and value[10] == "T" and value[-1] == "Z":  # HubSpot's: as is
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            pass  # parse_time says why
+        else:
+            return value
     parsed = parse_time(value, name)
     return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z") if parsed else None
 
