@@ -45,7 +45,7 @@ import cloudpickle
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.workers import Worker
+from bot.workers import Worker, batch
 
 if TYPE_CHECKING:
     from bot.logs import LogOptions
@@ -68,6 +68,10 @@ FINISH_S = 600.0
 # What the work process answers when it has received calls (before any runs), and once when it is ready.
 RECEIVED = "received"
 READY = "ready"
+# How long calls wait for others to travel with them to the work process, and answers to travel back: each
+# batch costs the web process one wake-up of a thread competing with those answering Slack.
+OUTBOX_LINGER_S = 0.005
+ANSWERS_LINGER_S = 0.02
 # Salesbot's own packages: a function defined inside one of their functions travels as a reference to its
 # code (both processes run the same code), the rest of it by value.
 OWN_PACKAGES = ("bot", "crm", "rules", "insights", "hubspot_connector")
@@ -269,16 +273,15 @@ def _work_process(connection: Connection, setup_bytes: bytes) -> None:  # pragma
 
     def send_answers() -> None:
         """Answers go back in batches: as many as are ready, in one message (fewer wake-ups over there)."""
-        while (item := answers.get()) is not None:
-            batch = [item]
-            while (item := _next(answers)) is not None and item != ():
-                batch.append(item)
+        while True:
+            answered = batch(answers, ANSWERS_LINGER_S)
+            ready = [item for item in answered if item is not None]
             with sending:
                 try:
-                    connection.send(batch)
+                    connection.send(ready)
                 except (pickle.PicklingError, TypeError, AttributeError):  # a result that cannot travel back
-                    connection.send([(call_id, error, None) for call_id, error, _ in batch])
-            if item is None:
+                    connection.send([(call_id, error, None) for call_id, error, _ in ready])
+            if answered[-1] is None:
                 return
 
     def done(call_id: int, future: Future[Any]) -> None:
@@ -334,14 +337,6 @@ def _work_process(connection: Connection, setup_bytes: bytes) -> None:  # pragma
         sender.join(FINISH_S)
         services.shutdown()
         engine.dispose()
-
-
-def _next(items: queue.SimpleQueue[Any]) -> Any:
-    """The next item if one is ready, else ``()``."""
-    try:
-        return items.get_nowait()
-    except queue.Empty:
-        return ()
 
 
 @dataclass
@@ -499,10 +494,8 @@ class WorkProcess:
         stopping = False
         connection: Connection | None = None
         while not stopping:
-            ids = [self._outbox.get()]
-            while (more := _next(self._outbox)) != ():
-                ids.append(more)
-            batch, here = [], []
+            ids = batch(self._outbox, OUTBOX_LINGER_S)
+            calls, here = [], []
             with self._lock:
                 connection, process = self._connection, self._process
                 for call_id in ids:
@@ -517,13 +510,13 @@ class WorkProcess:
                         here.append(call)
                     else:
                         call.sent_to = process
-                        batch.append((call_id, call.pool, call.data))
+                        calls.append((call_id, call.pool, call.data))
             for call in here:
                 self._run_here(call)
-            if batch and connection is not None:
+            if calls and connection is not None:
                 # If it died meanwhile, the reader fails what it held (these calls too).
                 with contextlib.suppress(OSError, ValueError):
-                    connection.send(batch)
+                    connection.send(calls)
         if connection is not None:
             with contextlib.suppress(OSError, ValueError):
                 connection.send(None)

@@ -39,6 +39,9 @@ QUIET_LIBRARIES = (
 )
 SERVICE_COMMANDS = frozenset({"serve", "socket", "clock"})
 FORMATS = ("text", "json")
+# How long a service's log records wait for others to be written with them (one wake-up of the writing
+# thread per batch, not per record).
+LOG_LINGER_S = 0.05
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 _SECRET = re.compile(r"\b(xox[abposr]-[\w-]+|xapp-[\w-]+|sk-[\w-]{8,}|Bearer\s+[\w.~+/-]+=*)")
@@ -121,8 +124,25 @@ def level_for(options: LogOptions, command: str | None) -> int:
 
 def _background(writer: logging.Handler) -> logging.Handler:
     """A handler that queues each record for a thread of its own, which formats it and hands it to
-    ``writer``; what is still queued is written at exit. (logging.handlers loads only here: start-up.)"""
-    from logging.handlers import QueueHandler, QueueListener
+    ``writer`` a batch at a time (``bot.workers.batch``); what is still queued is written at exit.
+    (logging.handlers and the workers load only here: start-up.)"""
+    import threading
+    from logging.handlers import QueueHandler
+
+    from bot.workers import batch
+
+    records: queue.SimpleQueue[logging.LogRecord | None] = queue.SimpleQueue()
+
+    def write() -> None:
+        while True:
+            taken = batch(records, LOG_LINGER_S)
+            for record in taken:
+                if record is not None:
+                    writer.handle(record)
+            if taken[-1] is None:
+                return
+
+    thread = threading.Thread(target=write, name="salesbot-log", daemon=True)
 
     class Enqueue(QueueHandler):
         def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
@@ -131,17 +151,14 @@ def _background(writer: logging.Handler) -> logging.Handler:
             record.msg, record.args = record.getMessage(), None
             return record
 
-        stopped = False
-
         def close(self) -> None:
-            if not self.stopped:  # close is called at exit, maybe twice
-                self.stopped = True
-                listener.stop()  # writes what is still queued
+            if thread.is_alive():  # close is called at exit, maybe twice
+                records.put(None)
+                thread.join()  # writes what is still queued
             super().close()
 
-    front = Enqueue(queue.SimpleQueue())
-    listener = QueueListener(front.queue, writer)
-    listener.start()
+    front = Enqueue(records)
+    thread.start()
     atexit.register(front.close)
     return front
 
