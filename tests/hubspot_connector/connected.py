@@ -179,3 +179,25 @@ def mirror(connected: Connected, session: Session) -> None:
     session.add(HubSpotUser(user_id="u1", owner_id=OWNER))
     session.add(HubSpotPortal(portal_id=PORTAL, time_zone="UTC"))
     session.commit()
+
+
+def no_show_from_the_queue(hs: Connected, now: datetime) -> dict[str, Any]:
+    """Rules run at ``now``, Ana's digest sent, "Start" clicked on its bundled line, and "No show" submitted
+    for the queue's first meeting; returns the queue's view as it was before the submission."""
+    from bot.blocks.queue import OUTCOME, QUEUE_VIEW
+    from bot.digest import render
+    from rules.engine import evaluate
+    from tests.bot.app.conftest import send_digest
+
+    with Session(hs.engine) as s:
+        evaluate(s, now)
+        s.commit()
+    message = send_digest(hs.engine, hs.slack, hs.services)
+    start = next(
+        b["accessory"] for b in message.blocks if b.get("accessory", {}).get("action_id") == render.START
+    )
+    hs.bolt.click(message, render.START, start["value"], value=start["value"])
+    view: dict[str, Any] = hs.slack.calls("views.update")[-1].params["view"]
+    values = {OUTCOME[0]: {OUTCOME[1]: {"type": "static_select", "selected_option": {"value": "no_show"}}}}
+    hs.bolt.view_submission(QUEUE_VIEW, values, metadata=view["private_metadata"])
+    return view

@@ -14,7 +14,7 @@ from crm.models import Activity, Deal, HubSpotRecord, Lead, WritebackEntry
 from tests.bot.app.conftest import send_digest
 from tests.conftest import NOW
 from tests.fakes.slack_api import FakeSlack
-from tests.hubspot_connector.connected import PORTAL, Connected, crm_world
+from tests.hubspot_connector.connected import PORTAL, Connected, crm_world, no_show_from_the_queue
 from tests.rules.world import World
 
 
@@ -285,21 +285,8 @@ def test_a_refusal_is_told_privately_with_a_retry_that_works_once_the_cause_is_f
 def test_a_meeting_outcome_from_the_queue_is_written_to_the_meeting(hs: Connected) -> None:
     import json
 
-    from bot.blocks.queue import OUTCOME, QUEUE_VIEW
-    from rules.engine import evaluate
-
-    with Session(hs.engine) as s:
-        evaluate(s, NOW)
-        s.commit()
-    message = send_digest(hs.engine, hs.slack, hs.services)
-    start = next(
-        b["accessory"] for b in message.blocks if b.get("accessory", {}).get("action_id") == render.START
-    )
-    hs.bolt.click(message, render.START, start["value"], value=start["value"])
-    view = hs.slack.calls("views.update")[-1].params["view"]
+    view = no_show_from_the_queue(hs, NOW)
     assert "Kickoff" in json.dumps(view)
-    values = {OUTCOME[0]: {OUTCOME[1]: {"type": "static_select", "selected_option": {"value": "no_show"}}}}
-    hs.bolt.view_submission(QUEUE_VIEW, values, metadata=view["private_metadata"])
     [patch] = hs.patches("meetings", "m1")
     assert patch.body == {"properties": {"hs_meeting_outcome": "NO_SHOW"}}
 

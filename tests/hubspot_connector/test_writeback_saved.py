@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from bot.blocks.home import modals as m
 from bot.digest import render
@@ -16,7 +15,7 @@ from bot.writeback.messages import RETRY
 from tests.bot.app.conftest import send_digest
 from tests.fakes.block_kit import block_kit_errors
 from tests.fakes.slack_api import FakeSlack
-from tests.hubspot_connector.connected import PORTAL, Connected, crm_world
+from tests.hubspot_connector.connected import PORTAL, Connected, crm_world, no_show_from_the_queue
 from tests.rules.world import World
 
 SAVING = "saving to HubSpot…"
@@ -176,20 +175,7 @@ def test_a_follow_up_task_says_saving_then_a_private_message_says_saved_with_its
 
 
 def test_a_queue_step_says_saving_to_hubspot_in_the_modal(hs: Connected) -> None:
-    from bot.blocks.queue import OUTCOME, QUEUE_VIEW
-    from rules.engine import evaluate
-
-    with Session(hs.engine) as s:
-        evaluate(s, hs.clock[0])
-        s.commit()
-    message = send_digest(hs.engine, hs.slack, hs.services)
-    start = next(
-        b["accessory"] for b in message.blocks if b.get("accessory", {}).get("action_id") == render.START
-    )
-    hs.bolt.click(message, render.START, start["value"], value=start["value"])
-    view = hs.slack.calls("views.update")[-1].params["view"]
-    values = {OUTCOME[0]: {OUTCOME[1]: {"type": "static_select", "selected_option": {"value": "no_show"}}}}
-    hs.bolt.view_submission(QUEUE_VIEW, values, metadata=view["private_metadata"])
+    no_show_from_the_queue(hs, hs.clock[0])
 
     step = hs.slack.calls("views.update")[-1].params["view"]
     assert "Saving to HubSpot…" in json.dumps(step, ensure_ascii=False)

@@ -24,7 +24,7 @@ from crm.models import Activity
 from tests.bot.app.conftest import SlackRequests, send_digest
 from tests.bot.app.test_digest_buttons import fresh, task_world
 from tests.conftest import NOW
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, Message
 from tests.rules.world import World
 
 
@@ -36,6 +36,13 @@ def work(services: Services, db_url: str) -> Iterator[WorkProcess]:
     process.shutdown()
 
 
+@pytest.fixture
+def message(world: World, engine: Engine, slack: FakeSlack, bolt: SlackRequests) -> Message:
+    """Ana's digest, with her overdue task t1, sent through the real delivery path."""
+    task_world(world)
+    return send_digest(engine, slack, bolt.services)
+
+
 def _die() -> None:
     os._exit(3)
 
@@ -45,15 +52,8 @@ def _pid() -> int:
 
 
 def test_a_click_is_done_by_the_work_process(
-    world: World,
-    engine: Engine,
-    session: Session,
-    slack: FakeSlack,
-    bolt: SlackRequests,
-    work: WorkProcess,
+    message: Message, session: Session, slack: FakeSlack, bolt: SlackRequests, work: WorkProcess
 ) -> None:
-    task_world(world)
-    message = send_digest(engine, slack, bolt.services)
 
     response = bolt.click(message, render.COMPLETE, "task:t1")
 
@@ -69,15 +69,8 @@ def test_a_click_is_done_by_the_work_process(
 
 
 def test_a_killed_work_process_is_started_again_and_loses_no_click(
-    world: World,
-    engine: Engine,
-    session: Session,
-    slack: FakeSlack,
-    bolt: SlackRequests,
-    work: WorkProcess,
+    message: Message, session: Session, slack: FakeSlack, bolt: SlackRequests, work: WorkProcess
 ) -> None:
-    task_world(world)
-    message = send_digest(engine, slack, bolt.services)
     first = work.pid
     assert first is not None
     os.kill(first, signal.SIGKILL)
