@@ -100,6 +100,35 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class EveryFewSeconds(logging.Filter):
+    """At most one record of a logger per ``every_s`` seconds, saying how many were held back since the last
+    one: waitress warns of its task queue's depth on every request queued while its threads are busy (once a
+    request through a burst of clicks, each formatted and written while its dispatcher holds its lock)."""
+
+    def __init__(self, every_s: float, clock: Any = None) -> None:
+        super().__init__()
+        import time
+
+        self.every_s = every_s
+        self.clock = clock or time.monotonic
+        self.last: float | None = None
+        self.held = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now, last = self.clock(), self.last
+        if last is not None and now - last < self.every_s:
+            self.held += 1
+            return False
+        if self.held and last is not None:
+            held = f"{self.held} more such warnings held back in {now - last:.0f} s"
+            record.msg, record.args = f"{record.getMessage()} ({held})", None
+        self.last, self.held = now, 0
+        return True
+
+
+QUEUE_WARNING_EVERY_S = 30.0
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -190,4 +219,8 @@ def configure(
         logging.getLogger(name).setLevel(logging.NOTSET)
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
+    queue_warnings = logging.getLogger("waitress.queue")
+    for old_filter in [f for f in queue_warnings.filters if isinstance(f, EveryFewSeconds)]:
+        queue_warnings.removeFilter(old_filter)
+    queue_warnings.addFilter(EveryFewSeconds(QUEUE_WARNING_EVERY_S))
     return handler

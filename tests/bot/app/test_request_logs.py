@@ -117,3 +117,29 @@ def test_services_log_at_info_by_default_and_libraries_only_warn() -> None:
     logs.configure(logs.LogOptions(verbose=True), stream=io.StringIO(), command="clock")
     assert logging.getLogger("apscheduler").getEffectiveLevel() == logging.WARNING
     assert logging.getLogger("bot.clock").getEffectiveLevel() == logging.DEBUG
+
+
+def test_waitress_queue_warnings_are_held_to_one_every_few_seconds(
+    captured: tuple[io.StringIO, io.StringIO],
+) -> None:
+    """A burst of clicks queues a request behind busy threads hundreds of times: one line says so, then one
+    per ``QUEUE_WARNING_EVERY_S`` with how many were held back; other warnings pass untouched."""
+    now = [100.0]
+    queue_log = logging.getLogger("waitress.queue")
+    (installed,) = [f for f in queue_log.filters if isinstance(f, logs.EveryFewSeconds)]
+    queue_log.removeFilter(installed)
+    queue_log.addFilter(logs.EveryFewSeconds(logs.QUEUE_WARNING_EVERY_S, clock=lambda: now[0]))
+    for depth in range(1, 201):
+        queue_log.warning("Task queue depth is %d", depth)
+        now[0] += 0.01
+    logging.getLogger("waitress").warning("another warning")
+    now[0] = 100.0 + logs.QUEUE_WARNING_EVERY_S + 1
+    queue_log.warning("Task queue depth is %d", 3)
+    lines = [line for line in captured[0].getvalue().splitlines() if "waitress" in line]
+    assert [line.split(" ", 4)[-1] for line in lines] == [
+        "Task queue depth is 1",
+        "another warning",
+        f"Task queue depth is 3 (199 more such warnings held back in {logs.QUEUE_WARNING_EVERY_S + 1:.0f} s)",
+    ]
+    logs.configure(logs.LogOptions(), stream=io.StringIO(), command="serve")  # configured again: one filter
+    assert len([f for f in queue_log.filters if isinstance(f, logs.EveryFewSeconds)]) == 1
