@@ -212,7 +212,7 @@ class FakeHubSpot:
         elif word == "change":
             return {"changed": self.change_some(int(args[0]), int(args[1]))}
         return {"requests": len(self.requests), "rate_limited": self.rate_limited,
-                "statuses": _statuses(self.requests)}  # fmt: skip
+                "statuses": _statuses(self.requests), "cpu_s": time.process_time()}  # fmt: skip
 
     def change_some(self, n: int, seed: int) -> int:
         """Modify ``n`` records spread over every object type (as many per type as its share of records)."""
