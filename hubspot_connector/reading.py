@@ -26,6 +26,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection as PipeEnd
 from typing import Any
@@ -70,9 +71,11 @@ def read_links(api: HubSpotApi, object_type: str, hs_ids: list[str]) -> Found:
     return {t: api.associations(object_type, t, hs_ids).to for t in names.ASSOCIATIONS.get(object_type, ())}
 
 
-def read_chunks(api: HubSpotApi, plan: Plan, chunk: int, score_property: str | None) -> Iterator[Chunk]:
-    """The plan's types in order, in chunks of ``chunk`` records (whole pages) with their associations; a
-    type's last chunk has no paging token after it."""
+def _listed(
+    api: HubSpotApi, plan: Plan, chunk: int, score_property: str | None
+) -> Iterator[tuple[str, list[Json], str | None]]:
+    """The plan's types in order, in chunks of ``chunk`` records (whole pages), each with the paging token
+    after it (none after a type's last)."""
     for object_type, after in plan:
         props, history = properties(object_type, score_property)
         buffer: list[Json] = []
@@ -81,11 +84,56 @@ def read_chunks(api: HubSpotApi, plan: Plan, chunk: int, score_property: str | N
             buffer += page.results
             after = page.after
             if after is None or len(buffer) >= chunk:
-                links = read_links(api, object_type, [str(o["id"]) for o in buffer if has_id(o)])
-                yield object_type, buffer, after, links
+                yield object_type, buffer, after
                 buffer = []
                 if after is None:
                     break
+
+
+def read_chunks(
+    api: HubSpotApi, plan: Plan, chunk: int, score_property: str | None, *, overlap: bool = False
+) -> Iterator[Chunk]:
+    """The plan's types in order, in chunks of ``chunk`` records (whole pages) with their associations; a
+    type's last chunk has no paging token after it.
+
+    ``overlap=True``: a chunk's association batches (one per target type) are read at once, on threads of
+    their own, while the next chunk's pages are listed: HubSpot works on several requests while this process
+    parses the answers of others, instead of one request at a time. A chunk is given once its associations
+    are in and the next chunk is listed (its associations asked for). An error of either is raised here."""
+    if not overlap:
+        for object_type, buffer, after in _listed(api, plan, chunk, score_property):
+            yield object_type, buffer, after, read_links(api, object_type, _ids(buffer))
+        return
+    targets = {t: names.ASSOCIATIONS.get(t, ()) for t, _ in plan}
+    with ThreadPoolExecutor(max_workers=LINK_READERS, thread_name_prefix="hubspot-links") as pool:
+        waiting: tuple[str, list[Json], str | None, dict[str, Future[Any]]] | None = None
+        try:
+            for object_type, buffer, after in _listed(api, plan, chunk, score_property):
+                ids = _ids(buffer)
+                asked = {
+                    t: pool.submit(api.associations, object_type, t, ids) for t in targets[object_type] if ids
+                }
+                if waiting is not None:
+                    yield _joined(*waiting)
+                waiting = (object_type, buffer, after, asked)
+            if waiting is not None:
+                yield _joined(*waiting)
+                waiting = None
+        finally:
+            if waiting is not None:  # stopped early: what was asked for is not waited for
+                for future in waiting[3].values():
+                    future.cancel()
+
+
+LINK_READERS = 3  # association batches read at once: the most targets a type has
+
+
+def _ids(buffer: list[Json]) -> list[str]:
+    return [str(o["id"]) for o in buffer if has_id(o)]
+
+
+def _joined(object_type: str, buffer: list[Json], after: str | None, asked: dict[str, Future[Any]]) -> Chunk:
+    return object_type, buffer, after, {t: future.result().to for t, future in asked.items()}
 
 
 class Reader:
@@ -282,7 +330,7 @@ def _read_in_process(
     last_type = plan[-1][0] if plan else None
     try:
         budget.add_stock(pickle.loads(slots.recv_bytes()))
-        for item in read_chunks(api, plan, chunk, score_property):
+        for item in read_chunks(api, plan, chunk, score_property, overlap=True):
             object_type, _, after, _ = item
             send("chunk", item)
             if after is not None or object_type != last_type:

@@ -14,12 +14,12 @@ from crm.db import session_scope
 from crm.models import Contact, HubSpotRequest
 from hubspot_connector.api import HubSpotApi, RetryPolicy
 from hubspot_connector.budget import RateBudget
-from hubspot_connector.errors import HubSpotConfigError
-from hubspot_connector.reading import reader_settings
+from hubspot_connector.errors import HubSpotConfigError, HubSpotUnavailable
+from hubspot_connector.reading import read_chunks, reader_settings
 from hubspot_connector.sync import sync
 from tests.conftest import NOW
 from tests.fakes.hubspot_api import TOKEN, FakeHubSpot
-from tests.hubspot_connector.conftest import FakeTime
+from tests.hubspot_connector.conftest import FakeTime, make_api
 from tests.hubspot_connector.test_sync import _empty, _snapshot, demo_path
 
 
@@ -81,3 +81,22 @@ def test_a_sync_stopped_while_a_process_reads_resumes_without_loss_or_duplicates
     fake_time.advance(seconds=30)
     sync(engine, real_clock_api(hubspot, engine), fake_time.now, chunk=40, processes=True)
     assert _snapshot(engine) == reference
+
+
+def test_reading_associations_beside_the_listing_gives_the_same_chunks_and_raises_its_errors(
+    engine: Engine, hubspot: FakeHubSpot, fake_time: FakeTime, demo: None
+) -> None:
+    """``read_chunks(overlap=True)`` (the reading process's way) reads a chunk's association batches on
+    threads while the next chunk is listed: the same chunks, in the same order, for the same requests; an
+    association batch that keeps failing stops the reading with the error a sequential read raises."""
+    plan = [(t, None) for t in ("companies", "contacts", "deals", "calls")]
+    sequential = list(read_chunks(make_api(hubspot, fake_time), plan, 40, None))
+    requests = len(hubspot.requests)
+    overlapped = list(read_chunks(make_api(hubspot, fake_time), plan, 40, None, overlap=True))
+    assert overlapped == sequential
+    assert len(hubspot.requests) - requests == requests
+    assert len(sequential) > len(plan)  # several chunks per type: the overlap was exercised
+
+    hubspot.fail(500, times=1_000, path="/crm/v4/associations/calls/")
+    with pytest.raises(HubSpotUnavailable):
+        list(read_chunks(make_api(hubspot, fake_time), plan, 40, None, overlap=True))
