@@ -519,7 +519,7 @@ class Sync:
                 records = [r for r, k in zip(records, keep, strict=True) if k]
                 rows = [r for r, k in zip(rows, keep, strict=True) if k]
             present = existing(connection, table, [r.id for r in records])
-            # A full sync writes like an import (the rule engine's row triggers suspended, one change of
+            # A full sync writes like an import (the rule engine's row triggers paused, one change of
             # everything counted); an incremental one row by row, each change counted where it happens.
             # None of them stored yet (a first sync's pages): no child rows of theirs to replace.
             bulk = self._listing and len(records) >= BULK_FROM

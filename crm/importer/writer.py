@@ -64,7 +64,7 @@ from crm.models import (
 from crm.models.activity import activity_times
 from crm.models.base import UTCDateTime
 from crm.models.org import ORG_ROW_ID
-from crm.models.rule_run import count_everything_changed
+from crm.models.rule_run import pause_change_counting, resume_change_counting
 
 BATCH = 2_000
 Rows = dict[Table, list[dict[str, Any]]]
@@ -409,7 +409,7 @@ class Writer:
         self.dropped: list[tuple[str, Index]] = []  # (collection, index)
         self.dropped_keys: list[tuple[str, str, str]] = []  # PostgreSQL: (table, name, definition)
         self.started: set[str] = set()
-        self.suspended: list[str] = []
+        self.paused = False  # the change triggers paused by this writer (SQLite)
         self.executor = (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
             if background and connection.dialect.name == "postgresql"
@@ -456,29 +456,15 @@ class Writer:
         self.flush()
         self._wait()
 
-    def _suspend_change_counting(self, key: str) -> None:
+    def _suspend_change_counting(self) -> None:
         """SQLite counts changes for the rule engine with row triggers (migration 0009), two statements per
-        row written: a fifth of a large import's time. The triggers of the tables a collection writes are
-        dropped when it starts and created again in ``finish`` from their own SQL, which then counts one
-        change of everything (inside the same transaction: a rollback restores them). Only those tables':
-        a HubSpot sync's page writes one collection, and each DDL statement costs (every prepared statement
-        is prepared again after it). PostgreSQL counts once per transaction anyway."""
-        if not self.bulk or self.connection.dialect.name == "postgresql":
-            return
-        model, _, children = WRITERS[key]
-        tables = [_t(model).name, *(_t(child).name for child, _ in children)]
-        if key == "pipelines":
-            tables.append(_t(Stage).name)
-        rows = self.connection.execute(
-            text(
-                "SELECT name, sql FROM sqlite_master "
-                "WHERE type = 'trigger' AND name LIKE 'rule_inputs_%' AND tbl_name IN :tables"
-            ).bindparams(bindparam("tables", expanding=True)),
-            {"tables": tables},
-        ).all()
-        for name, _ in rows:
-            self.connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
-        self.suspended += [sql for _, sql in rows]
+        row written: a fifth of a large import's time. A bulk write pauses them for its transaction
+        (``pause_change_counting``, migration 0015) and counts one change of everything in ``finish``. (It
+        used to drop the triggers of each collection's tables and create them again: a dozen DDL statements
+        per HubSpot page, each making SQLite prepare every statement again.) PostgreSQL counts once per
+        transaction anyway."""
+        if self.bulk and not self.paused:
+            self.paused = pause_change_counting(self.connection)
 
     def _loading_empty(self, key: str) -> bool:
         """Whether ``key``'s tables are bulk-loaded from empty: no stored row can conflict with the file's
@@ -558,7 +544,7 @@ class Writer:
                     self.connection.execute(select(literal(1)).select_from(_t(model)).limit(1)).first()
                     is not None
                 )
-                self._suspend_change_counting(key)
+                self._suspend_change_counting()
                 self._drop_indexes_while_loading(key, record)
         self.buffer.append(record)
         if len(self.buffer) >= BATCH:
@@ -575,11 +561,9 @@ class Writer:
         for table, name, definition in self.dropped_keys:
             self.connection.exec_driver_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         self.dropped_keys.clear()
-        for sql in self.suspended:
-            self.connection.exec_driver_sql(sql)
-        if self.suspended:
-            count_everything_changed(self.connection)
-        self.suspended.clear()
+        if self.paused:
+            resume_change_counting(self.connection)
+            self.paused = False
 
     def flush(self) -> None:
         if not self.buffer or self.key is None:
@@ -597,7 +581,9 @@ class Writer:
             ids = [p["id"] for p in parents]
             for child, column in children:
                 self.connection.execute(delete(_t(child)).where(_t(child).c[column].in_(ids)))
-        if self._loading_empty(key):
+        if self._loading_empty(key) or (self.bulk and self.new_records):
+            # None stored yet (and a bulk write's batch has each record once): a plain insert (COPY on
+            # PostgreSQL) instead of an upsert.
             _execute_many(self.connection, insert(_t(model)), _t(model), parents)
         else:
             upsert(self.connection, _t(model), parents)

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from crm.models.org import Org
     from crm.models.pipeline import Pipeline, Stage
     from crm.models.preference import UserPreference
-    from crm.models.rule_run import RuleInputVersion, RuleRun
+    from crm.models.rule_run import RuleInputsPaused, RuleInputVersion, RuleRun
     from crm.models.sequence import Enrollment, Sequence
     from crm.models.slack import SlackEvent, SlackIdentity
     from crm.models.snooze import TaskSnooze
@@ -98,6 +98,7 @@ _MODULES = {
     "Stage": "pipeline",
     "UserPreference": "preference",
     "RuleInputVersion": "rule_run",
+    "RuleInputsPaused": "rule_run",
     "RuleRun": "rule_run",
     "Enrollment": "sequence",
     "Sequence": "sequence",
@@ -177,6 +178,7 @@ __all__ = [
     "Pipeline",
     "Role",
     "RuleInputVersion",
+    "RuleInputsPaused",
     "RuleRun",
     "Sequence",
     "SlackEvent",

@@ -36,6 +36,17 @@ class RuleInputVersion(Base):
         return f"RuleInputVersion(name={self.name!r}, version={self.version!r})"
 
 
+class RuleInputsPaused(Base):
+    """A row here pauses the SQLite change triggers (migration 0015): a bulk write inserts it, writes, deletes
+    it and counts one change of everything, all in its one transaction, so no other connection ever sees it
+    (a rollback or a crash takes it away with the writes). PostgreSQL's triggers count once per transaction
+    anyway and ignore it."""
+
+    __tablename__ = "rule_inputs_paused"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
 class RuleRun(Base):
     __tablename__ = "rule_runs"
 
@@ -49,6 +60,22 @@ class RuleRun(Base):
 
 
 EVERYTHING = "*"
+
+
+def pause_change_counting(connection: Connection) -> bool:
+    """SQLite: the change triggers stop counting for the rest of this transaction (until
+    ``resume_change_counting``, which must come before its commit). Returns whether they were paused (not
+    already, and not PostgreSQL)."""
+    if connection.dialect.name == "postgresql":
+        return False
+    return bool(connection.execute(text("INSERT OR IGNORE INTO rule_inputs_paused (id) VALUES (1)")).rowcount)
+
+
+def resume_change_counting(connection: Connection) -> None:
+    """The triggers count again; what was written while they were paused counts as one change of
+    everything."""
+    connection.execute(text("DELETE FROM rule_inputs_paused"))
+    count_everything_changed(connection)
 
 
 def count_everything_changed(connection: Connection) -> None:

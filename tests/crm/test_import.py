@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.orm import Session
 
 from bot.cli.main import main
@@ -172,26 +172,53 @@ def test_an_import_counts_as_a_change_of_everything_for_the_rules_and_keeps_its_
     assert (after or 0) > (before or 0)
 
 
-def test_a_bulk_write_of_one_collection_suspends_only_its_tables_triggers(engine: Engine) -> None:
-    """A HubSpot sync's page writes one collection: only the triggers of that collection's tables are dropped
-    (each DDL statement costs), the others keep counting; all are back at ``finish``, with one change of
-    everything counted."""
+def _versions(connection: Connection, name: str) -> int:
+    stmt = text("SELECT coalesce(sum(version), 0) FROM rule_input_versions WHERE name = :name")
+    return int(connection.execute(stmt, {"name": name}).scalar_one())
+
+
+def test_a_bulk_write_pauses_the_change_triggers_for_its_own_transaction_only(engine: Engine) -> None:
+    """A HubSpot sync's page writes like an import: the row triggers stop counting for its transaction (no
+    DDL: the triggers stay as they are), other connections never see them paused, and ``finish`` counts one
+    change of everything; a write that fails leaves nothing paused."""
     if engine.dialect.name == "postgresql":
-        pytest.skip("PostgreSQL counts once per statement: no trigger is dropped")
+        pytest.skip("PostgreSQL counts once per transaction: nothing is paused")
     import_dataset(engine, EXAMPLE)
     triggers = _change_triggers(engine)
     counted = _everything_changed(engine)
     deal = COLLECTIONS["deals"].validate_python(example()["deals"][0])
+    renamed = deal.model_copy(update={"name": "Renamed by a bulk write"})
     with engine.begin() as connection:
+        deals = _versions(connection, "deals.name")
         writer = Writer(connection, bulk=True)
-        writer.add("deals", deal)
-        stmt = "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rule_inputs_%'"
-        loading = {table for (table,) in connection.execute(text(stmt))}
-        assert not loading & {"deals", "deal_contacts"}
-        assert {"contacts", "activities", "companies"} <= loading
+        writer.add("deals", renamed)
+        writer.drain()
+        assert _change_triggers(engine) == triggers
+        assert connection.execute(text("SELECT count(*) FROM rule_inputs_paused")).scalar_one() == 1
+        assert _versions(connection, "deals.name") == deals  # paused: not counted row by row
+        with engine.connect() as other:  # WAL: another connection reads the last commit
+            assert other.execute(text("SELECT count(*) FROM rule_inputs_paused")).scalar_one() == 0
         writer.finish()
+        assert connection.execute(text("SELECT count(*) FROM rule_inputs_paused")).scalar_one() == 0
+        connection.execute(
+            text("UPDATE deals SET name = 'After the bulk write' WHERE id = :id"), {"id": deal.id}
+        )
+        assert _versions(connection, "deals.name") == deals + 1  # counting again, in the same transaction
     assert _change_triggers(engine) == triggers
     assert _everything_changed(engine) == counted + 1
+
+    with pytest.raises(RuntimeError), engine.begin() as connection:
+        writer = Writer(connection, bulk=True)
+        writer.add("deals", deal)
+        writer.drain()
+        raise RuntimeError("the write fails before finish")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM rule_inputs_paused")).scalar_one() == 0
+        before = _versions(connection, "deals.name")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE deals SET name = 'Counted' WHERE id = :id"), {"id": deal.id})
+    with engine.connect() as connection:
+        assert _versions(connection, "deals.name") == before + 1
 
 
 def test_a_bulk_load_gives_back_its_page_cache_before_the_connection_returns_to_the_pool(
