@@ -9,6 +9,7 @@ state's ``clock()``, as HubSpot does.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import threading
 from collections.abc import Callable
@@ -55,6 +56,7 @@ def modified_property(object_type: str) -> str:
     return "lastmodifieddate" if object_type == "contacts" else "hs_lastmodifieddate"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same times are rendered on every page that lists their records
 def iso(value: datetime) -> str:
     """HubSpot's way of writing a time: UTC, milliseconds, ``Z``."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
