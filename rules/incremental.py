@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -64,7 +65,9 @@ from sqlalchemy.sql.selectable import Alias, FromClause
 
 from crm.models import RuleInputVersion, RuleRun
 from crm.models.base import UTCDateTime
-from crm.models.rule_run import EVERYTHING
+from crm.models.rule_run import EVERYTHING, clear_stale_pause
+
+log = logging.getLogger(__name__)
 
 # Bump when the way results are decided changes in a way the statements' SQL does not show.
 FORMAT = "1"
@@ -235,6 +238,8 @@ def input_names(
 def read_versions(session: Session) -> dict[str, int]:
     """Every name's version, in this transaction's view. On PostgreSQL the appended rows are folded first."""
     connection = session.connection()
+    if clear_stale_pause(connection):
+        log.error("the change triggers were left paused by a bulk write: every rule runs in full")
     table = cast(Table, RuleInputVersion.__table__)
     if connection.dialect.name == "postgresql":
         gone = delete(table).returning(table.c.name, table.c.version).cte("gone")

@@ -71,6 +71,20 @@ def pause_change_counting(connection: Connection) -> bool:
     return bool(connection.execute(text("INSERT OR IGNORE INTO rule_inputs_paused (id) VALUES (1)")).rowcount)
 
 
+def clear_stale_pause(connection: Connection) -> bool:
+    """A pause another transaction committed (a bulk write that never called ``resume_change_counting``: a
+    bug) would leave every change uncounted from then on: taken away here, counted as a change of
+    everything. For the rule engine, which reads the versions holding the write lock (a pause of a bulk write
+    in progress is not visible then). Returns whether there was one."""
+    if connection.dialect.name == "postgresql":
+        return False
+    if connection.execute(text("SELECT 1 FROM rule_inputs_paused LIMIT 1")).first() is None:
+        return False  # (a read first: no write, no write lock, when there is nothing to clear)
+    connection.execute(text("DELETE FROM rule_inputs_paused"))
+    count_everything_changed(connection)
+    return True
+
+
 def resume_change_counting(connection: Connection) -> None:
     """The triggers count again; what was written while they were paused counts as one change of
     everything."""

@@ -649,3 +649,36 @@ def test_incremental_evaluation_stays_exact_across_hubspot_syncs(engine: Engine,
             clock["now"] += shuffle.choice(STEPS[1:6])
     assert {Mode.FULL, Mode.INCREMENTAL} <= set(modes), modes
     assert len(made) >= 5, made
+
+
+def test_triggers_left_paused_by_a_committed_bulk_write_are_set_counting_again_by_the_next_run(
+    engine: Engine, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bulk write pauses SQLite's change triggers inside its own transaction only; one that committed its
+    pause (a bug) would leave every later change uncounted. The next evaluation takes the pause away, counts a
+    change of everything (every rule runs in full) and says so; changes count again after it."""
+    if engine.dialect.name == "postgresql":
+        pytest.skip("PostgreSQL's triggers count once per transaction: nothing is paused")
+    world.contact("c1")
+    world.commit()
+    with session_scope(engine) as session:
+        evaluate(session, NOW)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO rule_inputs_paused (id) VALUES (1)"))
+    world.contacts["c1"].first_name = "Uncounted"
+    world.commit()
+    with engine.connect() as connection:  # paused: the change went uncounted
+        uncounted = connection.execute(
+            text("SELECT count(*) FROM rule_input_versions WHERE name = 'contacts.first_name'")
+        ).scalar_one()
+        assert uncounted == 0
+    with session_scope(engine) as session:
+        report = evaluate(session, NOW + timedelta(minutes=1))
+    assert "left paused" in caplog.text
+    assert all(r.mode == Mode.FULL for r in report.rules.values())
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM rule_inputs_paused")).scalar_one() == 0
+    counted = versions(engine)
+    world.contacts["c1"].first_name = "Counted"
+    world.commit()
+    assert versions(engine)["contacts.first_name"] == counted.get("contacts.first_name", 0) + 1
