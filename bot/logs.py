@@ -18,6 +18,7 @@ import json
 import logging
 import queue
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -107,8 +108,6 @@ class EveryFewSeconds(logging.Filter):
 
     def __init__(self, every_s: float, clock: Any = None) -> None:
         super().__init__()
-        import time
-
         self.every_s = every_s
         self.clock = clock or time.monotonic
         self.last: float | None = None

@@ -389,8 +389,9 @@ class Writer:
         """``bulk=False`` for small writes into a live store (the HubSpot sync's pages): the rule engine's
         change counting stays on row by row and no index is dropped. ``new_records=True``: the caller knows
         none of the records added is in the store yet (a full sync's pages into a table empty when it began),
-        so they have no child rows to delete. ``keep_indexes=True``: the caller manages the indexes (a HubSpot
-        sync drops them once for all the pages of a table empty when it began). ``background=True`` (an
+        so they have no child rows to delete, and a bulk write inserts them plainly (no upsert).
+        ``keep_indexes=True``: the caller manages the indexes (a HubSpot sync drops them once for all the
+        pages of a table empty when it began). ``background=True`` (an
         import on PostgreSQL): batches are written on a thread of their own while the caller validates the
         next ones (use the writer as a context manager, and ``drain`` it before using the connection).
         ``references_met(collection, id)``: whether every record referenced so far is written, but for that

@@ -80,8 +80,7 @@ def clear_stale_pause(connection: Connection) -> bool:
         return False
     if connection.execute(text("SELECT 1 FROM rule_inputs_paused LIMIT 1")).first() is None:
         return False  # (a read first: no write, no write lock, when there is nothing to clear)
-    connection.execute(text("DELETE FROM rule_inputs_paused"))
-    count_everything_changed(connection)
+    resume_change_counting(connection)
     return True
 
 
