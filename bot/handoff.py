@@ -8,9 +8,10 @@ and hands over; the work process runs the same listeners' work on its own thread
 priority (``NICE``), so answering Slack always comes first and the work catches up in the gaps.
 
 What is handed over is the call itself (``fn(*args, **kwargs)``: a listener's unit of work with its closure),
-pickled with cloudpickle. The runtime it refers to is not copied but named (pickle's persistent ids): the
-``Services``, the database engine and Slack clients become the work process's own, so a closure that captured
-``services`` or ``client`` runs there against the same database and workspace.
+pickled by the C pickler (cloudpickle when something must travel by value, a lambda say). The runtime it
+refers to is not copied but named: the ``Services``, the database engine and Slack clients become the work
+process's own, so a closure that captured ``services`` or ``client`` runs there against the same database and
+workspace.
 
 Nothing is lost: a call that cannot be pickled, or that finds the work process gone, runs in the web process
 instead (logged); a work process that dies is started again and the calls it held are reported failed (logged
@@ -126,40 +127,66 @@ def _local_function(
     return made
 
 
-class _Pickler(cloudpickle.Pickler):
+def _runtime(kind: str, token: str | None = None) -> Any:
+    """Stands for one of the web process's runtime objects in a pickle; ``loads`` reads it as the work
+    process's own (``_Unpickler.find_class``)."""
+    raise pickle.UnpicklingError(f"the runtime object {kind!r} can only be read by bot.handoff.loads")
+
+
+def _reduce_ours(obj: Any, services: Services) -> tuple[Any, ...] | None:
+    """How a call's objects that are Salesbot's own travel, or None for pickle's way:
+    - the runtime (the ``Services``, the database engine, a Slack client) by name, made the work process's
+      own;
+    - a listener's unit of work (a function defined inside one of our functions) as a reference to its code
+      plus what it closes over: several times cheaper than a copy of its code and globals, and it runs
+      against the work process's real module state."""
+    if type(obj) is FunctionType:
+        if "<locals>" not in obj.__qualname__ or obj.__module__.split(".", 1)[0] not in OWN_PACKAGES:
+            return None
+        code = obj.__code__
+        if obj.__dict__ or _local_code(obj.__module__).get((code.co_qualname, code.co_firstlineno)) is None:
+            return None
+        try:
+            cells = tuple(cell.cell_contents for cell in obj.__closure__ or ())
+        except ValueError:  # a cell not filled yet: let cloudpickle deal with it
+            return None
+        if any(cell is obj for cell in cells):
+            return None
+        args = (obj.__module__, code.co_qualname, code.co_firstlineno, cells)
+        return _local_function, (*args, obj.__defaults__, obj.__kwdefaults__)
+    if obj is services:
+        return _runtime, ("services",)
+    if isinstance(obj, Engine):
+        return _runtime, ("engine",)
+    if isinstance(obj, WebClient):
+        return _runtime, ("slack", obj.token)
+    return None
+
+
+class _FastPickler(pickle.Pickler):
+    """The C pickler, with ours as above: enough for a listener's work (module functions, dataclasses, dicts,
+    our local functions). Something it cannot pickle by reference (a lambda, a local function of another
+    package) makes ``dumps`` start again with cloudpickle."""
+
     def __init__(self, file: io.BytesIO, services: Services) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._services = services
 
     def reducer_override(self, obj: Any) -> Any:
-        """A listener's unit of work (a function defined inside one of our functions) as a reference to its
-        code plus what it closes over: several times cheaper than cloudpickle's copy of its code and
-        globals, and it runs against the work process's real module state."""
-        if (
-            type(obj) is FunctionType
-            and "<locals>" in obj.__qualname__
-            and obj.__module__.split(".", 1)[0] in OWN_PACKAGES
-            and not obj.__dict__
-        ):
-            code = obj.__code__
-            if _local_code(obj.__module__).get((code.co_qualname, code.co_firstlineno)) is not None:
-                try:
-                    cells = tuple(cell.cell_contents for cell in obj.__closure__ or ())
-                except ValueError:  # a cell not filled yet: let cloudpickle deal with it
-                    cells = None
-                if cells is not None and not any(cell is obj for cell in cells):
-                    args = (obj.__module__, code.co_qualname, code.co_firstlineno, cells)
-                    return _local_function, (*args, obj.__defaults__, obj.__kwdefaults__)
-        return super().reducer_override(obj)
+        reduced = _reduce_ours(obj, self._services)
+        return NotImplemented if reduced is None else reduced
 
-    def persistent_id(self, obj: Any) -> Any:
-        if obj is self._services:
-            return ("services",)
-        if isinstance(obj, Engine):
-            return ("engine",)
-        if isinstance(obj, WebClient):
-            return ("slack", obj.token)
-        return None
+
+class _Pickler(cloudpickle.Pickler):
+    """cloudpickle (functions by value when they cannot travel by reference), with ours as above."""
+
+    def __init__(self, file: io.BytesIO, services: Services) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._services = services
+
+    def reducer_override(self, obj: Any) -> Any:
+        reduced = _reduce_ours(obj, self._services)
+        return super().reducer_override(obj) if reduced is None else reduced
 
 
 class _Unpickler(pickle.Unpickler):
@@ -168,20 +195,28 @@ class _Unpickler(pickle.Unpickler):
         self._services = services
         self._client_for = client_for
 
-    def persistent_load(self, pid: Any) -> Any:
-        kind = pid[0]
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name == "_runtime":
+            return self._runtime
+        return super().find_class(module, name)
+
+    def _runtime(self, kind: str, token: str | None = None) -> Any:
         if kind == "services":
             return self._services
         if kind == "engine":
             return self._services.engine
         if kind == "slack":
-            return self._client_for(pid[1])
-        raise pickle.UnpicklingError(f"unknown runtime object {pid!r}")
+            return self._client_for(token)
+        raise pickle.UnpicklingError(f"unknown runtime object {kind!r}")
 
 
 def dumps(services: Services, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
-    _Pickler(buffer, services).dump((fn, args, kwargs))
+    try:
+        _FastPickler(buffer, services).dump((fn, args, kwargs))
+    except (pickle.PicklingError, AttributeError, TypeError):
+        buffer = io.BytesIO()
+        _Pickler(buffer, services).dump((fn, args, kwargs))
     return buffer.getvalue()
 
 
@@ -346,7 +381,6 @@ class _Call:
     """A call handed over: pickled for the work process, kept as it is in case it must run here after all."""
 
     future: Future[Any]
-    what: str
     pool: str  # a name in POOLS, or "join"
     data: bytes
     fn: Callable[..., Any]
@@ -354,6 +388,11 @@ class _Call:
     kwargs: dict[str, Any]
     sent_to: Any = None  # the process it was written to
     received: bool = False  # that process said it has it (and may have begun it)
+
+    @property
+    def what(self) -> str:
+        """For a log line (made only then: a click's hand-over does not pay for it)."""
+        return "join" if self.pool == "join" else describe(self.fn, self.args)
 
 
 class WorkProcess:
@@ -562,13 +601,12 @@ class WorkProcess:
     def submit(
         self, pool: str, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Future[Any]:
-        what = describe(fn, args)
         try:
             data = dumps(self._services, fn, args, kwargs)
         except Exception:
-            log.exception("could not hand over %s: running it in the web process", what)
+            log.exception("could not hand over %s: running it in the web process", describe(fn, args))
             return self.fallback[pool].submit(fn, *args, **kwargs)
-        return self._queue(_Call(Future(), what, pool, data, fn, args, kwargs))
+        return self._queue(_Call(Future(), pool, data, fn, args, kwargs))
 
     def _queue(self, call: _Call) -> Future[Any]:
         with self._lock:
@@ -589,7 +627,7 @@ class WorkProcess:
     def join(self, timeout: float = 30.0) -> None:
         """Wait until the work process finished everything handed over so far, and the web process's
         fallback pools too."""
-        joined = self._queue(_Call(Future(), "join", "join", b"", lambda: None, (), {}))
+        joined = self._queue(_Call(Future(), "join", b"", lambda: None, (), {}))
         with contextlib.suppress(HandOffError):
             joined.result(timeout)
         for worker in self.fallback.values():

@@ -9,9 +9,10 @@ a number; an option is an object with a string ``value``); anything else Slack a
 
 from __future__ import annotations
 
+import codecs
 import json
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 
@@ -189,34 +190,59 @@ SHAPES: dict[str, type[BaseModel]] = {
 }
 
 
-def problem(body: str, content_type: str) -> str | None:
-    """None when the body has the shape Salesbot expects; otherwise what is wrong, in one line."""
+def read(body: str, content_type: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The body as Bolt reads it (``slack_bolt.request.internals.parse_body``'s rules: JSON when the content
+    type says so or the body starts with ``{``; else a form, whose ``payload`` field holds JSON), and None; or
+    None and what is wrong, in one line. What is checked is exactly what Bolt is then given (a form field sent
+    twice counts once, the last one, as Bolt takes it), so Bolt never reads the body again."""
     data: Any
     try:
-        if "application/json" in content_type:
+        if content_type.split(";")[0] == "application/json" or body.startswith("{"):
             data = json.loads(body)
         else:
-            form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
-            if "payload" in form:
+            payload = _only_payload(body)
+            form = dict(parse_qsl(body, keep_blank_values=True)) if payload is None else {"payload": payload}
+            if "payload" in body:  # Bolt's test: a body that mentions it is a payload, or nothing
+                if "payload" not in form:
+                    return None, "not a Slack payload: no payload, command or JSON body"
                 data = json.loads(form["payload"])
             elif "command" in form:
                 _Command.model_validate(form)
-                return None
+                return form, None
             else:
-                return "not a Slack payload: no payload, command or JSON body"
+                return None, "not a Slack payload: no payload, command or JSON body"
     except json.JSONDecodeError:
-        return "the payload is not valid JSON"
+        return None, "the payload is not valid JSON"
     except ValidationError as exc:
-        return f"malformed slash command: {_first(exc)}"
+        return None, f"malformed slash command: {_first(exc)}"
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-        return "the payload has no type"
+        return None, "the payload has no type"
     # A kind Salesbot does not handle still has what Bolt reads before answering it (404, unhandled).
     shape = SHAPES.get(data["type"], _Common)
     try:
         shape.model_validate(data)
     except ValidationError as exc:
-        return f"malformed {data['type']} payload: {_first(exc)}"
-    return None
+        return None, f"malformed {data['type']} payload: {_first(exc)}"
+    return data, None
+
+
+def _only_payload(body: str) -> str | None:
+    """The ``payload`` field of a form holding only that field (what Slack sends for interactivity), decoded
+    as ``parse_qsl`` would, by the codecs module's C escape decoder: a tenth of parse_qsl's time on a click's
+    body, whose JSON is nearly all percent escapes. None when the body is anything else (another field, a
+    malformed escape, bytes that are not UTF-8): parse_qsl reads it then."""
+    if not body.startswith("payload=") or "&" in body or "\\" in body or not body.isascii():
+        return None
+    escaped = body[8:].replace("+", " ").replace("%", "\\x").encode("ascii")
+    try:
+        return str(codecs.escape_decode(escaped)[0].decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def problem(body: str, content_type: str) -> str | None:
+    """None when the body has the shape Salesbot expects; otherwise what is wrong, in one line."""
+    return read(body, content_type)[1]
 
 
 def _first(exc: ValidationError) -> str:
