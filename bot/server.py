@@ -5,7 +5,7 @@ Routes: ``POST /slack/events`` (events, commands, interactivity), ``GET /slack/i
 ``apps`` by path (``/hubspot/install`` and ``/hubspot/oauth_redirect`` when HubSpot's OAuth is configured).
 Before Bolt sees a request to ``/slack/events``, its signature is checked (401 when forged, stale or missing,
 as Bolt would answer) and its body's shape (400 with the reason, instead of an exception deep in Bolt);
-bodies over 1 MB get 413.
+bodies over 1 MB get 413. The body is read once, by Bolt's rules: Bolt is given what was checked.
 """
 
 from __future__ import annotations

@@ -144,7 +144,9 @@ def test_the_runtime_is_named_not_copied(engine: Engine, slack: FakeSlack) -> No
     def work(note: str) -> tuple[Any, ...]:
         return (services_seen := here, here.engine, client, note, services_seen.clock())
 
-    fn, args, kwargs = loads(dumps(here, work, ("ok",), {}), there, client_for)
+    data = dumps(here, work, ("ok",), {})
+    assert b"cloudpickle" in data  # a local function of the tests: cloudpickle copies it
+    fn, args, kwargs = loads(data, there, client_for)
     services_, engine_, client_, note, now = fn(*args, **kwargs)
 
     assert services_ is there and engine_ is there.engine
@@ -172,6 +174,7 @@ def test_our_local_functions_travel_as_a_reference_to_their_code(engine: Engine,
     arrived, _, _ = loads(data, there, lambda token: WebClient(token=token))
 
     assert len(data) < 600  # the code itself did not travel
+    assert b"cloudpickle" not in data  # pickled by the C pickler: nothing had to travel by value
     assert arrived is not listener and arrived.__code__ == listener.__code__
     assert arrived.__globals__ is vars(items)
     sent = [c.cell_contents for c in listener.__closure__ or ()]
