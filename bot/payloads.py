@@ -192,9 +192,11 @@ SHAPES: dict[str, type[BaseModel]] = {
 
 def read(body: str, content_type: str) -> tuple[dict[str, Any] | None, str | None]:
     """The body as Bolt reads it (``slack_bolt.request.internals.parse_body``'s rules: JSON when the content
-    type says so or the body starts with ``{``; else a form, whose ``payload`` field holds JSON), and None; or
-    None and what is wrong, in one line. What is checked is exactly what Bolt is then given (a form field sent
-    twice counts once, the last one, as Bolt takes it), so Bolt never reads the body again."""
+    type says so or the body starts with ``{``; else a form, whose ``payload`` field holds JSON, or a slash
+    command's fields), and None; or None and what is wrong, in one line. What is checked is exactly what Bolt
+    is then given (a form field sent twice counts once, the last one, as Bolt takes it), so Bolt never reads
+    the body again. One departure: Bolt takes any form whose text mentions "payload" for a payload form, so a
+    slash command saying "payload" would reach it empty; here a form is a payload by its field."""
     data: Any
     try:
         if content_type.split(";")[0] == "application/json" or body.startswith("{"):
@@ -202,9 +204,7 @@ def read(body: str, content_type: str) -> tuple[dict[str, Any] | None, str | Non
         else:
             payload = _only_payload(body)
             form = dict(parse_qsl(body, keep_blank_values=True)) if payload is None else {"payload": payload}
-            if "payload" in body:  # Bolt's test: a body that mentions it is a payload, or nothing
-                if "payload" not in form:
-                    return None, "not a Slack payload: no payload, command or JSON body"
+            if "payload" in form:
                 data = json.loads(form["payload"])
             elif "command" in form:
                 _Command.model_validate(form)

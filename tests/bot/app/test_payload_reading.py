@@ -103,6 +103,33 @@ def test_json_bodies_and_commands_read_as_bolt_reads_them() -> None:
     assert payloads.read(command, FORM) == (parse_body(command, FORM), None)
 
 
+def test_a_slash_command_that_says_payload_is_read_as_a_command() -> None:
+    """Bolt alone reads any form mentioning "payload" as a payload form: this command would reach it empty."""
+    body = urlencode({"command": "/sales", "text": "why no payload", "user_id": "U1", "team_id": "T1"})
+    assert parse_body(body, FORM) == {}
+    data, reason = payloads.read(body, FORM)
+    assert reason is None and data == dict(parse_qsl(body)) and data["text"] == "why no payload"
+
+
+def test_over_http_a_slash_command_that_says_payload_is_answered(
+    http: str, world: World, slack: FakeSlack
+) -> None:
+    arrange(world)
+    body = urlencode(
+        {
+            "command": "/sales",
+            "text": "help payload",
+            "user_id": "UANA",
+            "team_id": "T0001",
+            "channel_id": "DANA",
+            "trigger_id": "tr1",
+            "response_url": slack.response_url("cmd"),
+        }
+    )
+    status, _ = post(http, body)
+    assert status == 200
+
+
 def test_over_http_the_field_checked_is_the_field_bolt_answers(
     http: str, world: World, slack: FakeSlack
 ) -> None:
