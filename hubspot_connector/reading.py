@@ -7,8 +7,11 @@ It runs beside the writing, so HubSpot's answers and the database's writes overl
 - ``ProcessReader``: a process of its own, with its own ``HubSpotApi`` built from the syncing
   one's settings (``ReaderSettings``) and its own connection to the database for the rate budget, which
   every process shares there. The reading's CPU (the official client, parsing) then no longer competes for
-  one interpreter lock with the writing's. Each chunk goes over a pipe; errors too (the same exceptions, so
-  the same exit codes); the requests it sent are counted in the syncing ``HubSpotApi``.
+  one interpreter lock with the writing's. Each chunk goes over a pipe (its records and associations as
+  JSON, what HubSpot sent, encoded and decoded by orjson: several times cheaper on both sides than pickling
+  tens of thousands of small dicts); errors too (pickled: the same exceptions, so the same exit codes); the
+  requests it sent are counted in the syncing ``HubSpotApi``. The process runs without the cyclic garbage
+  collector (``main``).
 
 Either way a chunk's paging token moves with the chunk, in its transaction, on the writing side: what was
 read ahead when a sync stops is read again by the next run.
@@ -17,6 +20,7 @@ read ahead when a sync stops is read again by the next run.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import queue
@@ -30,6 +34,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection as PipeEnd
 from typing import Any
+
+import orjson
 
 from hubspot_connector.api import HubSpotApi, RetryPolicy, names
 from hubspot_connector.errors import HubSpotUnavailable
@@ -278,6 +284,8 @@ class ProcessReader(Reader):
     def next(self, object_type: str) -> tuple[list[Json], str | None, Found]:
         try:
             kind, payload, counts, answers = pickle.loads(self.pipe.recv_bytes())
+            if kind == "chunk":
+                objects, links = orjson.loads(self.pipe.recv_bytes())
         except EOFError:
             raise HubSpotUnavailable(
                 f"the process reading HubSpot stopped (exit code {self.process.wait()})"
@@ -286,7 +294,7 @@ class ProcessReader(Reader):
         self.budget.take_over(*answers)
         if kind == "error":
             raise payload
-        read_type, objects, after, links = payload
+        read_type, after = payload
         assert read_type == object_type, (read_type, object_type)
         if after is not None or read_type != self.last_type:
             self._give(read_type)  # the next chunk's: of this type, or the next type's first
@@ -308,9 +316,10 @@ def _read_in_process(
     pipe: PipeEnd,
     slots: PipeEnd,
 ) -> None:
-    """The reading process: each chunk sent as (kind, payload, (requests sent, 429s, seconds the budget
-    waited) since the last message, the budget's ``hand_over``); an exception raised as the payload of an
-    ``error`` message. Before each chunk it reads, the slots reserved for it (``ProcessReader._give``)."""
+    """The reading process: each chunk sent as (kind, (object type, paging token after it), (requests sent,
+    429s, seconds the budget waited) since the last message, the budget's ``hand_over``), then its records
+    and associations as JSON in a message of their own; an exception raised as the payload of an ``error``
+    message. Before each chunk it reads, the slots reserved for it (``ProcessReader._give``)."""
     from crm.db import make_engine
     from hubspot_connector.budget import RateBudget
 
@@ -319,20 +328,23 @@ def _read_in_process(
     api = HubSpotApi(settings.token, base_url=settings.base_url, budget=budget, retry=settings.retry)
     counted = (0, 0, 0.0)
 
-    def send(kind: str, payload: Any) -> None:
+    def send(kind: str, payload: Any, body: bytes | None = None) -> None:
         nonlocal counted
         now = (api.requests_sent, api.rate_limited, budget.waited_s)
         counts = tuple(a - b for a, b in zip(now, counted, strict=True))
         counted = now
         message = (kind, payload, counts, budget.hand_over())
         pipe.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+        if body is not None:
+            pipe.send_bytes(body)
 
     last_type = plan[-1][0] if plan else None
     try:
         budget.add_stock(pickle.loads(slots.recv_bytes()))
-        for item in read_chunks(api, plan, chunk, score_property, overlap=True):
-            object_type, _, after, _ = item
-            send("chunk", item)
+        for object_type, objects, after, links in read_chunks(api, plan, chunk, score_property, overlap=True):
+            # JSON as HubSpot sent it (orjson parsed it), encoded again as such: a (to id, type ids) pair
+            # arrives as a list.
+            send("chunk", (object_type, after), orjson.dumps([objects, links]))
             if after is not None or object_type != last_type:
                 budget.add_stock(pickle.loads(slots.recv_bytes()))
     except (BrokenPipeError, ConnectionResetError, EOFError):
@@ -351,6 +363,10 @@ def _read_in_process(
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the sync, which stops this process
+    # No cyclic garbage collector: what this process makes is JSON, which refcounting frees, and each parse
+    # of an answer (a thousand records' associations are ten thousand small dicts) would otherwise set off
+    # collections going over every chunk held: they took about half of its CPU (bench/hubspot_sync.py).
+    gc.disable()
     settings, plan, chunk, score_property = pickle.loads(sys.stdin.buffer.read())
     pipe = PipeEnd(int(sys.argv[1]), readable=False)
     slots = PipeEnd(int(sys.argv[2]), writable=False)
