@@ -136,6 +136,23 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def one_of(bind: Connection, column: Any, values: Sequence[str]) -> Any:
+    """``column IN values`` with the values as one bound parameter (a JSON array read by ``json_each`` on
+    SQLite, an array on PostgreSQL), not one each: a thousand ids are one statement compiled once, its
+    plan cached, instead of 900-at-a-time statements that SQLAlchemy expands and renders per execution (the
+    HubSpot sync's id look-ups, per chunk)."""
+    import json
+
+    from sqlalchemy import String, any_, bindparam, func, select
+
+    if bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(None, list(values), type_=ARRAY(String)))
+    array = func.json_each(bindparam(None, json.dumps(list(values)), type_=String)).table_valued("value")
+    return column.in_(select(array.c.value))
+
+
 def insert_on_conflict(
     bind: Session | Connection,
     table: Any,

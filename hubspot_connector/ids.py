@@ -16,6 +16,7 @@ from typing import cast
 
 from sqlalchemy import Connection, Table, select, tuple_
 
+from crm.db import one_of
 from crm.models import HubSpotRecord
 
 SINGULAR = {
@@ -46,11 +47,10 @@ def resolve(connection: Connection, object_type: str, hubspot_ids: Iterable[str]
     """Salesbot ids of HubSpot records of one type: the map's, else the default scheme's."""
     wanted = list(dict.fromkeys(hubspot_ids))
     found: dict[str, str] = {}
-    for start in range(0, len(wanted), 900):
-        chunk = wanted[start : start + 900]
+    if wanted:
         rows = connection.execute(
             select(RECORDS.c.hubspot_id, RECORDS.c.salesbot_id).where(
-                RECORDS.c.object_type == object_type, RECORDS.c.hubspot_id.in_(chunk)
+                RECORDS.c.object_type == object_type, one_of(connection, RECORDS.c.hubspot_id, wanted)
             )
         )
         found.update({h: s for h, s in rows})
@@ -76,11 +76,6 @@ def hubspot_ids_of(connection: Connection, object_type: str, salesbot_ids: Itera
 def existing(connection: Connection, table: Table, ids: Iterable[str]) -> set[str]:
     """Which of ``ids`` are rows of ``table`` (by its ``id``)."""
     wanted = list(dict.fromkeys(ids))
-    found: set[str] = set()
-    for start in range(0, len(wanted), 900):
-        found.update(
-            connection.execute(
-                select(table.c.id).where(table.c.id.in_(wanted[start : start + 900]))
-            ).scalars()
-        )
-    return found
+    if not wanted:
+        return set()
+    return set(connection.execute(select(table.c.id).where(one_of(connection, table.c.id, wanted))).scalars())

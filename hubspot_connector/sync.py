@@ -26,6 +26,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, delete, insert, literal, select, update
 
+from crm.db import one_of
 from crm.importer.writer import (
     SMALL_COLLECTIONS,
     WRITERS,
@@ -586,16 +587,12 @@ class Sync:
     def _stored_times(
         connection: Connection, object_type: str, hs_ids: list[str]
     ) -> dict[str, datetime | None]:
-        out: dict[str, datetime | None] = {}
-        for start in range(0, len(hs_ids), 900):
-            rows = connection.execute(
-                select(RECORDS.c.hubspot_id, RECORDS.c.modified_at).where(
-                    RECORDS.c.object_type == object_type,
-                    RECORDS.c.hubspot_id.in_(hs_ids[start : start + 900]),
-                )
+        rows = connection.execute(
+            select(RECORDS.c.hubspot_id, RECORDS.c.modified_at).where(
+                RECORDS.c.object_type == object_type, one_of(connection, RECORDS.c.hubspot_id, hs_ids)
             )
-            out.update({h: m for h, m in rows})
-        return out
+        )
+        return {h: m for h, m in rows}
 
     def _reload_pipelines(self) -> None:
         pipelines = fetch_pipelines(self.api)
