@@ -19,13 +19,18 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
-
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, text, update
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 from crm.localtime import wall_clock
-from crm.models import HubSpotDailyUsage, HubSpotRequest
 from hubspot_connector.errors import HubSpotDailyLimit
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine, Table
+
+# SQLAlchemy and the models are imported when the database is first used (``_tables``), not with this module:
+# a process reading HubSpot on slots reserved for it by another (``reading.ProcessReader``) never uses it,
+# and starts a fifth of a second sooner.
 
 WINDOW = timedelta(seconds=10)
 SEARCH_WINDOW = timedelta(seconds=1)
@@ -33,8 +38,16 @@ SEARCH_WINDOW = timedelta(seconds=1)
 MARGIN = timedelta(milliseconds=50)
 RESERVED_FOR = timedelta(seconds=2)  # how long a slot reserved ahead may be used
 _LOCK_KEY = 0x48554253  # "HUBS": the advisory lock serialising slot-taking on PostgreSQL
-_REQUESTS = cast(Table, HubSpotRequest.__table__)
-_DAILY = cast(Table, HubSpotDailyUsage.__table__)
+
+
+@cache
+def _tables() -> tuple[Table, Table]:
+    """``hubspot_requests`` and ``hubspot_daily_usage``."""
+    from sqlalchemy import Table
+
+    from crm.models import HubSpotDailyUsage, HubSpotRequest
+
+    return cast(Table, HubSpotRequest.__table__), cast(Table, HubSpotDailyUsage.__table__)
 
 
 def kept_free(limit: int) -> int:
@@ -73,14 +86,14 @@ class Usage:
 class RateBudget:
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | Callable[[], Engine],
         per_10s: int,
         search_per_s: int,
         *,
         clock: Callable[[], datetime] = wall_clock,
         sleep: Callable[[float], None] = real_sleep,
     ) -> None:
-        self.engine = engine
+        self._engine = engine  # or how to make it, when first needed
         self.per_10s = per_10s
         self.search_per_s = search_per_s
         self.clock = clock
@@ -90,7 +103,16 @@ class RateBudget:
         self._answered_lock = threading.Lock()  # the sync reads in a thread besides the main one
         # Slots reserved ahead (``reserve``), the next to use last: (id, usable from, usable until).
         self._stock: list[tuple[int, datetime, datetime]] = []
+        # More slots reserved ahead, when the stock is spent, without waiting (a reading process's, handed
+        # over by the syncing one: ``reading``); the database is asked only when it brings none.
+        self.refill: Callable[[], list[tuple[int, datetime, datetime]]] | None = None
         self.waited_s = 0.0
+
+    @property
+    def engine(self) -> Engine:
+        if callable(self._engine):
+            self._engine = self._engine()
+        return self._engine
 
     def _write_engine(self) -> Engine:
         if self.engine.dialect.name == "sqlite":
@@ -100,7 +122,9 @@ class RateBudget:
     def acquire(self, *, search: bool = False) -> int:
         """Wait for a slot and take it: its id, for ``note_answer``; ``HubSpotDailyLimit`` when the day's
         cap is spent. A slot reserved ahead (``reserve``) is taken first, without the database, waiting for
-        its time if it has not come yet."""
+        its time if it has not come yet; with none left, those ``refill`` brings, if any."""
+        if not search and not self._stock and self.refill is not None:
+            self.add_stock(self.refill())
         if not search and self._stock:
             with self._answered_lock:
                 now = self.clock()
@@ -173,6 +197,9 @@ class RateBudget:
         self, connection: Connection, search: bool, *, n: int = 1, reserve: bool = False
     ) -> tuple[float, list[tuple[int, datetime]]]:
         """(seconds to wait, []) or (0, the slots taken with the time each may be used from)."""
+        from sqlalchemy import delete, func, insert, select, text, update
+
+        log, daily = _tables()
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         now = self.clock()  # with the lock held: waiting for it is not time in HubSpot's window
@@ -180,7 +207,7 @@ class RateBudget:
         day = now.date()
         self._save_daily(connection, now)
         remaining = connection.execute(
-            select(_DAILY.c.daily_remaining).where(_DAILY.c.day == day)
+            select(daily.c.daily_remaining).where(daily.c.day == day)
         ).scalar_one_or_none()
         if remaining is not None and remaining <= 0:
             raise HubSpotDailyLimit(
@@ -194,9 +221,9 @@ class RateBudget:
         ):
             if only_search and not search:
                 continue
-            stmt = select(_REQUESTS.c.at).where(_REQUESTS.c.at > now - window - MARGIN)
+            stmt = select(log.c.at).where(log.c.at > now - window - MARGIN)
             if only_search:
-                stmt = stmt.where(_REQUESTS.c.search.is_(True))
+                stmt = stmt.where(log.c.search.is_(True))
             if reserve:
                 room = limit - kept_free(limit)
                 # Far from the limit (a sync's chunks when it is high): all may go now, and the window's
@@ -205,7 +232,7 @@ class RateBudget:
                 if logged + n <= room:
                     starts = [now] * n
                     break
-            times = list(connection.execute(stmt.order_by(_REQUESTS.c.at.desc()).limit(limit)).scalars())
+            times = list(connection.execute(stmt.order_by(log.c.at.desc()).limit(limit)).scalars())
             if reserve:
                 starts = _schedule(sorted(times), n, room, now, window)
                 if not starts:
@@ -220,22 +247,20 @@ class RateBudget:
             return max(waits), []
         n = len(starts)
         if not reserve:
-            inserted = connection.execute(insert(_REQUESTS).values(at=now, search=search))
+            inserted = connection.execute(insert(log).values(at=now, search=search))
             slots = [inserted.inserted_primary_key[0]]  # type: ignore[index]
         else:
             slots = list(
                 connection.execute(
-                    insert(_REQUESTS).returning(_REQUESTS.c.id, sort_by_parameter_order=True),
+                    insert(log).returning(log.c.id, sort_by_parameter_order=True),
                     [{"at": start + RESERVED_FOR, "search": False} for start in starts],
                 ).scalars()
             )
-        updated = connection.execute(
-            update(_DAILY).where(_DAILY.c.day == day).values(count=_DAILY.c.count + n)
-        )
+        updated = connection.execute(update(daily).where(daily.c.day == day).values(count=daily.c.count + n))
         if not updated.rowcount:
-            connection.execute(insert(_DAILY).values(day=day, count=n))
+            connection.execute(insert(daily).values(day=day, count=n))
         if now.microsecond < 20_000:  # now and then, forget what left every window long ago
-            connection.execute(delete(_REQUESTS).where(_REQUESTS.c.at < now - timedelta(minutes=1)))
+            connection.execute(delete(log).where(log.c.at < now - timedelta(minutes=1)))
         return 0.0, [(int(slot), start) for slot, start in zip(slots, starts, strict=True)]
 
     def note_answer(self, headers: Mapping[str, Any], slot: int | None = None) -> None:
@@ -253,32 +278,41 @@ class RateBudget:
         self._daily = (_int(daily), _int(remaining))
 
     def _save_answered(self, connection: Connection) -> None:
+        from sqlalchemy import bindparam, update
+
+        log, _ = _tables()
         with self._answered_lock:
             answered, self._answered = self._answered, []
         if answered:
             # A slot reserved ahead was logged at the end of its use: its answer's time is earlier, and still
             # no earlier than the request reached HubSpot.
             connection.execute(
-                update(_REQUESTS).where(_REQUESTS.c.id == bindparam("slot")).values(at=bindparam("answered")),
+                update(log).where(log.c.id == bindparam("slot")).values(at=bindparam("answered")),
                 [{"slot": slot, "answered": at} for slot, at in answered],
             )
 
     def _save_daily(self, connection: Connection, now: datetime) -> None:
+        from sqlalchemy import insert, update
+
+        _, daily = _tables()
         if self._daily is None:
             return
         daily_max, remaining = self._daily
         self._daily = None
         values = {"daily_max": daily_max, "daily_remaining": remaining, "remaining_at": now}
-        updated = connection.execute(update(_DAILY).where(_DAILY.c.day == now.date()).values(**values))
+        updated = connection.execute(update(daily).where(daily.c.day == now.date()).values(**values))
         if not updated.rowcount:
-            connection.execute(insert(_DAILY).values(day=now.date(), count=0, **values))
+            connection.execute(insert(daily).values(day=now.date(), count=0, **values))
 
     def usage(self, now: datetime) -> Usage:
+        from sqlalchemy import func, select
+
+        log, daily = _tables()
         with self.engine.connect() as connection:
             recent = connection.execute(
-                select(func.count()).select_from(_REQUESTS).where(_REQUESTS.c.at > now - WINDOW)
+                select(func.count()).select_from(log).where(log.c.at > now - WINDOW)
             ).scalar_one()
-            row = connection.execute(select(_DAILY).where(_DAILY.c.day == now.date())).first()
+            row = connection.execute(select(daily).where(daily.c.day == now.date())).first()
         if row is None:
             return Usage(recent, 0, None, None)
         return Usage(recent, int(row._mapping["count"]), row.daily_max, row.daily_remaining)

@@ -105,7 +105,9 @@ def read_chunks(
     ``overlap=True``: a chunk's association batches (one per target type) are read at once, on threads of
     their own, while the next chunk's pages are listed: HubSpot works on several requests while this process
     parses the answers of others, instead of one request at a time. A chunk is given once its associations
-    are in and the next chunk is listed (its associations asked for). An error of either is raised here."""
+    are in and the next chunk is listed (its associations asked for), but for the first, given as soon as
+    its associations are in: the writing side has nothing else to do yet. An error of either is raised
+    here."""
     if not overlap:
         for object_type, buffer, after in _listed(api, plan, chunk, score_property):
             yield object_type, buffer, after, read_links(api, object_type, _ids(buffer))
@@ -113,12 +115,17 @@ def read_chunks(
     targets = {t: names.ASSOCIATIONS.get(t, ()) for t, _ in plan}
     with ThreadPoolExecutor(max_workers=LINK_READERS, thread_name_prefix="hubspot-links") as pool:
         waiting: tuple[str, list[Json], str | None, dict[str, Future[Any]]] | None = None
+        first = True
         try:
             for object_type, buffer, after in _listed(api, plan, chunk, score_property):
                 ids = _ids(buffer)
                 asked = {
                     t: pool.submit(api.associations, object_type, t, ids) for t in targets[object_type] if ids
                 }
+                if first:
+                    first = False
+                    yield _joined(object_type, buffer, after, asked)
+                    continue
                 if waiting is not None:
                     yield _joined(*waiting)
                 waiting = (object_type, buffer, after, asked)
@@ -257,7 +264,10 @@ class ProcessReader(Reader):
         self.api = api
         self.budget = api.budget
         self.last_type = plan[-1][0]
-        self.requests = {t: chunk_requests(t, chunk, score_property) for t, _ in plan}
+        # Slots given per chunk taken of a type: its chunks' requests, or the next type's if more (the process
+        # reads a chunk ahead, so the chunk those slots are for may be the next type's first).
+        needs = [chunk_requests(t, chunk, score_property) for t, _ in plan]
+        self.requests = {t: max(needs[i : i + 2]) for i, (t, _) in enumerate(plan)}
         receiving, sending = os.pipe()
         slots_in, slots_out = os.pipe()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -275,6 +285,9 @@ class ProcessReader(Reader):
         with self.process.stdin, contextlib.suppress(BrokenPipeError):
             self.process.stdin.write(pickle.dumps((settings, plan, chunk, score_property)))
         self._give(plan[0][0])  # the first chunk's
+        # and the second's: it is read as soon as the first is sent, not once the first is taken (the
+        # writing side waited for it while the first was small); one chunk's slots stay ahead from then on
+        self._give(plan[0][0])
 
     def _give(self, object_type: str) -> None:
         slots = self.budget.take_ahead(self.requests[object_type])
@@ -320,11 +333,18 @@ def _read_in_process(
     429s, seconds the budget waited) since the last message, the budget's ``hand_over``), then its records
     and associations as JSON in a message of their own; an exception raised as the payload of an ``error``
     message. Before each chunk it reads, the slots reserved for it (``ProcessReader._give``)."""
-    from crm.db import make_engine
     from hubspot_connector.budget import RateBudget
 
-    engine = make_engine(settings.database_url)
-    budget = RateBudget(engine, settings.per_10s, settings.search_per_s)
+    engines = []
+
+    def connect() -> Any:
+        # Only if the slots reserved for it run out: SQLAlchemy is then imported, not at start-up.
+        from crm.db import make_engine
+
+        engines.append(make_engine(settings.database_url))
+        return engines[-1]
+
+    budget = RateBudget(connect, settings.per_10s, settings.search_per_s)
     api = HubSpotApi(settings.token, base_url=settings.base_url, budget=budget, retry=settings.retry)
     counted = (0, 0, 0.0)
 
@@ -339,14 +359,31 @@ def _read_in_process(
             pipe.send_bytes(body)
 
     last_type = plan[-1][0] if plan else None
+    # Slots come one message per chunk, each the next chunk's; but this process reads further ahead (the
+    # next chunk's pages before a chunk is sent, ``read_chunks``): a stock spent early takes the messages
+    # already there rather than the database (whose lock the writing holds).
+    taking = threading.Lock()
+
+    def refill() -> list[Any]:
+        stock: list[Any] = []
+        with taking:
+            while slots.poll():
+                stock += pickle.loads(slots.recv_bytes())
+        return stock
+
+    def next_slots() -> None:
+        with taking:
+            budget.add_stock(pickle.loads(slots.recv_bytes()))
+
+    budget.refill = refill
     try:
-        budget.add_stock(pickle.loads(slots.recv_bytes()))
+        next_slots()
         for object_type, objects, after, links in read_chunks(api, plan, chunk, score_property, overlap=True):
             # JSON as HubSpot sent it (orjson parsed it), encoded again as such: a (to id, type ids) pair
             # arrives as a list.
             send("chunk", (object_type, after), orjson.dumps([objects, links]))
             if after is not None or object_type != last_type:
-                budget.add_stock(pickle.loads(slots.recv_bytes()))
+                next_slots()
     except (BrokenPipeError, ConnectionResetError, EOFError):
         return  # the sync stopped
     except BaseException as exc:
@@ -358,7 +395,8 @@ def _read_in_process(
             send("error", exc)
     finally:
         pipe.close()
-        engine.dispose()
+        for engine in engines:
+            engine.dispose()
 
 
 def main() -> None:

@@ -281,3 +281,39 @@ def test_slots_reserved_ahead_wait_for_the_window_to_have_room(
     assert [budget.acquire() for _ in range(2)]
     assert fake_time.now == started + timedelta(seconds=1.05)
     assert budget.waited_s == pytest.approx(1.05)
+
+
+def test_a_budget_connects_to_the_database_only_once_it_needs_it(engine: Engine, fake_time: FakeTime) -> None:
+    """A reading process's budget (``reading.ProcessReader``) runs on slots reserved for it by the syncing
+    process: it connects, and imports SQLAlchemy, only when they run out."""
+    made: list[Engine] = []
+
+    def connect() -> Engine:
+        made.append(engine)
+        return engine
+
+    budget = RateBudget(connect, 10, 4, clock=fake_time.clock, sleep=fake_time.sleep)
+    syncing = RateBudget(engine, 10, 4, clock=fake_time.clock, sleep=fake_time.sleep)
+    reserved, handed = syncing.take_ahead(2), syncing.take_ahead(1)
+    budget.add_stock(reserved)
+    later = [handed]
+    budget.refill = lambda: later.pop() if later else []  # handed over since, taken once those run out
+    assert [budget.acquire() for _ in range(3)] == [slot for slot, _, _ in reserved + handed]
+    budget.note_answer({"X-HubSpot-RateLimit-Daily": "1000"}, reserved[0][0])
+    assert made == []  # no database: what it learnt is handed over (``hand_over``), not written
+    own = budget.acquire()  # none reserved left, none handed over: taken in the database, like any process's
+    assert made == [engine] and own not in {slot for slot, _, _ in reserved + handed}
+    budget.acquire()
+    assert made == [engine]  # connected once
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(HubSpotRequest)).scalar_one() == 5
+
+
+def test_the_reading_process_starts_without_sqlalchemy() -> None:
+    """Its start-up is what a full sync's first chunk waits for (a fifth of a second more with SQLAlchemy)."""
+    import subprocess
+    import sys
+
+    code = "import sys, hubspot_connector.reading; print(sorted(m for m in sys.modules if 'sqlalchemy' in m))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
