@@ -6,6 +6,7 @@ on error. Query functions in ``crm.queries`` take a session and never commit.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -13,7 +14,19 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -141,10 +154,6 @@ def one_of(bind: Connection, column: Any, values: Sequence[str]) -> Any:
     SQLite, an array on PostgreSQL), not one each: a thousand ids are one statement compiled once, its
     plan cached, instead of 900-at-a-time statements that SQLAlchemy expands and renders per execution (the
     HubSpot sync's id look-ups, per chunk)."""
-    import json
-
-    from sqlalchemy import String, any_, bindparam, func, select
-
     if bind.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import ARRAY
 

@@ -5,13 +5,14 @@ It runs beside the writing, so HubSpot's answers and the database's writes overl
 
 - ``ThreadReader``: a thread of the syncing process, sharing its ``HubSpotApi`` (any clock, any token);
 - ``ProcessReader``: a process of its own, with its own ``HubSpotApi`` built from the syncing
-  one's settings (``ReaderSettings``) and its own connection to the database for the rate budget, which
-  every process shares there. The reading's CPU (the official client, parsing) then no longer competes for
-  one interpreter lock with the writing's. Each chunk goes over a pipe (its records and associations as
-  JSON, what HubSpot sent, encoded and decoded by orjson: several times cheaper on both sides than pickling
-  tens of thousands of small dicts); errors too (pickled: the same exceptions, so the same exit codes); the
-  requests it sent are counted in the syncing ``HubSpotApi``. The process runs without the cyclic garbage
-  collector (``main``).
+  one's settings (``ReaderSettings``), on slots of the rate budget (which every process shares in the
+  database) reserved for it by the syncing process; it connects to the database itself, importing
+  SQLAlchemy then, only if they run out. The reading's CPU (the official client, parsing) no longer
+  competes for one interpreter lock with the writing's. Each chunk goes over a pipe (its records and
+  associations as JSON, what HubSpot sent, encoded and decoded by orjson: several times cheaper on both
+  sides than pickling tens of thousands of small dicts); errors too (pickled: the same exceptions, so the
+  same exit codes); the requests it sent are counted in the syncing ``HubSpotApi``. The process runs
+  without the cyclic garbage collector (``main``).
 
 Either way a chunk's paging token moves with the chunk, in its transaction, on the writing side: what was
 read ahead when a sync stops is read again by the next run.
