@@ -263,8 +263,9 @@ def deal(obj: Json, sid: str, links: Links, ctx: Context) -> Any:
 # --- activities ----------------------------------------------------------------------------------------
 
 
-def _activity(obj: Json, sid: str, links: Links, ctx: Context, fields: Json) -> Any:
-    owner = ctx.owner(properties_of(obj))
+def _activity(p: Json, sid: str, links: Links, ctx: Context, fields: Json) -> Any:
+    """``p``: the record's properties (``properties_of``)."""
+    owner = ctx.owner(p)
     data = {
         "id": sid,
         "owner_id": owner or "-",  # validated with a placeholder: a synced activity may have no owner
@@ -286,7 +287,7 @@ def task(obj: Json, sid: str, links: Links, ctx: Context) -> Any:
     if status == "completed" and completed is None:
         completed = _iso(p.get(names.modified_property(names.TASKS)), "modified")
     return _activity(
-        obj, sid, links, ctx,
+        p, sid, links, ctx,
         {
             "type": "task",
             "title": _text(p.get(Task.SUBJECT)),
@@ -305,7 +306,7 @@ def call(obj: Json, sid: str, links: Links, ctx: Context) -> Any:
     p = properties_of(obj)
     duration = _number(p.get(Call.DURATION), Call.DURATION)
     return _activity(
-        obj, sid, links, ctx,
+        p, sid, links, ctx,
         {
             "type": "call",
             "started_at": _iso(p.get(names.TIMESTAMP), names.TIMESTAMP),
@@ -321,7 +322,7 @@ def meeting(obj: Json, sid: str, links: Links, ctx: Context) -> Any:
     p = properties_of(obj)
     start = _iso(p.get(Meeting.START) or p.get(names.TIMESTAMP), Meeting.START)
     return _activity(
-        obj, sid, links, ctx,
+        p, sid, links, ctx,
         {
             "type": "meeting",
             "title": _text(p.get(Meeting.TITLE)),
@@ -337,7 +338,7 @@ def meeting(obj: Json, sid: str, links: Links, ctx: Context) -> Any:
 def note(obj: Json, sid: str, links: Links, ctx: Context) -> Any:
     p = properties_of(obj)
     return _activity(
-        obj, sid, links, ctx,
+        p, sid, links, ctx,
         {
             "type": "note",
             "created_at": _iso(p.get(names.TIMESTAMP) or p.get(names.CREATED), names.TIMESTAMP),
@@ -354,7 +355,7 @@ def _addresses(value: Any) -> list[str]:
 def email(obj: Json, sid: str, links: Links, ctx: Context) -> Any:
     p = properties_of(obj)
     return _activity(
-        obj, sid, links, ctx,
+        p, sid, links, ctx,
         {
             "type": "email",
             "direction": "incoming" if p.get(Email.DIRECTION) == Email.INCOMING else "outgoing",
