@@ -43,11 +43,9 @@ _LOCK_KEY = 0x48554253  # "HUBS": the advisory lock serialising slot-taking on P
 @cache
 def _tables() -> tuple[Table, Table]:
     """``hubspot_requests`` and ``hubspot_daily_usage``."""
-    from sqlalchemy import Table
-
     from crm.models import HubSpotDailyUsage, HubSpotRequest
 
-    return cast(Table, HubSpotRequest.__table__), cast(Table, HubSpotDailyUsage.__table__)
+    return cast("Table", HubSpotRequest.__table__), cast("Table", HubSpotDailyUsage.__table__)
 
 
 def kept_free(limit: int) -> int:

@@ -46,15 +46,21 @@ def pipeline_id(object_type: str, hubspot_id: str) -> str:
 def resolve(connection: Connection, object_type: str, hubspot_ids: Iterable[str]) -> dict[str, str]:
     """Salesbot ids of HubSpot records of one type: the map's, else the default scheme's."""
     wanted = list(dict.fromkeys(hubspot_ids))
-    found: dict[str, str] = {}
-    if wanted:
-        rows = connection.execute(
-            select(RECORDS.c.hubspot_id, RECORDS.c.salesbot_id).where(
-                RECORDS.c.object_type == object_type, one_of(connection, RECORDS.c.hubspot_id, wanted)
-            )
-        )
-        found.update({h: s for h, s in rows})
+    found = mapped(connection, object_type, wanted)
     return {h: found.get(h) or default_id(object_type, h) for h in wanted}
+
+
+def mapped(connection: Connection, object_type: str, hubspot_ids: Iterable[str]) -> dict[str, str]:
+    """HubSpot id -> Salesbot id of those of ``hubspot_ids`` in the map (synced, or written back)."""
+    wanted = list(hubspot_ids)
+    if not wanted:
+        return {}
+    rows = connection.execute(
+        select(RECORDS.c.hubspot_id, RECORDS.c.salesbot_id).where(
+            RECORDS.c.object_type == object_type, one_of(connection, RECORDS.c.hubspot_id, wanted)
+        )
+    )
+    return {h: s for h, s in rows}
 
 
 def hubspot_ids_of(connection: Connection, object_type: str, salesbot_ids: Iterable[str]) -> dict[str, str]:

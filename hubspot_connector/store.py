@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, select, update
 
+from crm.db import one_of
 from crm.models import Base, HubSpotRecord
 
 RECORDS = cast(Table, HubSpotRecord.__table__)
@@ -32,36 +33,17 @@ def delete_rows(connection: Connection, table: Table, ids: Iterable[str]) -> int
                 delete_rows(connection, other, dependants)
             else:
                 connection.execute(delete(other).where(column.in_(wanted)))
-    deleted = 0
-    for start in range(0, len(wanted), 900):
-        deleted += connection.execute(
-            delete(table).where(table.c.id.in_(wanted[start : start + 900]))
-        ).rowcount
-    return deleted
+    return connection.execute(delete(table).where(one_of(connection, table.c.id, wanted))).rowcount
 
 
 def forget(connection: Connection, object_type: str, hubspot_ids: Iterable[str]) -> None:
     ids = list(hubspot_ids)
-    for start in range(0, len(ids), 900):
+    if ids:
         connection.execute(
             delete(RECORDS).where(
-                RECORDS.c.object_type == object_type, RECORDS.c.hubspot_id.in_(ids[start : start + 900])
+                RECORDS.c.object_type == object_type, one_of(connection, RECORDS.c.hubspot_id, ids)
             )
         )
-
-
-def mapped(connection: Connection, object_type: str, hubspot_ids: Iterable[str]) -> dict[str, str]:
-    """HubSpot id -> Salesbot id of the records of ``hubspot_ids`` that were synced."""
-    ids = list(hubspot_ids)
-    out: dict[str, str] = {}
-    for start in range(0, len(ids), 900):
-        rows = connection.execute(
-            select(RECORDS.c.hubspot_id, RECORDS.c.salesbot_id).where(
-                RECORDS.c.object_type == object_type, RECORDS.c.hubspot_id.in_(ids[start : start + 900])
-            )
-        )
-        out.update({h: s for h, s in rows})
-    return out
 
 
 def table_of(model: Any) -> Table:

@@ -48,7 +48,7 @@ from crm.models import (
     Lead,
 )
 from hubspot_connector.api import HubSpotApi, names
-from hubspot_connector.ids import existing, resolve
+from hubspot_connector.ids import existing, mapped, resolve
 from hubspot_connector.mapping import MAPPERS, Context, Links, Unmappable, parse_time
 from hubspot_connector.people import (
     fetch_people,
@@ -69,7 +69,7 @@ from hubspot_connector.reading import (
     read_links,
     reader_settings,
 )
-from hubspot_connector.store import delete_rows, forget, mapped
+from hubspot_connector.store import delete_rows, forget
 
 CURSORS = cast(Table, HubSpotCursor.__table__)
 RECORDS = cast(Table, HubSpotRecord.__table__)
