@@ -29,8 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine, Table
 
 # SQLAlchemy and the models are imported when the database is first used (``_tables``), not with this module:
-# a process reading HubSpot on slots reserved for it by another (``reading.ProcessReader``) never uses it,
-# and starts a fifth of a second sooner.
+# the budget is imported by every command that may talk to HubSpot, most of which never take a slot.
 
 WINDOW = timedelta(seconds=10)
 SEARCH_WINDOW = timedelta(seconds=1)

@@ -58,7 +58,10 @@ class Context:
     unknown_owners: set[str] = field(default_factory=set)
 
     def owner(self, props: Json) -> str | None:
-        value = props.get(names.OWNER)
+        return self.owner_of(props.get(names.OWNER))
+
+    def owner_of(self, value: Any) -> str | None:
+        """The user of a ``hubspot_owner_id`` value; one not known is noted (``unknown_owners``)."""
         if value in (None, ""):
             return None
         user = self.owners.get(str(value))
@@ -67,8 +70,13 @@ class Context:
         return user
 
 
+def has_id(obj: Any) -> bool:
+    """Whether ``obj`` is a record with a numeric id (else it is reported as malformed)."""
+    return isinstance(obj, dict) and str(obj.get("id", "")).isdigit()
+
+
 def properties_of(obj: Json) -> Json:
-    if not isinstance(obj, dict) or not str(obj.get("id", "")).isdigit():
+    if not has_id(obj):
         raise Unmappable("malformed record: no numeric id")
     props = obj.get("properties")
     if not isinstance(props, dict):

@@ -4,15 +4,22 @@
 It runs beside the writing, so HubSpot's answers and the database's writes overlap, in one of two ways:
 
 - ``ThreadReader``: a thread of the syncing process, sharing its ``HubSpotApi`` (any clock, any token);
-- ``ProcessReader``: a process of its own, with its own ``HubSpotApi`` built from the syncing
-  one's settings (``ReaderSettings``), on slots of the rate budget (which every process shares in the
-  database) reserved for it by the syncing process; it connects to the database itself, importing
-  SQLAlchemy then, only if they run out. The reading's CPU (the official client, parsing) no longer
-  competes for one interpreter lock with the writing's. Each chunk goes over a pipe (its records and
-  associations as JSON, what HubSpot sent, encoded and decoded by orjson: several times cheaper on both
-  sides than pickling tens of thousands of small dicts); errors too (pickled: the same exceptions, so the
-  same exit codes); the requests it sent are counted in the syncing ``HubSpotApi``. The process runs
-  without the cyclic garbage collector (``main``).
+- ``ProcessReader``: a process of its own, forked from the syncing one (so it starts at once, with every
+  module loaded), with its own ``HubSpotApi`` built from the syncing one's settings (``ReaderSettings``), on
+  slots of the rate budget (which every process shares in the database) reserved for it by the syncing
+  process; it connects to the database itself only if they run out. The reading's CPU (the official
+  client, parsing, and making activities into rows) no longer competes for one interpreter lock with the
+  writing's. In the process, the listing runs in a thread of its own while the main thread makes the
+  chunks into rows and sends them.
+
+Either way a chunk of activities (nine records in ten) is made into rows where it is read (``prepare``):
+mapped, validated and converted as the driver takes them, the writing side filling in ids, owners and
+associations. The process does so only while the writing side is busy: when it waits for a chunk, the next
+goes as read, for the writing side to map (the work balances between the two). Each chunk goes over a pipe:
+its records as JSON, what HubSpot sent (orjson: several times cheaper on both sides than pickling tens of
+thousands of small dicts), or its rows, and its associations as HubSpot's answers, read on the writing side;
+errors pickled (the same exceptions, so the same exit codes); the requests it sent are counted in the syncing
+``HubSpotApi``. The process runs without the cyclic garbage collector (``_fork_reader``).
 
 Either way a chunk's paging token moves with the chunk, in its transaction, on the writing side: what was
 read ahead when a sync stops is read again by the next run.
@@ -22,11 +29,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import mmap
 import os
 import pickle
 import queue
 import signal
-import subprocess
 import sys
 import threading
 import traceback
@@ -34,21 +41,23 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection as PipeEnd
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from hubspot_connector.api import HubSpotApi, RetryPolicy, names
+from hubspot_connector.api.client import Associations
 from hubspot_connector.errors import HubSpotUnavailable
+from hubspot_connector.mapping import has_id
+
+if TYPE_CHECKING:
+    from hubspot_connector.prepare import Prepared
 
 Json = dict[str, Any]
 Found = dict[str, dict[str, list[tuple[str, list[int]]]]]  # target type -> from id -> (to id, type ids)
 Chunk = tuple[str, list[Json], str | None, Found]  # object type, records, paging token after it, links
+Read = tuple[str, "list[Json] | Prepared", str | None, Found]  # a chunk given to the writing side
 Plan = list[tuple[str, str | None]]  # (object type, paging token to start after)
-
-
-def has_id(obj: Any) -> bool:
-    return isinstance(obj, dict) and str(obj.get("id", "")).isdigit()
 
 
 def properties(object_type: str, score_property: str | None) -> tuple[list[str], list[str]]:
@@ -98,7 +107,13 @@ def _listed(
 
 
 def read_chunks(
-    api: HubSpotApi, plan: Plan, chunk: int, score_property: str | None, *, overlap: bool = False
+    api: HubSpotApi,
+    plan: Plan,
+    chunk: int,
+    score_property: str | None,
+    *,
+    overlap: bool = False,
+    raw_links: bool = False,
 ) -> Iterator[Chunk]:
     """The plan's types in order, in chunks of ``chunk`` records (whole pages) with their associations; a
     type's last chunk has no paging token after it.
@@ -108,7 +123,8 @@ def read_chunks(
     parses the answers of others, instead of one request at a time. A chunk is given once its associations
     are in and the next chunk is listed (its associations asked for), but for the first, given as soon as
     its associations are in: the writing side has nothing else to do yet. An error of either is raised
-    here."""
+    here. ``raw_links`` (with ``overlap``): a chunk's associations come as the batch reads' answers, unread
+    (per target type, ``HubSpotApi.association_answers``): for another process to read."""
     if not overlap:
         for object_type, buffer, after in _listed(api, plan, chunk, score_property):
             yield object_type, buffer, after, read_links(api, object_type, _ids(buffer))
@@ -120,9 +136,8 @@ def read_chunks(
         try:
             for object_type, buffer, after in _listed(api, plan, chunk, score_property):
                 ids = _ids(buffer)
-                asked = {
-                    t: pool.submit(api.associations, object_type, t, ids) for t in targets[object_type] if ids
-                }
+                read = api.association_answers if raw_links else api.associations
+                asked = {t: pool.submit(read, object_type, t, ids) for t in targets[object_type] if ids}
                 if first:
                     first = False
                     yield _joined(object_type, buffer, after, asked)
@@ -140,6 +155,7 @@ def read_chunks(
 
 
 LINK_READERS = 3  # association batches read at once: the most targets a type has
+SLOTS_WAIT_S = 1.0  # how long the reading process waits for slots from the writing side
 
 
 def _ids(buffer: list[Json]) -> list[str]:
@@ -147,14 +163,32 @@ def _ids(buffer: list[Json]) -> list[str]:
 
 
 def _joined(object_type: str, buffer: list[Json], after: str | None, asked: dict[str, Future[Any]]) -> Chunk:
-    return object_type, buffer, after, {t: future.result().to for t, future in asked.items()}
+    found = {t: future.result() for t, future in asked.items()}
+    return object_type, buffer, after, {t: getattr(f, "to", f) for t, f in found.items()}
+
+
+def _found(answers: list[bytes]) -> dict[str, list[tuple[str, list[int]]]]:
+    found = Associations()
+    for answer in answers:
+        found.add(answer)
+    return found.to
+
+
+def _prepared(object_type: str, objects: list[Json], dialect: str | None) -> list[Json] | Prepared:
+    """An activity type's chunk made into rows for ``dialect`` (``prepare``); any other as listed."""
+    if dialect is None:
+        return objects
+    from hubspot_connector.prepare import PREPARED_TYPES, prepare  # SQLAlchemy and the models: not at start
+
+    return prepare(object_type, objects, dialect) if object_type in PREPARED_TYPES else objects
 
 
 class Reader:
     """What the writing side uses of a reader."""
 
-    def next(self, object_type: str) -> tuple[list[Json], str | None, Found]:
-        """The next chunk, of ``object_type`` (the plan's order)."""
+    def next(self, object_type: str) -> tuple[list[Json] | Prepared, str | None, Found]:
+        """The next chunk, of ``object_type`` (the plan's order): its records as listed, or made into rows
+        (``prepare``)."""
         raise NotImplementedError
 
     def reserve(self, object_type: str) -> None:
@@ -168,17 +202,22 @@ class ThreadReader(Reader):
     """``read_chunks`` in a thread, a chunk ahead. The writing side reserves the budget's slots for the next
     chunk before it writes one (``reserve``), so the reading need not wait for the write's lock."""
 
-    def __init__(self, api: HubSpotApi, plan: Plan, chunk: int, score_property: str | None) -> None:
+    def __init__(
+        self, api: HubSpotApi, plan: Plan, chunk: int, score_property: str | None, dialect: str | None = None
+    ) -> None:
+        """``dialect``: the database's, for which activities are made into rows as they are read
+        (``prepare``); None: every chunk comes as listed."""
         self.api = api
         self.plan = plan
         self.chunk = chunk
         self.score_property = score_property
-        self.chunks: queue.Queue[Chunk | BaseException] = queue.Queue(maxsize=1)
+        self.dialect = dialect
+        self.chunks: queue.Queue[Read | BaseException] = queue.Queue(maxsize=1)
         self.stop = threading.Event()
         self.done = threading.Event()  # everything read: no slot to reserve for it any more
         self.thread: threading.Thread | None = None
 
-    def next(self, object_type: str) -> tuple[list[Json], str | None, Found]:
+    def next(self, object_type: str) -> tuple[list[Json] | Prepared, str | None, Found]:
         if self.thread is None:
             self.thread = threading.Thread(target=self._read, name="hubspot-list", daemon=True)
             self.thread.start()
@@ -195,14 +234,16 @@ class ThreadReader(Reader):
 
     def _read(self) -> None:
         try:
-            for item in read_chunks(self.api, self.plan, self.chunk, self.score_property):
-                if not self._put(item):
+            for object_type, objects, after, links in read_chunks(
+                self.api, self.plan, self.chunk, self.score_property
+            ):
+                if not self._put((object_type, _prepared(object_type, objects, self.dialect), after, links)):
                     return
             self.done.set()
         except BaseException as exc:  # handed to the writing side, which raises it
             self._put(exc)
 
-    def _put(self, item: Chunk | BaseException) -> bool:
+    def _put(self, item: Read | BaseException) -> bool:
         while not self.stop.is_set():
             with contextlib.suppress(queue.Full):
                 self.chunks.put(item, timeout=0.05)
@@ -225,6 +266,7 @@ class ReaderSettings:
     per_10s: int
     search_per_s: int
     retry: RetryPolicy
+    dialect: str | None = None  # the database's: activities are made into rows for it (``prepare``)
 
 
 def reader_settings(api: HubSpotApi, database_url: str | None) -> ReaderSettings | None:
@@ -241,16 +283,20 @@ def reader_settings(api: HubSpotApi, database_url: str | None) -> ReaderSettings
         return None
     if any(s is not real_sleep for s in (api.sleep, budget.sleep)):
         return None
-    return ReaderSettings(token, api.base_url, database_url, budget.per_10s, budget.search_per_s, api.retry)
+    dialect = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    return ReaderSettings(
+        token, api.base_url, database_url, budget.per_10s, budget.search_per_s, api.retry, dialect
+    )
 
 
 class ProcessReader(Reader):
-    """``read_chunks`` in a process of its own (``python -m hubspot_connector.reading``), started at once: its
-    start-up overlaps the writing side's first steps. Not ``multiprocessing``'s spawn, which runs the main
-    module again in the child (the whole ``salesbot`` command line, a benchmark's imports): this starts only
-    what reading needs. The settings go in on its stdin; each chunk comes back pickled through a pipe (one
-    message each, ``multiprocessing.connection``'s framing): the process reads the next chunk while this
-    side writes one, and waits when it is a chunk ahead.
+    """``read_chunks`` in a process of its own, forked at once (``_fork_reader``): it starts with every module
+    the syncing process loaded (the mappers, the models), and its start overlaps the writing side's first
+    steps. Not ``multiprocessing``'s spawn, which runs the main module again in the child (the whole
+    ``salesbot`` command line, a benchmark's imports), nor a fresh interpreter, which would import again what
+    making rows needs (half a second). Each chunk comes back through a pipe (a message each for its header,
+    its records or rows, and its associations, ``multiprocessing.connection``'s framing): the process reads
+    the next chunk while this side writes one.
 
     The rate budget: as with a thread, this side reserves the slots of the next chunk's requests when it
     takes a chunk, before writing it, and hands them to the process through a second pipe, so the process
@@ -271,20 +317,20 @@ class ProcessReader(Reader):
         self.requests = {t: max(needs[i : i + 2]) for i, (t, _) in enumerate(plan)}
         receiving, sending = os.pipe()
         slots_in, slots_out = os.pipe()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "hubspot_connector.reading", str(sending), str(slots_in)],
-            stdin=subprocess.PIPE,
-            pass_fds=(sending, slots_in),
-            env=env,
+        # Set while this side waits for a chunk: the process then sends its next chunk as read rather than
+        # make it into rows first (``prepare``), which it does when this side is busy writing.
+        self.hungry = mmap.mmap(-1, 1)
+        self.process = _fork_reader(
+            (settings, plan, chunk, score_property),
+            sending,
+            slots_in,
+            self.hungry,
+            close=(receiving, slots_out),
         )
         os.close(sending)  # the process holds the only sending end: its end closed is the pipe's end
         os.close(slots_in)
         self.pipe = PipeEnd(receiving, writable=False)
         self.slots = PipeEnd(slots_out, readable=False)
-        assert self.process.stdin is not None
-        with self.process.stdin, contextlib.suppress(BrokenPipeError):
-            self.process.stdin.write(pickle.dumps((settings, plan, chunk, score_property)))
         self._give(plan[0][0])  # the first chunk's
         # and the second's: it is read as soon as the first is sent, not once the first is taken (the
         # writing side waited for it while the first was small); one chunk's slots stay ahead from then on
@@ -295,11 +341,24 @@ class ProcessReader(Reader):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.slots.send_bytes(pickle.dumps(slots))
 
-    def next(self, object_type: str) -> tuple[list[Json], str | None, Found]:
+    def next(self, object_type: str) -> tuple[list[Json] | Prepared, str | None, Found]:
+        objects: list[Json] | Prepared = []
         try:
-            kind, payload, counts, answers = pickle.loads(self.pipe.recv_bytes())
+            if not self.pipe.poll():
+                self.hungry[0] = 1
+            try:
+                header = self.pipe.recv_bytes()
+            finally:
+                self.hungry[0] = 0
+            kind, payload, counts, answers = pickle.loads(header)
             if kind == "chunk":
-                objects, links = orjson.loads(self.pipe.recv_bytes())
+                objects = orjson.loads(self.pipe.recv_bytes())
+            elif kind == "prepared":
+                from hubspot_connector.prepare import Prepared
+
+                objects = Prepared.from_json(self.pipe.recv_bytes())
+            if kind != "error":
+                links = {t: _found(answers) for t, answers in pickle.loads(self.pipe.recv_bytes()).items()}
         except EOFError:
             raise HubSpotUnavailable(
                 f"the process reading HubSpot stopped (exit code {self.process.wait()})"
@@ -329,11 +388,14 @@ def _read_in_process(
     score_property: str | None,
     pipe: PipeEnd,
     slots: PipeEnd,
+    hungry: Any = b"\0",
 ) -> None:
     """The reading process: each chunk sent as (kind, (object type, paging token after it), (requests sent,
     429s, seconds the budget waited) since the last message, the budget's ``hand_over``), then its records
-    and associations as JSON in a message of their own; an exception raised as the payload of an ``error``
-    message. Before each chunk it reads, the slots reserved for it (``ProcessReader._give``)."""
+    as JSON (kind ``chunk``) or its rows (kind ``prepared``: ``prepare.Prepared`` as JSON), then its
+    associations (per target type, the batch reads' answers, pickled), each in a message of its own; an
+    exception raised as the payload of an ``error`` message. ``hungry`` (one byte shared with the writing
+    side) is set while the writing side waits for a chunk: the next goes as read, not made into rows."""
     from hubspot_connector.budget import RateBudget
 
     engines = []
@@ -349,42 +411,73 @@ def _read_in_process(
     api = HubSpotApi(settings.token, base_url=settings.base_url, budget=budget, retry=settings.retry)
     counted = (0, 0, 0.0)
 
-    def send(kind: str, payload: Any, body: bytes | None = None) -> None:
+    def send(kind: str, payload: Any, *bodies: bytes) -> None:
         nonlocal counted
         now = (api.requests_sent, api.rate_limited, budget.waited_s)
         counts = tuple(a - b for a, b in zip(now, counted, strict=True))
         counted = now
         message = (kind, payload, counts, budget.hand_over())
         pipe.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
-        if body is not None:
+        for body in bodies:
             pipe.send_bytes(body)
 
-    last_type = plan[-1][0] if plan else None
-    # Slots come one message per chunk, each the next chunk's; but this process reads further ahead (the
-    # next chunk's pages before a chunk is sent, ``read_chunks``): a stock spent early takes the messages
-    # already there rather than the database (whose lock the writing holds).
+    # Slots come one message per chunk the writing side takes (two at the start), each for the next chunk's
+    # requests. The listing (a thread of its own, below) takes them as its stock runs out, waiting for the
+    # next message while a chunk it sent is still to be taken (taking it, the writing side sends one); when
+    # the writing side waits for this side, or none comes within ``SLOTS_WAIT_S``, from the database.
     taking = threading.Lock()
 
     def refill() -> list[Any]:
         stock: list[Any] = []
         with taking:
+            waited = 0.0
+            while not stock:
+                if slots.poll(0.01):
+                    stock += pickle.loads(slots.recv_bytes())
+                    continue
+                waited += 0.01
+                if hungry[0] or waited >= SLOTS_WAIT_S or not listing.is_alive():
+                    break
             while slots.poll():
                 stock += pickle.loads(slots.recv_bytes())
         return stock
 
-    def next_slots() -> None:
-        with taking:
-            budget.add_stock(pickle.loads(slots.recv_bytes()))
-
     budget.refill = refill
+    # Listing runs in a thread while this one makes the chunks into rows and sends them: while the listing
+    # waits for HubSpot's answers, this thread works. Threads switch every 0.2 ms rather than 5: the listing
+    # waits on HubSpot, and each answer would otherwise wait up to 5 ms for this thread to let go.
+    sys.setswitchinterval(0.0002)
+    read: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def list_all() -> None:
+        try:
+            for item in read_chunks(api, plan, chunk, score_property, overlap=True, raw_links=True):
+                while not stop.is_set():
+                    with contextlib.suppress(queue.Full):
+                        read.put(item, timeout=0.05)
+                        break
+            read.put(None)
+        except BaseException as exc:  # raised on this side
+            read.put(exc)
+
+    listing = threading.Thread(target=list_all, name="hubspot-list", daemon=True)
     try:
-        next_slots()
-        for object_type, objects, after, links in read_chunks(api, plan, chunk, score_property, overlap=True):
-            # JSON as HubSpot sent it (orjson parsed it), encoded again as such: a (to id, type ids) pair
-            # arrives as a list.
-            send("chunk", (object_type, after), orjson.dumps([objects, links]))
-            if after is not None or object_type != last_type:
-                next_slots()
+        listing.start()
+        while (item := read.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            object_type, objects, after, links = item
+            prepared = _prepared(object_type, objects, None if hungry[0] else settings.dialect)
+            # JSON as HubSpot sent it (orjson parsed it), encoded again as such, or the rows made of it (a
+            # dataclass, which orjson encodes as an object); the associations as HubSpot's answers, read on
+            # the writing side, which has time to spare while this side makes rows.
+            send(
+                "chunk" if prepared is objects else "prepared",
+                (object_type, after),
+                orjson.dumps(prepared),
+                pickle.dumps(links, pickle.HIGHEST_PROTOCOL),
+            )
     except (BrokenPipeError, ConnectionResetError, EOFError):
         return  # the sync stopped
     except BaseException as exc:
@@ -395,22 +488,62 @@ def _read_in_process(
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             send("error", exc)
     finally:
+        stop.set()
         pipe.close()
         for engine in engines:
             engine.dispose()
 
 
-def main() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the sync, which stops this process
-    # No cyclic garbage collector: what this process makes is JSON, which refcounting frees, and each parse
-    # of an answer (a thousand records' associations are ten thousand small dicts) would otherwise set off
-    # collections going over every chunk held: they took about half of its CPU (bench/hubspot_sync.py).
-    gc.disable()
-    settings, plan, chunk, score_property = pickle.loads(sys.stdin.buffer.read())
-    pipe = PipeEnd(int(sys.argv[1]), readable=False)
-    slots = PipeEnd(int(sys.argv[2]), writable=False)
-    _read_in_process(settings, plan, chunk, score_property, pipe, slots)
+class _Forked:
+    """The reading process, forked (``_fork_reader``): what ``ProcessReader`` uses of a ``Popen``."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def terminate(self) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGTERM)
 
 
-if __name__ == "__main__":
-    main()
+def _fork_reader(
+    args: tuple[Any, ...], sending: int, slots_in: int, hungry: Any, *, close: tuple[int, ...]
+) -> _Forked:
+    """Fork the reading process (``_read_in_process(*args, ...)``). The child uses nothing of the parent's
+    but the pipes (never its database connections: it exits with ``os._exit``, closing none of them, running
+    no handler of the parent's), ignores Ctrl-C (stopping the sync stops it) and runs without the cyclic
+    garbage collector: what it makes is JSON and rows, which refcounting frees, and each parse of an answer (a
+    thousand records' associations are ten thousand small dicts) would otherwise set off collections going
+    over every chunk held (about half of its CPU, bench/hubspot_sync.py); what it inherited is frozen out of
+    the collector's sight."""
+    pid = os.fork()
+    if pid:
+        return _Forked(pid)
+    code = 1
+    try:
+        for fd in close:
+            os.close(fd)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the sync, which stops this process
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the forking process's own handler
+        gc.disable()
+        gc.freeze()
+        settings, plan, chunk, score_property = args
+        pipe, slots = PipeEnd(sending, readable=False), PipeEnd(slots_in, writable=False)
+        _read_in_process(settings, plan, chunk, score_property, pipe, slots, hungry)
+        code = 0
+    finally:
+        os._exit(code)

@@ -30,6 +30,7 @@ from crm.db import one_of
 from crm.importer.writer import (
     SMALL_COLLECTIONS,
     WRITERS,
+    Values,
     Writer,
     create_missing_indexes,
     end_bulk_load,
@@ -47,9 +48,10 @@ from crm.models import (
     HubSpotRecord,
     Lead,
 )
+from hubspot_connector import prepare
 from hubspot_connector.api import HubSpotApi, names
 from hubspot_connector.ids import existing, mapped, resolve
-from hubspot_connector.mapping import MAPPERS, Context, Links, Unmappable, parse_time
+from hubspot_connector.mapping import MAPPERS, Context, Links, Unmappable, has_id, parse_time
 from hubspot_connector.people import (
     fetch_people,
     fetch_pipelines,
@@ -243,7 +245,7 @@ class Sync:
             settings = reader_settings(self.api, url)
             if settings is not None:
                 return ProcessReader(settings, self.api, plan, self.chunk, self.score_property)
-        return ThreadReader(self.api, plan, self.chunk, self.score_property)
+        return ThreadReader(self.api, plan, self.chunk, self.score_property, self.engine.dialect.name)
 
     def _drop_indexes(self, listed: Iterable[str]) -> set[str]:
         """The tables a full listing fills from empty are loaded without their secondary indexes, built once
@@ -461,18 +463,22 @@ class Sync:
     def _store(
         self,
         object_type: str,
-        objects: list[dict[str, Any]],
+        objects: list[dict[str, Any]] | prepare.Prepared,
         *,
         done_marks: list[str] | None = None,
         links: Found | None = None,
         **cursor: Any,
     ) -> None:
         self.report.of(object_type)  # every type read is in the report, even with nothing to say
+        if isinstance(objects, prepare.Prepared):
+            assert links is not None
+            self._store_prepared(objects, links, cursor)
+            return
         key, _ = MAPPERS[object_type]
         table = TABLES[object_type]
         valid = []
         for obj in objects:
-            if isinstance(obj, dict) and str(obj.get("id", "")).isdigit():
+            if has_id(obj):
                 valid.append(obj)
             else:
                 hs_id = str(obj.get("id") if isinstance(obj, dict) else "?")
@@ -550,6 +556,88 @@ class Sync:
                 self._save_cursor(connection, object_type, **cursor)
         if object_type in self._stored:  # committed
             self._stored[object_type].update((row["hubspot_id"], row["salesbot_id"]) for row in rows)
+
+    def _store_prepared(self, prepared: prepare.Prepared, links: Found, cursor: dict[str, Any]) -> None:
+        """A listed chunk of activities made into rows by the reading side (``prepare``), written as
+        ``_store`` writes the records it maps itself; the Salesbot ids, owners and associations filled in
+        here."""
+        object_type = prepared.object_type
+        for hs_id in prepared.malformed:
+            self._skip(object_type, hs_id, "malformed record: no numeric id")
+        for hs_id, reason in prepared.skipped:
+            self._skip(object_type, hs_id, reason)
+        with _no_collections():
+            try:
+                self._write_prepared(prepared, links, cursor)
+            except _OwnersUnknown:
+                self._refresh_people()  # an owner not seen yet: read the people again, then store the chunk
+                self._write_prepared(prepared, links, cursor)
+
+    def _write_prepared(self, prepared: prepare.Prepared, links: Found, cursor: dict[str, Any]) -> None:
+        object_type = prepared.object_type
+        report = self.report.of(object_type)
+        rows = prepared.rows
+        with self._write() as connection:
+            resolved = self._resolve_links(connection, object_type, prepared.ids, links)
+            owners = [self.ctx.owner_of(owner) for owner in prepared.owners]
+            if self.ctx.unknown_owners - set(self.ctx.owners) and not self._people_read:
+                raise _OwnersUnknown
+            # The id map names another id than the default the rows carry: a record created in Salesbot.
+            # The rows carry the default id; the id map may name another (a record created in Salesbot).
+            found = mapped(connection, object_type, prepared.hs_ids)
+            renamed: dict[str, str] = {}
+            sids = []
+            for hs_id, row, owner in zip(prepared.hs_ids, rows, owners, strict=True):
+                sid = found.get(hs_id, row[prepare.ID])
+                if sid != row[prepare.ID]:
+                    renamed[row[prepare.ID]] = sid
+                    row[prepare.ID] = sid
+                row[prepare.OWNER] = owner
+                sids.append(sid)
+            if renamed:
+                for recipient in prepared.recipients:
+                    recipient[prepare.RECIPIENT_ACTIVITY] = renamed.get(
+                        recipient[prepare.RECIPIENT_ACTIVITY], recipient[prepare.RECIPIENT_ACTIVITY]
+                    )
+            children = {prepare.RECIPIENTS: prepared.email_recipients()}
+            for target, (link_table, column) in prepare.ACTIVITY_LINKS.items():
+                children[link_table] = Values(
+                    ["activity_id", column, "position"],
+                    [
+                        [sid, target_id, position]
+                        for hs_id, sid in zip(prepared.hs_ids, sids, strict=True)
+                        for position, (target_id, _) in enumerate(resolved[hs_id].by_type.get(target, ()))
+                    ],
+                )
+            present = existing(connection, TABLES[object_type], sids)
+            bulk = self._listing and len(rows) >= BULK_FROM
+            if bulk:
+                prepare_for_bulk_load(connection)
+            writer = Writer(connection, bulk=bulk, new_records=not present, keep_indexes=True)
+            writer.add_rows("activities", prepared.activities(), children)
+            writer.finish()
+            if bulk:
+                end_bulk_load(connection)
+            if rows:
+                upsert(
+                    connection,
+                    RECORDS,
+                    Values(
+                        ["object_type", "hubspot_id", "salesbot_id", "modified_at"],
+                        [
+                            [object_type, hs_id, sid, at]
+                            for hs_id, sid, at in zip(prepared.hs_ids, sids, prepared.modified, strict=True)
+                        ],
+                    ),
+                )
+            created = sum(1 for sid in sids if sid not in present)
+            report.created += created
+            report.updated += len(sids) - created
+            self._count(connection, object_type, created)
+            if cursor:
+                self._save_cursor(connection, object_type, **cursor)
+        if object_type in self._stored:  # committed
+            self._stored[object_type].update(zip(prepared.hs_ids, sids, strict=True))
 
     def _map(
         self,

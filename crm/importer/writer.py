@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
 from operator import itemgetter
@@ -70,11 +71,30 @@ BATCH = 2_000
 Rows = dict[Table, list[dict[str, Any]]]
 
 
-def upsert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+@dataclass
+class Values:
+    """Rows already as the driver takes them (``driver_values``): each a list of values in ``names``' order.
+    A HubSpot sync's reading side makes its activities' rows so (``hubspot_connector.prepare``)."""
+
+    names: list[str]
+    rows: list[list[Any]]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+Batch = list[dict[str, Any]] | Values
+
+
+def _names_of(rows: Batch) -> list[str]:
+    return rows.names if isinstance(rows, Values) else list(rows[0])
+
+
+def upsert(connection: Connection, table: Table, rows: Batch) -> None:
     """Insert ``rows``, updating those whose primary key exists."""
     if rows:
         keys = [column.name for column in table.primary_key.columns]
-        update = [name for name in rows[0] if name not in keys]
+        update = [name for name in _names_of(rows) if name not in keys]
         # No column to update: conflicts skipped on any constraint, as before (keys only with an update).
         stmt = insert_on_conflict(connection, table, keys=keys if update else None, update=update)
         _execute_many(connection, stmt, table, rows)
@@ -100,40 +120,54 @@ def _converter(column_type: Any, sqlite_dialect: bool) -> Callable[[Any], Any] |
     return None
 
 
-def _execute_many(connection: Connection, stmt: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+def driver_converters(table: Table, names: list[str], dialect: str) -> list[tuple[int, Callable[[Any], Any]]]:
+    """(position, converter) of the columns among ``names`` whose values the driver takes converted."""
+    sqlite_dialect = dialect == "sqlite"
+    return [
+        (i, conv) for i, name in enumerate(names) if (conv := _converter(table.c[name].type, sqlite_dialect))
+    ]
+
+
+def _execute_many(connection: Connection, stmt: Any, table: Table, rows: Batch) -> None:
     """executemany, straight to the driver for tables of plain columns.
 
     SQLAlchemy's per-parameter processing costs more than the database itself on imports of millions of
     rows; the statement is still compiled by SQLAlchemy for the dialect, and values are converted here
-    exactly as the column types would (UTC times in SQLAlchemy's SQLite text format).
+    exactly as the column types would (UTC times in SQLAlchemy's SQLite text format). ``Values`` are
+    converted already.
     """
-    names = list(rows[0])
-    if not all(isinstance(table.c[name].type, _SIMPLE_TYPES) for name in names):
+    names = _names_of(rows)
+    simple = all(isinstance(table.c[name].type, _SIMPLE_TYPES) for name in names)
+    compiled = stmt.compile(dialect=connection.dialect, column_keys=names) if simple else None
+    # The statement's parameters, in its order (positional) or by name: a column default may add one.
+    order = names if compiled is None else list(compiled.positiontup or compiled.params)
+    if compiled is None or not set(order) <= set(names):  # a column default SQLAlchemy would fill in: let it
+        if isinstance(rows, Values):
+            raise ValueError(f"{table.name}: rows as driver values need plain columns, all of them given")
         connection.execute(stmt, rows)
         return
-    compiled = stmt.compile(dialect=connection.dialect, column_keys=names)
-    order = compiled.positiontup if compiled.positiontup is not None else names
-    if not set(order) <= set(names):  # a column default SQLAlchemy would fill in: let it
-        connection.execute(stmt, rows)
-        return
-    sqlite_dialect = connection.dialect.name == "sqlite"
-    converters = [
-        (i, conv) for i, name in enumerate(order) if (conv := _converter(table.c[name].type, sqlite_dialect))
-    ]
-    pick = itemgetter(*order)
     values: list[Any]
-    if len(order) == 1:
-        values = [(pick(row),) for row in rows]
-    elif not converters:
-        values = [pick(row) for row in rows]
+    if isinstance(rows, Values):
+        if order == names:
+            values = rows.rows
+        else:
+            positions = [names.index(name) for name in order]
+            values = [[row[i] for i in positions] for row in rows.rows]
     else:
-        values = []
-        for row in rows:
-            out = list(pick(row))
-            for i, conv in converters:
-                if out[i] is not None:
-                    out[i] = conv(out[i])
-            values.append(out)
+        converters = driver_converters(table, order, connection.dialect.name)
+        pick = itemgetter(*order)
+        if len(order) == 1:
+            values = [(pick(row),) for row in rows]
+        elif not converters:
+            values = [pick(row) for row in rows]
+        else:
+            values = []
+            for row in rows:
+                out = list(pick(row))
+                for i, conv in converters:
+                    if out[i] is not None:
+                        out[i] = conv(out[i])
+                values.append(out)
     if connection.dialect.name == "postgresql" and len(values) >= COPY_FROM:
         _copy(connection, stmt, table, order, values)
         return
@@ -257,7 +291,7 @@ _ACTIVITY_NONE = dict.fromkeys(_ACTIVITY_COLUMNS)
 _RENAMED = {"email": (("from_", "from_address"),), "meeting": (("start", "start_at"), ("end", "end_at"))}
 
 
-def _activity_rows(r: Any, rows: Rows) -> dict[str, Any]:
+def activity_rows(r: Any, rows: Rows) -> dict[str, Any]:
     # Every column, then the validated fields as they are (``__dict__``: no copy of the lists, only read).
     data = _ACTIVITY_NONE.copy()
     data.update(r.__dict__)
@@ -315,7 +349,7 @@ WRITERS: dict[str, tuple[Any, Callable[[Any, Rows], dict[str, Any]], list[tuple[
     "enrollments": (Enrollment, _plain, []),
     "activities": (
         Activity,
-        _activity_rows,
+        activity_rows,
         [(EmailRecipient, "activity_id")] + [(model, "activity_id") for model, _ in _LINKS.values()],
     ),
     "engagement_events": (EngagementEvent, _plain, []),
@@ -533,23 +567,43 @@ class Writer:
 
     def add(self, key: str, record: Any) -> None:
         if key != self.key:
-            self.flush()
-            if self.key is not None:
-                self._index_finished(self.key)
-            self._wait()
-            self.key = key
-            if key not in self.started:  # a collection may come in two runs; drop its indexes once
-                self.started.add(key)
-                model = WRITERS[key][0]
-                self.had_rows[key] = (
-                    self.connection.execute(select(literal(1)).select_from(_t(model)).limit(1)).first()
-                    is not None
-                )
-                self._suspend_change_counting()
-                self._drop_indexes_while_loading(key, record)
+            self._begin(key, record)
         self.buffer.append(record)
         if len(self.buffer) >= BATCH:
             self.flush()
+
+    def _begin(self, key: str, first: Any) -> None:
+        """``key``'s records come next (``first`` the first of them)."""
+        self.flush()
+        if self.key is not None:
+            self._index_finished(self.key)
+        self._wait()
+        self.key = key
+        if key not in self.started:  # a collection may come in two runs; drop its indexes once
+            self.started.add(key)
+            model = WRITERS[key][0]
+            self.had_rows[key] = (
+                self.connection.execute(select(literal(1)).select_from(_t(model)).limit(1)).first()
+                is not None
+            )
+            self._suspend_change_counting()
+            self._drop_indexes_while_loading(key, first)
+
+    def add_rows(self, key: str, parents: Values, children: dict[Table, Values]) -> None:
+        """Records of ``key`` made into rows already, as ``_write`` would from them (``parents``, with an
+        ``id``) and their child rows (``children``, per child table of ``WRITERS[key]``, as the driver takes
+        them): written at once, as one batch. Not for a bulk load from empty (``keep_indexes`` or an upsert:
+        ``first`` is not known)."""
+        if not parents:
+            return
+        if key != self.key:
+            self._begin(key, None)
+        self.flush()
+        self._wait()
+        ids = [row[parents.names.index("id")] for row in parents.rows]
+        self._write_rows(key, ids, parents, children)
+        if self.progress is not None:
+            self.progress(key, len(parents))
 
     def finish(self) -> None:
         self.drain()
@@ -573,13 +627,19 @@ class Writer:
         self._in_background(partial(self._write, self.key, batch))
 
     def _write(self, key: str, batch: list[Any]) -> None:
-        model, build, children = WRITERS[key]
+        _, build, children = WRITERS[key]
         rows: Rows = {_t(child): [] for child, _ in children}
         if key == "pipelines":
             rows[_t(Stage)] = []
         parents = [build(r, rows) for r in batch]
+        self._write_rows(key, [p["id"] for p in parents], parents, rows)
+        if self.progress is not None:
+            self.progress(key, len(batch))
+
+    def _write_rows(self, key: str, ids: list[str], parents: Batch, rows: dict[Table, Any]) -> None:
+        """One batch of ``key``'s records as rows: the child rows stored for them replaced by ``rows``."""
+        model, _, children = WRITERS[key]
         if self.had_rows[key] and not self.new_records:
-            ids = [p["id"] for p in parents]
             for child, column in children:
                 self.connection.execute(delete(_t(child)).where(_t(child).c[column].in_(ids)))
         if self._loading_empty(key) or (self.bulk and self.new_records):
@@ -593,5 +653,3 @@ class Writer:
                 upsert(self.connection, table, child_rows)
             elif child_rows:
                 _execute_many(self.connection, insert(table), table, child_rows)
-        if self.progress is not None:
-            self.progress(key, len(batch))

@@ -58,6 +58,14 @@ class Associations:
 
     to: dict[str, list[tuple[str, list[int]]]] = field(default_factory=dict)
 
+    def add(self, answer: bytes) -> None:
+        """The associations of one batch read's answer (``HubSpotApi.association_answers``)."""
+        for result in _parse(answer).get("results", []):
+            targets = self.to.setdefault(str(result["from"]["id"]), [])
+            for target in result.get("to", []):
+                types = [int(t["typeId"]) for t in target.get("associationTypes", [])]
+                targets.append((str(target["toObjectId"]), types))
+
 
 @dataclass
 class RetryPolicy:
@@ -144,6 +152,12 @@ class HubSpotApi:
     def _call(
         self, function: Callable[..., Any], *args: Any, search: bool = False, safe: bool = True, **kwargs: Any
     ) -> Json:
+        return _parse(self._answer(function, *args, search=search, safe=safe, **kwargs))
+
+    def _answer(
+        self, function: Callable[..., Any], *args: Any, search: bool = False, safe: bool = True, **kwargs: Any
+    ) -> bytes:
+        """``_call``'s successful answer as HubSpot sent it (JSON, not parsed)."""
         failures = 0
         limited = 0
         while True:
@@ -188,7 +202,7 @@ class HubSpotApi:
                 raise _refusal(status, body) from None
             if self.budget is not None:
                 self.budget.note_answer(dict(response.headers), slot)
-            return _parse(response.data)
+            return response.data
 
     def reserve(self, requests: int) -> None:
         """Take slots of the budget ahead for ``requests`` about to be sent (``RateBudget.reserve``)."""
@@ -335,15 +349,22 @@ class HubSpotApi:
         """``POST /crm/v4/associations/{from}/{to}/batch/read``, 1,000 ids a request. Ids with none come back
         as ``NO_ASSOCIATIONS_FOUND`` errors (HTTP 207): they are simply absent from the result."""
         found = Associations()
-        for start in range(0, len(ids), names.ASSOCIATION_BATCH_LIMIT):
-            body = {"inputs": [{"id": i} for i in ids[start : start + names.ASSOCIATION_BATCH_LIMIT]]}
-            data = self._call(self._associations.get_page, from_type, to_type, body)
-            for result in data.get("results", []):
-                targets = found.to.setdefault(str(result["from"]["id"]), [])
-                for target in result.get("to", []):
-                    types = [int(t["typeId"]) for t in target.get("associationTypes", [])]
-                    targets.append((str(target["toObjectId"]), types))
+        for answer in self.association_answers(from_type, to_type, ids):
+            found.add(answer)
         return found
+
+    def association_answers(self, from_type: str, to_type: str, ids: Sequence[str]) -> list[bytes]:
+        """``associations``' answers as HubSpot sent them, one per batch of 1,000 (``Associations.add``
+        reads one): a process reading HubSpot for another hands them over unread."""
+        return [
+            self._answer(
+                self._associations.get_page,
+                from_type,
+                to_type,
+                {"inputs": [{"id": i} for i in ids[start : start + names.ASSOCIATION_BATCH_LIMIT]]},
+            )
+            for start in range(0, len(ids), names.ASSOCIATION_BATCH_LIMIT)
+        ]
 
     # --- owners, users, teams, roles, pipelines, account ---------------------------------------------------
 

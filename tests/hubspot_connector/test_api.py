@@ -307,13 +307,3 @@ def test_a_budget_connects_to_the_database_only_once_it_needs_it(engine: Engine,
     assert made == [engine]  # connected once
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(HubSpotRequest)).scalar_one() == 5
-
-
-def test_the_reading_process_starts_without_sqlalchemy() -> None:
-    """Its start-up is what a full sync's first chunk waits for (a fifth of a second more with SQLAlchemy)."""
-    import subprocess
-    import sys
-
-    code = "import sys, hubspot_connector.reading; print(sorted(m for m in sys.modules if 'sqlalchemy' in m))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    assert out.stdout.strip() == "[]"
