@@ -34,7 +34,6 @@ import os
 import pickle
 import queue
 import signal
-import sys
 import threading
 import traceback
 from collections.abc import Iterator
@@ -423,8 +422,8 @@ def _read_in_process(
 
     # Slots come one message per chunk the writing side takes (two at the start), each for the next chunk's
     # requests. The listing (a thread of its own, below) takes them as its stock runs out, waiting for the
-    # next message while a chunk it sent is still to be taken (taking it, the writing side sends one); when
-    # the writing side waits for this side, or none comes within ``SLOTS_WAIT_S``, from the database.
+    # next message while the writing side is busy (taking the next chunk, it sends one); when the writing
+    # side waits for this side, or none comes within ``SLOTS_WAIT_S``, from the database.
     taking = threading.Lock()
 
     def refill() -> list[Any]:
@@ -444,22 +443,27 @@ def _read_in_process(
 
     budget.refill = refill
     # Listing runs in a thread while this one makes the chunks into rows and sends them: while the listing
-    # waits for HubSpot's answers, this thread works. Threads switch every 0.2 ms rather than 5: the listing
-    # waits on HubSpot, and each answer would otherwise wait up to 5 ms for this thread to let go.
-    sys.setswitchinterval(0.0002)
+    # waits for HubSpot's answers, this thread works. (Switching threads more often than every 5 ms, the
+    # default, made the process slower: more switches, no shorter waits, bench/hubspot_sync.py.)
     read: queue.Queue[Any] = queue.Queue(maxsize=1)
     stop = threading.Event()
+
+    def hand(item: Any) -> bool:
+        """``item`` to the sending thread, unless it stopped."""
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                read.put(item, timeout=0.05)
+                return True
+        return False
 
     def list_all() -> None:
         try:
             for item in read_chunks(api, plan, chunk, score_property, overlap=True, raw_links=True):
-                while not stop.is_set():
-                    with contextlib.suppress(queue.Full):
-                        read.put(item, timeout=0.05)
-                        break
-            read.put(None)
-        except BaseException as exc:  # raised on this side
-            read.put(exc)
+                if not hand(item):
+                    return
+            hand(None)
+        except BaseException as exc:  # raised by the sending thread
+            hand(exc)
 
     listing = threading.Thread(target=list_all, name="hubspot-list", daemon=True)
     try:
