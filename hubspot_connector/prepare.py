@@ -25,7 +25,7 @@ from typing import Any, cast
 import orjson
 from sqlalchemy import Table
 
-from crm.importer.writer import Values, activity_rows, driver_converters
+from crm.importer.writer import Values, activity_rows, convert, driver_converters
 from crm.models import Activity, ActivityCompany, ActivityContact, ActivityDeal, EmailRecipient
 from hubspot_connector.api import names
 from hubspot_connector.ids import RECORDS, default_id
@@ -112,18 +112,12 @@ def prepare(object_type: str, objects: list[Any], dialect: str) -> Prepared:
             continue
         children: defaultdict[Table, list[dict[str, Any]]] = defaultdict(list)
         data = activity_rows(record, children)
-        row = [data[name] for name in ACTIVITY_COLUMNS]
-        for i, conv in converters:
-            if row[i] is not None:
-                row[i] = conv(row[i])
-        out.rows.append(row)
+        out.rows.append(convert([data[name] for name in ACTIVITY_COLUMNS], converters))
         out.hs_ids.append(hs_id)
         out.owners.append(obj["properties"].get(names.OWNER))
         out.modified.append(time_converter(modified) if time_converter and modified else modified)
-        for recipient in children.get(RECIPIENTS, ()):
-            values = [recipient[name] for name in RECIPIENT_COLUMNS]
-            for i, conv in recipient_converters:
-                if values[i] is not None:
-                    values[i] = conv(values[i])
-            out.recipients.append(values)
+        out.recipients += (
+            convert([recipient[name] for name in RECIPIENT_COLUMNS], recipient_converters)
+            for recipient in children.get(RECIPIENTS, ())
+        )
     return out

@@ -475,7 +475,6 @@ class Sync:
             self._store_prepared(objects, links, cursor)
             return
         key, _ = MAPPERS[object_type]
-        table = TABLES[object_type]
         valid = []
         for obj in objects:
             if has_id(obj):
@@ -488,26 +487,24 @@ class Sync:
             links = read_links(self.api, object_type, hs_ids)
         with _no_collections():
             try:
-                self._write_chunk(object_type, key, table, valid, hs_ids, links, done_marks, cursor)
+                self._write_chunk(object_type, key, valid, hs_ids, links, done_marks, cursor)
             except _OwnersUnknown:
                 self._refresh_people()  # an owner not seen yet: read the people again, then store the chunk
-                self._write_chunk(object_type, key, table, valid, hs_ids, links, done_marks, cursor)
+                self._write_chunk(object_type, key, valid, hs_ids, links, done_marks, cursor)
             except _PipelinesUnknown:
                 self._reload_pipelines()  # a pipeline or stage not seen yet: read them again, then the chunk
-                self._write_chunk(object_type, key, table, valid, hs_ids, links, done_marks, cursor)
+                self._write_chunk(object_type, key, valid, hs_ids, links, done_marks, cursor)
 
     def _write_chunk(
         self,
         object_type: str,
         key: str,
-        table: Table,
         valid: list[dict[str, Any]],
         hs_ids: list[str],
         links: Found,
         done_marks: list[str] | None,
         cursor: dict[str, Any],
     ) -> None:
-        report = self.report.of(object_type)
         with self._write() as connection:
             resolved = self._resolve_links(connection, object_type, hs_ids, links)
             sids = resolve(connection, object_type, hs_ids)
@@ -525,25 +522,12 @@ class Sync:
                 ]
                 records = [r for r, k in zip(records, keep, strict=True) if k]
                 rows = [r for r, k in zip(rows, keep, strict=True) if k]
-            present = existing(connection, table, [r.id for r in records])
-            # A full sync writes like an import (the rule engine's row triggers paused, one change of
-            # everything counted); an incremental one row by row, each change counted where it happens.
-            # None of them stored yet (a first sync's pages): no child rows of theirs to replace.
-            bulk = self._listing and len(records) >= BULK_FROM
-            if bulk:  # as an import does: foreign keys checked at commit, a page cache for large tables
-                prepare_for_bulk_load(connection)
-            writer = Writer(connection, bulk=bulk, new_records=not present, keep_indexes=True)
-            for record in records:
-                writer.add(key, record)
-            writer.finish()
-            if bulk:
-                end_bulk_load(connection)
-            if rows:
-                upsert(connection, RECORDS, rows)
-            created = sum(1 for r in records if r.id not in present)
-            report.created += created
-            report.updated += len(records) - created
-            self._count(connection, object_type, created)
+
+            def add(writer: Writer) -> None:
+                for record in records:
+                    writer.add(key, record)
+
+            self._write_records(connection, object_type, [r.id for r in records], add, rows)
             if done_marks:
                 for start in range(0, len(done_marks), 900):
                     connection.execute(
@@ -575,14 +559,12 @@ class Sync:
 
     def _write_prepared(self, prepared: prepare.Prepared, links: Found, cursor: dict[str, Any]) -> None:
         object_type = prepared.object_type
-        report = self.report.of(object_type)
         rows = prepared.rows
         with self._write() as connection:
             resolved = self._resolve_links(connection, object_type, prepared.ids, links)
             owners = [self.ctx.owner_of(owner) for owner in prepared.owners]
             if self.ctx.unknown_owners - set(self.ctx.owners) and not self._people_read:
                 raise _OwnersUnknown
-            # The id map names another id than the default the rows carry: a record created in Salesbot.
             # The rows carry the default id; the id map may name another (a record created in Salesbot).
             found = mapped(connection, object_type, prepared.hs_ids)
             renamed: dict[str, str] = {}
@@ -609,35 +591,55 @@ class Sync:
                         for position, (target_id, _) in enumerate(resolved[hs_id].by_type.get(target, ()))
                     ],
                 )
-            present = existing(connection, TABLES[object_type], sids)
-            bulk = self._listing and len(rows) >= BULK_FROM
-            if bulk:
-                prepare_for_bulk_load(connection)
-            writer = Writer(connection, bulk=bulk, new_records=not present, keep_indexes=True)
-            writer.add_rows("activities", prepared.activities(), children)
-            writer.finish()
-            if bulk:
-                end_bulk_load(connection)
-            if rows:
-                upsert(
-                    connection,
-                    RECORDS,
-                    Values(
-                        ["object_type", "hubspot_id", "salesbot_id", "modified_at"],
-                        [
-                            [object_type, hs_id, sid, at]
-                            for hs_id, sid, at in zip(prepared.hs_ids, sids, prepared.modified, strict=True)
-                        ],
-                    ),
-                )
-            created = sum(1 for sid in sids if sid not in present)
-            report.created += created
-            report.updated += len(sids) - created
-            self._count(connection, object_type, created)
+            map_rows = Values(
+                ["object_type", "hubspot_id", "salesbot_id", "modified_at"],
+                [
+                    [object_type, hs_id, sid, at]
+                    for hs_id, sid, at in zip(prepared.hs_ids, sids, prepared.modified, strict=True)
+                ],
+            )
+            self._write_records(
+                connection,
+                object_type,
+                sids,
+                lambda writer: writer.add_rows("activities", prepared.activities(), children),
+                map_rows,
+            )
             if cursor:
                 self._save_cursor(connection, object_type, **cursor)
         if object_type in self._stored:  # committed
             self._stored[object_type].update(zip(prepared.hs_ids, sids, strict=True))
+
+    def _write_records(
+        self,
+        connection: Connection,
+        object_type: str,
+        ids: list[str],
+        add: Callable[[Writer], None],
+        map_rows: list[dict[str, Any]] | Values,
+    ) -> None:
+        """A chunk's records (their Salesbot ids ``ids``, given to the writer by ``add``) and their rows of
+        the id map written, and counted as created or updated.
+
+        A full sync writes like an import (the rule engine's row triggers paused, one change of everything
+        counted); an incremental one row by row, each change counted where it happens. None of them stored
+        yet (a first sync's pages): no child rows of theirs to replace."""
+        present = existing(connection, TABLES[object_type], ids)
+        bulk = self._listing and len(ids) >= BULK_FROM
+        if bulk:  # as an import does: foreign keys checked at commit, a page cache for large tables
+            prepare_for_bulk_load(connection)
+        writer = Writer(connection, bulk=bulk, new_records=not present, keep_indexes=True)
+        add(writer)
+        writer.finish()
+        if bulk:
+            end_bulk_load(connection)
+        if map_rows:
+            upsert(connection, RECORDS, map_rows)
+        created = sum(1 for i in ids if i not in present)
+        report = self.report.of(object_type)
+        report.created += created
+        report.updated += len(ids) - created
+        self._count(connection, object_type, created)
 
     def _map(
         self,

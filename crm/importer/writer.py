@@ -128,6 +128,20 @@ def driver_converters(table: Table, names: list[str], dialect: str) -> list[tupl
     ]
 
 
+def convert(row: list[Any], converters: list[tuple[int, Callable[[Any], Any]]]) -> list[Any]:
+    """``row``'s values as the driver takes them (``driver_converters``), in place. A value in several
+    columns (an activity's time is often its start and end too) is converted once."""
+    done: dict[int, Any] = {}
+    for i, conv in converters:
+        value = row[i]
+        if value is not None:
+            key = id(value)  # the row holds every value: no id is reused while it is converted
+            if key not in done:
+                done[key] = conv(value)
+            row[i] = done[key]
+    return row
+
+
 def _execute_many(connection: Connection, stmt: Any, table: Table, rows: Batch) -> None:
     """executemany, straight to the driver for tables of plain columns.
 
@@ -161,13 +175,7 @@ def _execute_many(connection: Connection, stmt: Any, table: Table, rows: Batch) 
         elif not converters:
             values = [pick(row) for row in rows]
         else:
-            values = []
-            for row in rows:
-                out = list(pick(row))
-                for i, conv in converters:
-                    if out[i] is not None:
-                        out[i] = conv(out[i])
-                values.append(out)
+            values = [convert(list(pick(row)), converters) for row in rows]
     if connection.dialect.name == "postgresql" and len(values) >= COPY_FROM:
         _copy(connection, stmt, table, order, values)
         return
