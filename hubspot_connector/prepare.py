@@ -25,19 +25,20 @@ from typing import Any, cast
 import orjson
 from sqlalchemy import Table
 
+from crm.importer.writer import ACTIVITY_LINKS as WRITER_LINKS
 from crm.importer.writer import Values, activity_rows, convert, driver_converters
-from crm.models import Activity, ActivityCompany, ActivityContact, ActivityDeal, EmailRecipient
+from crm.models import Activity, EmailRecipient
 from hubspot_connector.api import names
 from hubspot_connector.ids import RECORDS, default_id
 from hubspot_connector.mapping import MAPPERS, Context, Links, Unmappable, has_id, parse_time
 
 ACTIVITIES = cast(Table, Activity.__table__)
-RECIPIENTS = ACTIVITY_RECIPIENTS = cast(Table, EmailRecipient.__table__)
-# The association rows the writing side makes: per target type, the table and its column for the target.
+RECIPIENTS = cast(Table, EmailRecipient.__table__)
+# The association rows the writing side makes: per type HubSpot associates activities with (contacts,
+# companies, deals), the table and its column for the target, as the importer's.
 ACTIVITY_LINKS: dict[str, tuple[Table, str]] = {
-    names.CONTACTS: (cast(Table, ActivityContact.__table__), "contact_id"),
-    names.COMPANIES: (cast(Table, ActivityCompany.__table__), "company_id"),
-    names.DEALS: (cast(Table, ActivityDeal.__table__), "deal_id"),
+    target: (cast(Table, WRITER_LINKS[target][0].__table__), WRITER_LINKS[target][1])
+    for target in names.ASSOCIATIONS[names.TASKS]
 }
 ACTIVITY_COLUMNS = [column.name for column in ACTIVITIES.columns]
 RECIPIENT_COLUMNS = [column.name for column in RECIPIENTS.columns]

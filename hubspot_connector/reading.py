@@ -36,11 +36,11 @@ import queue
 import signal
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection as PipeEnd
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
@@ -48,14 +48,12 @@ from hubspot_connector.api import HubSpotApi, RetryPolicy, names
 from hubspot_connector.api.client import Associations
 from hubspot_connector.errors import HubSpotUnavailable
 from hubspot_connector.mapping import has_id
-
-if TYPE_CHECKING:
-    from hubspot_connector.prepare import Prepared
+from hubspot_connector.prepare import PREPARED_TYPES, Prepared, prepare
 
 Json = dict[str, Any]
 Found = dict[str, dict[str, list[tuple[str, list[int]]]]]  # target type -> from id -> (to id, type ids)
 Chunk = tuple[str, list[Json], str | None, Found]  # object type, records, paging token after it, links
-Read = tuple[str, "list[Json] | Prepared", str | None, Found]  # a chunk given to the writing side
+Read = tuple[str, list[Json] | Prepared, str | None, Found]  # a chunk given to the writing side
 Plan = list[tuple[str, str | None]]  # (object type, paging token to start after)
 
 
@@ -135,7 +133,7 @@ def read_chunks(
         try:
             for object_type, buffer, after in _listed(api, plan, chunk, score_property):
                 ids = _ids(buffer)
-                read = api.association_answers if raw_links else api.associations
+                read = api.association_answers if raw_links else _associations(api)
                 asked = {t: pool.submit(read, object_type, t, ids) for t in targets[object_type] if ids}
                 if first:
                     first = False
@@ -162,8 +160,11 @@ def _ids(buffer: list[Json]) -> list[str]:
 
 
 def _joined(object_type: str, buffer: list[Json], after: str | None, asked: dict[str, Future[Any]]) -> Chunk:
-    found = {t: future.result() for t, future in asked.items()}
-    return object_type, buffer, after, {t: getattr(f, "to", f) for t, f in found.items()}
+    return object_type, buffer, after, {t: future.result() for t, future in asked.items()}
+
+
+def _associations(api: HubSpotApi) -> Callable[[str, str, list[str]], Any]:
+    return lambda from_type, to_type, ids: api.associations(from_type, to_type, ids).to
 
 
 def _found(answers: list[bytes]) -> dict[str, list[tuple[str, list[int]]]]:
@@ -175,11 +176,9 @@ def _found(answers: list[bytes]) -> dict[str, list[tuple[str, list[int]]]]:
 
 def _prepared(object_type: str, objects: list[Json], dialect: str | None) -> list[Json] | Prepared:
     """An activity type's chunk made into rows for ``dialect`` (``prepare``); any other as listed."""
-    if dialect is None:
+    if dialect is None or object_type not in PREPARED_TYPES:
         return objects
-    from hubspot_connector.prepare import PREPARED_TYPES, prepare  # SQLAlchemy and the models: not at start
-
-    return prepare(object_type, objects, dialect) if object_type in PREPARED_TYPES else objects
+    return prepare(object_type, objects, dialect)
 
 
 class Reader:
@@ -353,8 +352,6 @@ class ProcessReader(Reader):
             if kind == "chunk":
                 objects = orjson.loads(self.pipe.recv_bytes())
             elif kind == "prepared":
-                from hubspot_connector.prepare import Prepared
-
                 objects = Prepared.from_json(self.pipe.recv_bytes())
             if kind != "error":
                 links = {t: _found(answers) for t, answers in pickle.loads(self.pipe.recv_bytes()).items()}

@@ -287,7 +287,7 @@ def _deal_rows(r: Any, rows: Rows) -> dict[str, Any]:
 
 
 _ACTIVITY_COLUMNS = frozenset(column.name for column in _t(Activity).columns)
-_LINKS = {
+ACTIVITY_LINKS = {
     "contacts": (ActivityContact, "contact_id"),
     "companies": (ActivityCompany, "company_id"),
     "deals": (ActivityDeal, "deal_id"),
@@ -306,7 +306,7 @@ def activity_rows(r: Any, rows: Rows) -> dict[str, Any]:
     for field, column in _RENAMED.get(r.type, ()):
         data[column] = data.pop(field)
     associations = data.pop("associations")
-    for kind, (model, column) in _LINKS.items():
+    for kind, (model, column) in ACTIVITY_LINKS.items():
         targets = getattr(associations, kind)
         if targets:
             rows[_t(model)].extend(
@@ -358,7 +358,7 @@ WRITERS: dict[str, tuple[Any, Callable[[Any, Rows], dict[str, Any]], list[tuple[
     "activities": (
         Activity,
         activity_rows,
-        [(EmailRecipient, "activity_id")] + [(model, "activity_id") for model, _ in _LINKS.values()],
+        [(EmailRecipient, "activity_id")] + [(model, "activity_id") for model, _ in ACTIVITY_LINKS.values()],
     ),
     "engagement_events": (EngagementEvent, _plain, []),
 }
