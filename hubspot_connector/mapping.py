@@ -70,14 +70,22 @@ class Context:
         return user
 
 
+NO_ID = "malformed record: no numeric id"
+
+
 def has_id(obj: Any) -> bool:
-    """Whether ``obj`` is a record with a numeric id (else it is reported as malformed)."""
+    """Whether ``obj`` is a record with a numeric id (else it is reported as malformed: ``NO_ID``)."""
     return isinstance(obj, dict) and str(obj.get("id", "")).isdigit()
+
+
+def id_of_malformed(obj: Any) -> str:
+    """What a record without a numeric id is reported as: its id, if it has one, else "?"."""
+    return str(obj.get("id") if isinstance(obj, dict) else "?")
 
 
 def properties_of(obj: Json) -> Json:
     if not has_id(obj):
-        raise Unmappable("malformed record: no numeric id")
+        raise Unmappable(NO_ID)
     props = obj.get("properties")
     if not isinstance(props, dict):
         raise Unmappable("malformed record: properties is not an object")

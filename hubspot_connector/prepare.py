@@ -30,7 +30,7 @@ from crm.importer.writer import Values, activity_rows, convert, driver_converter
 from crm.models import Activity, EmailRecipient
 from hubspot_connector.api import names
 from hubspot_connector.ids import RECORDS, default_id
-from hubspot_connector.mapping import MAPPERS, Context, Links, Unmappable, has_id, parse_time
+from hubspot_connector.mapping import MAPPERS, Context, Links, Unmappable, has_id, id_of_malformed, parse_time
 
 ACTIVITIES = cast(Table, Activity.__table__)
 RECIPIENTS = cast(Table, EmailRecipient.__table__)
@@ -101,7 +101,7 @@ def prepare(object_type: str, objects: list[Any], dialect: str) -> Prepared:
     out = Prepared(object_type)
     for obj in objects:
         if not has_id(obj):
-            out.malformed.append(str(obj.get("id") if isinstance(obj, dict) else "?"))
+            out.malformed.append(id_of_malformed(obj))
             continue
         hs_id = str(obj["id"])
         out.ids.append(hs_id)

@@ -19,7 +19,7 @@ goes as read, for the writing side to map (the work balances between the two). E
 its records as JSON, what HubSpot sent (orjson: several times cheaper on both sides than pickling tens of
 thousands of small dicts), or its rows, and its associations as HubSpot's answers, read on the writing side;
 errors pickled (the same exceptions, so the same exit codes); the requests it sent are counted in the syncing
-``HubSpotApi``. The process runs without the cyclic garbage collector (``_fork_reader``).
+``HubSpotApi``. The process runs without the cyclic garbage collector (``_forked_reader``).
 
 Either way a chunk's paging token moves with the chunk, in its transaction, on the writing side: what was
 read ahead when a sync stops is read again by the next run.
@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import mmap
+import multiprocessing
 import os
 import pickle
 import queue
@@ -167,13 +168,6 @@ def _associations(api: HubSpotApi) -> Callable[[str, str, list[str]], Any]:
     return lambda from_type, to_type, ids: api.associations(from_type, to_type, ids).to
 
 
-def _found(answers: list[bytes]) -> dict[str, list[tuple[str, list[int]]]]:
-    found = Associations()
-    for answer in answers:
-        found.add(answer)
-    return found.to
-
-
 def _prepared(object_type: str, objects: list[Json], dialect: str | None) -> list[Json] | Prepared:
     """An activity type's chunk made into rows for ``dialect`` (``prepare``); any other as listed."""
     if dialect is None or object_type not in PREPARED_TYPES:
@@ -288,13 +282,13 @@ def reader_settings(api: HubSpotApi, database_url: str | None) -> ReaderSettings
 
 
 class ProcessReader(Reader):
-    """``read_chunks`` in a process of its own, forked at once (``_fork_reader``): it starts with every module
-    the syncing process loaded (the mappers, the models), and its start overlaps the writing side's first
-    steps. Not ``multiprocessing``'s spawn, which runs the main module again in the child (the whole
-    ``salesbot`` command line, a benchmark's imports), nor a fresh interpreter, which would import again what
-    making rows needs (half a second). Each chunk comes back through a pipe (a message each for its header,
-    its records or rows, and its associations, ``multiprocessing.connection``'s framing): the process reads
-    the next chunk while this side writes one.
+    """``read_chunks`` in a process of its own, forked at once (``_fork_reader``, ``multiprocessing``'s fork):
+    it starts with every module the syncing process loaded (the mappers, the models), and its start overlaps
+    the writing side's first steps. Not ``multiprocessing``'s spawn, which runs the main module again in the
+    child (the whole ``salesbot`` command line, a benchmark's imports), nor a fresh interpreter, which would
+    import again what making rows needs (half a second). Each chunk comes back through a pipe (a message each
+    for its header, its records or rows, and its associations, ``multiprocessing.connection``'s framing): the
+    process reads the next chunk while this side writes one.
 
     The rate budget: as with a thread, this side reserves the slots of the next chunk's requests when it
     takes a chunk, before writing it, and hands them to the process through a second pipe, so the process
@@ -354,10 +348,13 @@ class ProcessReader(Reader):
             elif kind == "prepared":
                 objects = Prepared.from_json(self.pipe.recv_bytes())
             if kind != "error":
-                links = {t: _found(answers) for t, answers in pickle.loads(self.pipe.recv_bytes()).items()}
+                links = {
+                    t: Associations.of(answers).to
+                    for t, answers in pickle.loads(self.pipe.recv_bytes()).items()
+                }
         except EOFError:
             raise HubSpotUnavailable(
-                f"the process reading HubSpot stopped (exit code {self.process.wait()})"
+                f"the process reading HubSpot stopped (exit code {self._exit_code()})"
             ) from None
         self.api.count_elsewhere(*counts)
         self.budget.take_over(*answers)
@@ -369,10 +366,14 @@ class ProcessReader(Reader):
             self._give(read_type)  # the next chunk's: of this type, or the next type's first
         return objects, after, links
 
+    def _exit_code(self) -> int | None:
+        self.process.join()
+        return self.process.exitcode
+
     def close(self) -> None:
-        if self.process.poll() is None:
+        if self.process.is_alive():
             self.process.terminate()
-        self.process.wait()
+        self.process.join()
         self.pipe.close()
         self.slots.close()
 
@@ -495,56 +496,35 @@ def _read_in_process(
             engine.dispose()
 
 
-class _Forked:
-    """The reading process, forked (``_fork_reader``): what ``ProcessReader`` uses of a ``Popen``."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
-
-    def wait(self) -> int:
-        if self.returncode is None:
-            _, status = os.waitpid(self.pid, 0)
-            self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
-
-    def terminate(self) -> None:
-        if self.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGTERM)
-
-
 def _fork_reader(
     args: tuple[Any, ...], sending: int, slots_in: int, hungry: Any, *, close: tuple[int, ...]
-) -> _Forked:
-    """Fork the reading process (``_read_in_process(*args, ...)``). The child uses nothing of the parent's
-    but the pipes (never its database connections: it exits with ``os._exit``, closing none of them, running
-    no handler of the parent's), ignores Ctrl-C (stopping the sync stops it) and runs without the cyclic
-    garbage collector: what it makes is JSON and rows, which refcounting frees, and each parse of an answer (a
-    thousand records' associations are ten thousand small dicts) would otherwise set off collections going
-    over every chunk held (about half of its CPU, bench/hubspot_sync.py); what it inherited is frozen out of
-    the collector's sight."""
-    pid = os.fork()
-    if pid:
-        return _Forked(pid)
-    code = 1
-    try:
-        for fd in close:
-            os.close(fd)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the sync, which stops this process
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the forking process's own handler
-        gc.disable()
-        gc.freeze()
-        settings, plan, chunk, score_property = args
-        pipe, slots = PipeEnd(sending, readable=False), PipeEnd(slots_in, writable=False)
-        _read_in_process(settings, plan, chunk, score_property, pipe, slots, hungry)
-        code = 0
-    finally:
-        os._exit(code)
+) -> multiprocessing.process.BaseProcess:
+    """Fork the reading process (``multiprocessing``'s fork, which runs no main module again and leaves by
+    ``os._exit``: the child uses nothing of the parent's but the pipes, never its database connections)."""
+    process = multiprocessing.get_context("fork").Process(
+        target=_forked_reader,
+        args=(args, sending, slots_in, hungry, close),
+        name="hubspot-reader",
+        daemon=True,
+    )
+    process.start()
+    return process
+
+
+def _forked_reader(
+    args: tuple[Any, ...], sending: int, slots_in: int, hungry: Any, close: tuple[int, ...]
+) -> None:
+    """The reading process: it ignores Ctrl-C (stopping the sync stops it), answers SIGTERM by ending (not
+    with the forking process's own handler) and runs without the cyclic garbage collector: what it makes is
+    JSON and rows, which refcounting frees, and each parse of an answer (a thousand records' associations are
+    ten thousand small dicts) would otherwise set off collections going over every chunk held (about half of
+    its CPU, bench/hubspot_sync.py); what it inherited is frozen out of the collector's sight."""
+    for fd in close:
+        os.close(fd)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    gc.disable()
+    gc.freeze()
+    settings, plan, chunk, score_property = args
+    pipe, slots = PipeEnd(sending, readable=False), PipeEnd(slots_in, writable=False)
+    _read_in_process(settings, plan, chunk, score_property, pipe, slots, hungry)

@@ -51,7 +51,16 @@ from crm.models import (
 from hubspot_connector import prepare
 from hubspot_connector.api import HubSpotApi, names
 from hubspot_connector.ids import existing, mapped, resolve
-from hubspot_connector.mapping import MAPPERS, Context, Links, Unmappable, has_id, parse_time
+from hubspot_connector.mapping import (
+    MAPPERS,
+    NO_ID,
+    Context,
+    Links,
+    Unmappable,
+    has_id,
+    id_of_malformed,
+    parse_time,
+)
 from hubspot_connector.people import (
     fetch_people,
     fetch_pipelines,
@@ -480,8 +489,7 @@ class Sync:
             if has_id(obj):
                 valid.append(obj)
             else:
-                hs_id = str(obj.get("id") if isinstance(obj, dict) else "?")
-                self._skip(object_type, hs_id, "malformed record: no numeric id")
+                self._skip(object_type, id_of_malformed(obj), NO_ID)
         hs_ids = [str(o["id"]) for o in valid]
         if links is None:
             links = read_links(self.api, object_type, hs_ids)
@@ -547,7 +555,7 @@ class Sync:
         here."""
         object_type = prepared.object_type
         for hs_id in prepared.malformed:
-            self._skip(object_type, hs_id, "malformed record: no numeric id")
+            self._skip(object_type, hs_id, NO_ID)
         for hs_id, reason in prepared.skipped:
             self._skip(object_type, hs_id, reason)
         with _no_collections():

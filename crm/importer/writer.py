@@ -73,7 +73,7 @@ Rows = dict[Table, list[dict[str, Any]]]
 
 @dataclass
 class Values:
-    """Rows already as the driver takes them (``driver_values``): each a list of values in ``names``' order.
+    """Rows already as the driver takes them (``convert``): each a list of values in ``names``' order.
     A HubSpot sync's reading side makes its activities' rows so (``hubspot_connector.prepare``)."""
 
     names: list[str]

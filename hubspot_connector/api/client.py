@@ -58,6 +58,14 @@ class Associations:
 
     to: dict[str, list[tuple[str, list[int]]]] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, answers: Iterable[bytes]) -> Associations:
+        """The associations of batch reads' answers (``HubSpotApi.association_answers``)."""
+        found = cls()
+        for answer in answers:
+            found.add(answer)
+        return found
+
     def add(self, answer: bytes) -> None:
         """The associations of one batch read's answer (``HubSpotApi.association_answers``)."""
         for result in _parse(answer).get("results", []):
@@ -348,10 +356,7 @@ class HubSpotApi:
     def associations(self, from_type: str, to_type: str, ids: Sequence[str]) -> Associations:
         """``POST /crm/v4/associations/{from}/{to}/batch/read``, 1,000 ids a request. Ids with none come back
         as ``NO_ASSOCIATIONS_FOUND`` errors (HTTP 207): they are simply absent from the result."""
-        found = Associations()
-        for answer in self.association_answers(from_type, to_type, ids):
-            found.add(answer)
-        return found
+        return Associations.of(self.association_answers(from_type, to_type, ids))
 
     def association_answers(self, from_type: str, to_type: str, ids: Sequence[str]) -> list[bytes]:
         """``associations``' answers as HubSpot sent them, one per batch of 1,000 (``Associations.add``
