@@ -46,8 +46,13 @@ def pipeline_id(object_type: str, hubspot_id: str) -> str:
 def resolve(connection: Connection, object_type: str, hubspot_ids: Iterable[str]) -> dict[str, str]:
     """Salesbot ids of HubSpot records of one type: the map's, else the default scheme's."""
     wanted = list(dict.fromkeys(hubspot_ids))
-    found = mapped(connection, object_type, wanted)
-    return {h: found.get(h) or default_id(object_type, h) for h in wanted}
+    return named(object_type, wanted, mapped(connection, object_type, wanted))
+
+
+def named(object_type: str, hubspot_ids: Iterable[str], found: dict[str, str]) -> dict[str, str]:
+    """Salesbot ids of HubSpot records of one type, ``found`` those the map holds (``mapped``): the map's,
+    else the default scheme's."""
+    return {h: found.get(h) or default_id(object_type, h) for h in hubspot_ids}
 
 
 def mapped(connection: Connection, object_type: str, hubspot_ids: Iterable[str]) -> dict[str, str]:

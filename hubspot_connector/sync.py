@@ -18,13 +18,16 @@ its own, so reading and writing do not share one interpreter lock; else by a thr
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, literal, select, update
+from sqlalchemy import Connection, Engine, Table, delete, insert, literal, select, text, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.schema import DropConstraint
 
 from crm.db import one_of
 from crm.importer.writer import (
@@ -34,7 +37,10 @@ from crm.importer.writer import (
     Writer,
     create_missing_indexes,
     end_bulk_load,
+    insert_new,
     prepare_for_bulk_load,
+    present_foreign_keys,
+    restore_foreign_keys,
     secondary_indexes,
     upsert,
 )
@@ -50,7 +56,7 @@ from crm.models import (
 )
 from hubspot_connector import prepare
 from hubspot_connector.api import HubSpotApi, names
-from hubspot_connector.ids import existing, mapped, resolve
+from hubspot_connector.ids import existing, mapped, named, resolve
 from hubspot_connector.mapping import (
     MAPPERS,
     NO_ID,
@@ -98,6 +104,13 @@ PEOPLE_EVERY = timedelta(minutes=15)
 _KEYS = sorted({key for key, _ in MAPPERS.values()})  # the collections a sync writes
 _TARGETS = {t for targets in names.ASSOCIATIONS.values() for t in targets}
 BULK_FROM = 200  # records in a chunk of a full sync from which it is written as an import would
+# PostgreSQL: how long dropping a table's indexes and foreign keys waits for other connections' locks, and how
+# many times it is tried, before the table is loaded with them (``Sync._drop_indexes``).
+LOCK_WAIT_MS = 200
+LOCK_TRIES = 3
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout that expired
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -179,6 +192,7 @@ class Sync:
         self._people_read = False
         self._pipelines_read = False
         self._listing = False  # reading a type in full (its chunks are written as an import would)
+        self._unindexed: set[str] = set()  # collections loaded from empty, their indexes and keys dropped
         # Records of the types associations point at that this run stored (HubSpot id -> Salesbot id):
         # in the store since (only the sync deletes synced records: its own deletions are taken out), so
         # later pages' associations to them need no look-up.
@@ -194,8 +208,7 @@ class Sync:
     def run(self, *, full: bool = False) -> SyncReport:
         started = self.api.requests_sent
         self.report.full = full
-        with self._write() as connection:  # those a run that never finished dropped
-            create_missing_indexes(connection, _KEYS)
+        self._create_indexes(_KEYS)  # those a run that never finished dropped
         cursors = self._cursors()
         held = self._types_held()
         listed: dict[str, tuple[Any, bool]] = {}  # the types read in full: (cursor, restart)
@@ -207,7 +220,6 @@ class Sync:
         reader = self._reader(
             [(t, None if restart or c is None else c.full_after) for t, (c, restart) in listed.items()]
         )
-        unindexed: set[str] = set()
         try:
             people = cursors.get(PEOPLE)
             stale = (
@@ -222,7 +234,7 @@ class Sync:
                     self.ctx.owners = owner_map(connection)
                     self.ctx.stages = stage_map(connection)
             self._pending_reads()
-            unindexed = self._drop_indexes(listed)
+            self._unindexed = self._drop_indexes(listed)
             last_listed = {MAPPERS[t][0]: t for t in listed}
             for object_type in names.OBJECT_TYPES:
                 if object_type in listed:
@@ -232,16 +244,17 @@ class Sync:
                 else:
                     self._incremental(object_type, cursors[object_type])
                 key = MAPPERS[object_type][0]
-                if key in unindexed and last_listed[key] == object_type:
+                if key in self._unindexed and last_listed[key] == object_type:
                     self._create_indexes({key})
-                    unindexed.discard(key)
+                    self._unindexed.discard(key)
                 if object_type in held:
                     self._deletions(object_type)
         finally:
             if reader is not None:
                 reader.close()
-            if unindexed:
-                self._create_indexes(unindexed)
+            if self._unindexed:
+                self._create_indexes(self._unindexed)
+                self._unindexed = set()
         self.report.unknown_owners = set(self.ctx.unknown_owners)
         self.report.requests = self.api.requests_sent - started
         return self.report
@@ -257,26 +270,60 @@ class Sync:
         return ThreadReader(self.api, plan, self.chunk, self.score_property, self.engine.dialect.name)
 
     def _drop_indexes(self, listed: Iterable[str]) -> set[str]:
-        """The tables a full listing fills from empty are loaded without their secondary indexes, built once
-        after their last type is listed (several times faster than keeping them up to date page by page, as
-        an import does). A run that stops first builds them in its ``finally``; one killed has them built by
-        the next run's start. Returns the collections whose indexes were dropped."""
+        """The tables a full listing fills from empty are loaded without their secondary indexes and, on
+        PostgreSQL, their foreign keys (which would check every row at its chunk's commit: most of a chunk's
+        time on the server), as an import loads them: the indexes built and the keys added back, each checked
+        by one join, once after their last type is listed. A run that stops first restores them in its
+        ``finally``; one killed has them restored by the next run's start.
+
+        On PostgreSQL, dropping them locks their tables, and the tables the keys reference (users, ...),
+        against every other connection: rather than wait for one that holds such a table in an open
+        transaction (the app's queries would queue behind the wait), a collection is loaded with its indexes
+        and keys, slower, when the locks do not come within ``LOCK_WAIT_MS`` (tried ``LOCK_TRIES`` times).
+        Returns the collections whose indexes and keys were dropped."""
         dropped: set[str] = set()
-        with self._write() as connection:
-            for key in dict.fromkeys(MAPPERS[t][0] for t in listed):
-                if key in SMALL_COLLECTIONS:
-                    continue
-                model = WRITERS[key][0]
-                if connection.execute(select(literal(1)).select_from(model.__table__).limit(1)).first():
-                    continue
-                for index in secondary_indexes(key):
-                    index.drop(connection)
+        for key in dict.fromkeys(MAPPERS[t][0] for t in listed):
+            if key not in SMALL_COLLECTIONS and self._unindex(key):
                 dropped.add(key)
         return dropped
 
-    def _create_indexes(self, keys: set[str]) -> None:
+    def _unindex(self, key: str) -> bool:
+        """``key``'s indexes and foreign keys dropped, if its tables are empty and the locks come."""
+        table = WRITERS[key][0].__table__
+        for _ in range(LOCK_TRIES):
+            try:
+                with self._write() as connection:
+                    postgres = connection.dialect.name == "postgresql"
+                    if postgres:
+                        connection.execute(text(f"SET LOCAL lock_timeout = {LOCK_WAIT_MS}"))
+                    if connection.execute(select(literal(1)).select_from(table).limit(1)).first():
+                        return False
+                    for index in secondary_indexes(key):
+                        index.drop(connection)
+                    for fk in present_foreign_keys(connection, key) if postgres else ():
+                        connection.execute(DropConstraint(fk))
+                return True
+            except OperationalError as exc:
+                if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                    raise
+        log.warning(
+            "hubspot sync: %s loaded with its indexes and foreign keys (other connections hold its tables)",
+            key,
+        )
+        return False
+
+    def _create_indexes(self, keys: Iterable[str]) -> None:
+        """Those of the collections' indexes and foreign keys that are missing back (``_drop_indexes``)."""
         with self._write() as connection:
             create_missing_indexes(connection, keys)
+            repaired = restore_foreign_keys(connection, keys)
+        for table, n in repaired.items():
+            log.warning(
+                "hubspot sync: %d rows of %s referenced records deleted while their foreign keys were away: "
+                "deleted or their reference emptied, as the deletion would have",
+                n,
+                table,
+            )
 
     def _cursors(self) -> dict[str, Any]:
         with self.engine.connect() as connection:
@@ -515,7 +562,8 @@ class Sync:
     ) -> None:
         with self._write() as connection:
             resolved = self._resolve_links(connection, object_type, hs_ids, links)
-            sids = resolve(connection, object_type, hs_ids)
+            found = mapped(connection, object_type, hs_ids)
+            sids = named(object_type, hs_ids, found)
             records, rows, skips = self._map(connection, object_type, valid, sids, resolved)
             if self.ctx.unknown_owners - set(self.ctx.owners) and not self._people_read:
                 raise _OwnersUnknown
@@ -535,7 +583,9 @@ class Sync:
                 for record in records:
                     writer.add(key, record)
 
-            self._write_records(connection, object_type, [r.id for r in records], add, rows)
+            self._write_records(
+                connection, object_type, [r.id for r in records], add, rows, unmapped=not found
+            )
             if done_marks:
                 for start in range(0, len(done_marks), 900):
                     connection.execute(
@@ -612,6 +662,7 @@ class Sync:
                 sids,
                 lambda writer: writer.add_rows("activities", prepared.activities(), children),
                 map_rows,
+                unmapped=not found,
             )
             if cursor:
                 self._save_cursor(connection, object_type, **cursor)
@@ -625,14 +676,22 @@ class Sync:
         ids: list[str],
         add: Callable[[Writer], None],
         map_rows: list[dict[str, Any]] | Values,
+        *,
+        unmapped: bool,
     ) -> None:
         """A chunk's records (their Salesbot ids ``ids``, given to the writer by ``add``) and their rows of
-        the id map written, and counted as created or updated.
+        the id map written, and counted as created or updated. ``unmapped``: the map holds none of them.
 
         A full sync writes like an import (the rule engine's row triggers paused, one change of everything
         counted); an incremental one row by row, each change counted where it happens. None of them stored
-        yet (a first sync's pages): no child rows of theirs to replace."""
-        present = existing(connection, TABLES[object_type], ids)
+        yet (a first sync's pages): no child rows of theirs to replace.
+
+        A page of a listing into tables empty when the run began (``_drop_indexes``) whose records the map
+        does not hold has none of them stored, without asking: they have the default ids, and the only
+        records with default ids are the sync's own, this listing's, each read once. Their map rows are new
+        too (written by a plain insert, unless another process mapped one meanwhile)."""
+        fresh = unmapped and self._listing and MAPPERS[object_type][0] in self._unindexed
+        present = set() if fresh else existing(connection, TABLES[object_type], ids)
         bulk = self._listing and len(ids) >= BULK_FROM
         if bulk:  # as an import does: foreign keys checked at commit, a page cache for large tables
             prepare_for_bulk_load(connection)
@@ -642,7 +701,7 @@ class Sync:
         if bulk:
             end_bulk_load(connection)
         if map_rows:
-            upsert(connection, RECORDS, map_rows)
+            (insert_new if fresh else upsert)(connection, RECORDS, map_rows)
         created = sum(1 for i in ids if i not in present)
         report = self.report.of(object_type)
         report.created += created

@@ -22,20 +22,25 @@ from sqlalchemy import (
     Connection,
     Date,
     Float,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
     Numeric,
     String,
     Table,
-    bindparam,
+    and_,
     delete,
+    exists,
     insert,
     literal,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from crm.db import insert_on_conflict
 from crm.models import (
@@ -94,10 +99,22 @@ def upsert(connection: Connection, table: Table, rows: Batch) -> None:
     """Insert ``rows``, updating those whose primary key exists."""
     if rows:
         keys = [column.name for column in table.primary_key.columns]
-        update = [name for name in _names_of(rows) if name not in keys]
+        updated = [name for name in _names_of(rows) if name not in keys]
         # No column to update: conflicts skipped on any constraint, as before (keys only with an update).
-        stmt = insert_on_conflict(connection, table, keys=keys if update else None, update=update)
+        stmt = insert_on_conflict(connection, table, keys=keys if updated else None, update=updated)
         _execute_many(connection, stmt, table, rows)
+
+
+def insert_new(connection: Connection, table: Table, rows: Batch) -> None:
+    """Insert ``rows``, none of which should be in ``table`` yet: a plain insert (COPY on PostgreSQL), cheaper
+    than ``upsert``; if one is after all (another connection wrote it meanwhile), ``upsert`` them."""
+    if not rows:
+        return
+    try:
+        with connection.begin_nested():
+            _execute_many(connection, insert(table), table, rows)
+    except (IntegrityError, connection.dialect.loaded_dbapi.IntegrityError):  # (COPY is the driver's own)
+        upsert(connection, table, rows)
 
 
 _SIMPLE_TYPES = (String, Integer, Boolean, Float, Numeric, Date, UTCDateTime)
@@ -367,14 +384,81 @@ WRITERS: dict[str, tuple[Any, Callable[[Any, Rows], dict[str, Any]], list[tuple[
 SMALL_COLLECTIONS = ("users", "teams", "pipelines", "sequences")  # loaded with their indexes
 
 
+def _tables(key: str) -> list[Table]:
+    """A collection's tables: its records', then their child rows'."""
+    model, _, children = WRITERS[key]
+    return [_t(model), *(_t(child) for child, _ in children)]
+
+
 def secondary_indexes(key: str) -> list[Index]:
     """The indexes of a collection's tables (its records' and their child rows'), in a fixed order."""
-    model, _, children = WRITERS[key]
+    return [index for table in _tables(key) for index in sorted(table.indexes, key=lambda i: str(i.name))]
+
+
+def foreign_keys(key: str) -> list[ForeignKeyConstraint]:
+    """The foreign keys of a collection's tables (its records', then their child rows'), in a fixed order."""
     return [
-        index
-        for table in [_t(model), *(_t(child) for child, _ in children)]
-        for index in sorted(table.indexes, key=lambda i: str(i.name))
+        fk
+        for table in _tables(key)
+        for fk in sorted(table.foreign_key_constraints, key=lambda k: str(k.name))
     ]
+
+
+def present_foreign_keys(connection: Connection, key: str) -> list[ForeignKeyConstraint]:
+    """PostgreSQL: those of a collection's foreign keys that are in the database (a bulk load drops them)."""
+    present = {
+        (table, name)
+        for table, name in connection.execute(
+            text(
+                "SELECT c.relname, k.conname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE k.contype = 'f' AND n.nspname = current_schema()"
+            )
+        )
+    }
+    return [fk for fk in foreign_keys(key) if (fk.table.name, fk.name) in present]
+
+
+def restore_foreign_keys(connection: Connection, keys: Iterable[str]) -> dict[str, int]:
+    """PostgreSQL: add back those of the collections' foreign keys that are missing (dropped for a load that
+    ended, or never finished), each checked by one join.
+
+    While a key was away nothing enforced it: a record another process deleted meanwhile may still be
+    referenced. Such rows are first made to meet the key as the deletion would have, had the key been
+    there: deleted (the key cascades, or the column cannot be empty) or their reference emptied. Returns the
+    rows so changed, per table (none in a load nothing else wrote to)."""
+    if connection.dialect.name != "postgresql":
+        return {}
+    changed: dict[str, int] = {}
+    for key in keys:
+        present = set(present_foreign_keys(connection, key))
+        for fk in foreign_keys(key):
+            if fk in present:
+                continue
+            try:  # as a rule every row meets it: one join checks them all
+                with connection.begin_nested():
+                    connection.execute(AddConstraint(fk))
+                continue
+            except IntegrityError:
+                pass
+            changed[fk.table.name] = changed.get(fk.table.name, 0) + _meet(connection, fk)
+            connection.execute(AddConstraint(fk))
+    return changed
+
+
+def _meet(connection: Connection, fk: ForeignKeyConstraint) -> int:
+    """The rows of ``fk``'s table referencing no row of the table it references, deleted or made to reference
+    none (see ``restore_foreign_keys``); how many."""
+    table = fk.table
+    referenced = fk.referred_table.alias()  # an alias: a table may reference itself
+    columns = [(element.parent, referenced.c[element.column.name]) for element in fk.elements]
+    orphan = and_(
+        *(column.is_not(None) for column, _ in columns),
+        ~exists().where(*(target == column for column, target in columns)),
+    )
+    if fk.ondelete == "CASCADE" or not all(column.nullable for column, _ in columns):
+        return connection.execute(delete(table).where(orphan)).rowcount
+    return connection.execute(update(table).where(orphan).values({c.name: None for c, _ in columns})).rowcount
 
 
 def create_missing_indexes(connection: Connection, keys: Iterable[str]) -> None:
@@ -450,7 +534,7 @@ class Writer:
         # written; no other collection writes its table): a HubSpot sync's page writes only one.
         self.had_rows: dict[str, bool] = {}
         self.dropped: list[tuple[str, Index]] = []  # (collection, index)
-        self.dropped_keys: list[tuple[str, str, str]] = []  # PostgreSQL: (table, name, definition)
+        self.dropped_keys: list[ForeignKeyConstraint] = []  # PostgreSQL
         self.started: set[str] = set()
         self.paused = False  # the change triggers paused by this writer (SQLite)
         self.executor = (
@@ -529,30 +613,20 @@ class Writer:
             self._drop_foreign_keys(key, first)
 
     def _drop_foreign_keys(self, key: str, first: Any) -> None:
-        model, _, children = WRITERS[key]
-        tables = [_t(model).name, *(_t(child).name for child, _ in children)]
-        rows = self.connection.execute(
-            text(
-                "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
-                "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE k.contype = 'f' AND n.nspname = current_schema() AND c.relname IN :tables "
-                "ORDER BY c.relname, k.conname"
-            ).bindparams(bindparam("tables", expanding=True)),
-            {"tables": tables},
-        ).all()
+        present = present_foreign_keys(self.connection, key)
         # Dropping a key alters the table it references too, which PostgreSQL refuses while checks of rows
         # written earlier (into small tables: users -> teams) are pending: they are run now, which only works
         # if every record those rows reference is written already (``first``, read, is not).
-        if rows and (self.references_met is None or not self.references_met(key, first.id)):
+        if present and (self.references_met is None or not self.references_met(key, first.id)):
             return  # the keys stay, checked row by row at the end
         self.unchecked.add(key)
-        if not rows:
+        if not present:
             return
         self.connection.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
         self.connection.execute(text("SET CONSTRAINTS ALL DEFERRED"))
-        for table, name, definition in rows:
-            self.connection.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-            self.dropped_keys.append((table, name, definition))
+        for fk in present:
+            self.connection.execute(DropConstraint(fk))
+        self.dropped_keys += present
 
     def org(self, record: Any) -> None:
         self._wait()
@@ -621,8 +695,8 @@ class Writer:
         for _, index in self.dropped:
             index.create(self.connection)
         self.dropped.clear()
-        for table, name, definition in self.dropped_keys:
-            self.connection.exec_driver_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        for fk in self.dropped_keys:  # the file's references were all checked: no row to make meet them
+            self.connection.execute(AddConstraint(fk))
         self.dropped_keys.clear()
         if self.paused:
             resume_change_counting(self.connection)
