@@ -441,7 +441,8 @@ def restore_foreign_keys(connection: Connection, keys: Iterable[str]) -> dict[st
                 continue
             except IntegrityError:
                 pass
-            changed[fk.table.name] = changed.get(fk.table.name, 0) + _meet(connection, fk)
+            if n := _meet(connection, fk):
+                changed[fk.table.name] = changed.get(fk.table.name, 0) + n
             connection.execute(AddConstraint(fk))
     return changed
 
