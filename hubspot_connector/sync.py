@@ -105,7 +105,7 @@ _KEYS = sorted({key for key, _ in MAPPERS.values()})  # the collections a sync w
 _TARGETS = {t for targets in names.ASSOCIATIONS.values() for t in targets}
 BULK_FROM = 200  # records in a chunk of a full sync from which it is written as an import would
 # PostgreSQL: how long dropping a table's indexes and foreign keys waits for other connections' locks, and how
-# many times it is tried, before the table is loaded with them (``Sync._drop_indexes``).
+# many times it is tried, before the table is loaded with them (``Sync._unload_checks``).
 LOCK_WAIT_MS = 200
 LOCK_TRIES = 3
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout that expired
@@ -208,7 +208,7 @@ class Sync:
     def run(self, *, full: bool = False) -> SyncReport:
         started = self.api.requests_sent
         self.report.full = full
-        self._create_indexes(_KEYS)  # those a run that never finished dropped
+        self._restore_checks(_KEYS)  # those a run that never finished dropped
         cursors = self._cursors()
         held = self._types_held()
         listed: dict[str, tuple[Any, bool]] = {}  # the types read in full: (cursor, restart)
@@ -234,7 +234,7 @@ class Sync:
                     self.ctx.owners = owner_map(connection)
                     self.ctx.stages = stage_map(connection)
             self._pending_reads()
-            self._unindexed = self._drop_indexes(listed)
+            self._unindexed = self._unload_checks(listed)
             last_listed = {MAPPERS[t][0]: t for t in listed}
             for object_type in names.OBJECT_TYPES:
                 if object_type in listed:
@@ -245,7 +245,7 @@ class Sync:
                     self._incremental(object_type, cursors[object_type])
                 key = MAPPERS[object_type][0]
                 if key in self._unindexed and last_listed[key] == object_type:
-                    self._create_indexes({key})
+                    self._restore_checks({key})
                     self._unindexed.discard(key)
                 if object_type in held:
                     self._deletions(object_type)
@@ -253,7 +253,7 @@ class Sync:
             if reader is not None:
                 reader.close()
             if self._unindexed:
-                self._create_indexes(self._unindexed)
+                self._restore_checks(self._unindexed)
                 self._unindexed = set()
         self.report.unknown_owners = set(self.ctx.unknown_owners)
         self.report.requests = self.api.requests_sent - started
@@ -269,7 +269,7 @@ class Sync:
                 return ProcessReader(settings, self.api, plan, self.chunk, self.score_property)
         return ThreadReader(self.api, plan, self.chunk, self.score_property, self.engine.dialect.name)
 
-    def _drop_indexes(self, listed: Iterable[str]) -> set[str]:
+    def _unload_checks(self, listed: Iterable[str]) -> set[str]:
         """The tables a full listing fills from empty are loaded without their secondary indexes and, on
         PostgreSQL, their foreign keys (which would check every row at its chunk's commit: most of a chunk's
         time on the server), as an import loads them: the indexes built and the keys added back, each checked
@@ -288,7 +288,7 @@ class Sync:
         return dropped
 
     def _unindex(self, key: str) -> bool:
-        """``key``'s indexes and foreign keys dropped, if its tables are empty and the locks come."""
+        """Drop ``key``'s indexes and foreign keys if its tables are empty and the locks come: whether so."""
         table = WRITERS[key][0].__table__
         for _ in range(LOCK_TRIES):
             try:
@@ -312,8 +312,8 @@ class Sync:
         )
         return False
 
-    def _create_indexes(self, keys: Iterable[str]) -> None:
-        """Those of the collections' indexes and foreign keys that are missing back (``_drop_indexes``)."""
+    def _restore_checks(self, keys: Iterable[str]) -> None:
+        """The collections' missing indexes built and missing foreign keys added back (``_unload_checks``)."""
         with self._write() as connection:
             create_missing_indexes(connection, keys)
             repaired = restore_foreign_keys(connection, keys)
@@ -686,7 +686,7 @@ class Sync:
         counted); an incremental one row by row, each change counted where it happens. None of them stored
         yet (a first sync's pages): no child rows of theirs to replace.
 
-        A page of a listing into tables empty when the run began (``_drop_indexes``) whose records the map
+        A page of a listing into tables empty when the run began (``_unload_checks``) whose records the map
         does not hold has none of them stored, without asking: they have the default ids, and the only
         records with default ids are the sync's own, this listing's, each read once. Their map rows are new
         too (written by a plain insert, unless another process mapped one meanwhile)."""

@@ -17,7 +17,7 @@ from sqlalchemy.schema import DropConstraint
 
 import hubspot_connector.sync as sync_module
 from crm.db import session_scope
-from crm.importer.writer import present_foreign_keys, restore_foreign_keys
+from crm.importer.writer import WRITERS, foreign_keys, present_foreign_keys, restore_foreign_keys
 from crm.models import Activity, ActivityContact, Contact
 from hubspot_connector.errors import HubSpotUnavailable
 from tests.fakes.hubspot_api import FakeHubSpot
@@ -38,7 +38,7 @@ def pg(engine: Engine) -> Iterator[Engine]:
         pytest.skip("SQLite's foreign keys are part of their tables: a sync keeps them")
     yield engine
     with engine.begin() as connection:  # whatever a test did, the next one starts with every key
-        restore_foreign_keys(connection, sync_module._KEYS)
+        restore_foreign_keys(connection, list(WRITERS))
 
 
 @pytest.fixture
@@ -52,8 +52,9 @@ def _keys(engine: Engine) -> set[tuple[str, str, str]]:
 
 
 def _activity_keys(engine: Engine) -> set[str]:
-    tables = {"activities", "activity_contacts", "activity_companies", "activity_deals", "activity_leads"}
-    return {name for table, name, _ in _keys(engine) if table in tables | {"email_recipients"}}
+    """The names of the foreign keys of the activities' tables (an activity's and its child rows')."""
+    names = {str(fk.name) for fk in foreign_keys("activities")}
+    return {name for _, name, _ in _keys(engine) if name in names}
 
 
 def test_a_first_sync_loads_without_foreign_keys_and_adds_them_back_as_migrated(
