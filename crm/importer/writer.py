@@ -404,18 +404,18 @@ def foreign_keys(key: str) -> list[ForeignKeyConstraint]:
     ]
 
 
+def _keys_in_database(connection: Connection) -> set[tuple[str, str]]:
+    """PostgreSQL: (table, name) of every foreign key of the schema, as the catalog has them."""
+    stmt = (
+        "SELECT c.relname, k.conname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE k.contype = 'f' AND n.nspname = current_schema()"
+    )
+    return {(table, name) for table, name in connection.execute(text(stmt))}
+
+
 def present_foreign_keys(connection: Connection, key: str) -> list[ForeignKeyConstraint]:
     """PostgreSQL: those of a collection's foreign keys that are in the database (a bulk load drops them)."""
-    present = {
-        (table, name)
-        for table, name in connection.execute(
-            text(
-                "SELECT c.relname, k.conname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE k.contype = 'f' AND n.nspname = current_schema()"
-            )
-        )
-    }
+    present = _keys_in_database(connection)
     return [fk for fk in foreign_keys(key) if (fk.table.name, fk.name) in present]
 
 
@@ -430,10 +430,10 @@ def restore_foreign_keys(connection: Connection, keys: Iterable[str]) -> dict[st
     if connection.dialect.name != "postgresql":
         return {}
     changed: dict[str, int] = {}
+    present = _keys_in_database(connection)  # looked up once for all the collections
     for key in keys:
-        present = set(present_foreign_keys(connection, key))
         for fk in foreign_keys(key):
-            if fk in present:
+            if (fk.table.name, fk.name) in present:
                 continue
             try:  # as a rule every row meets it: one join checks them all
                 with connection.begin_nested():
